@@ -1,0 +1,96 @@
+// Applies and checks migrations with the WebAssembly schema engine (see schema-engine.ts). It writes
+// Prisma's own `_prisma_migrations` table, so the native Prisma CLI stays compatible.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { MigrationList } from "@prisma/schema-engine-wasm";
+import Database from "better-sqlite3";
+import { type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
+import { openSchemaEngine } from "./schema-engine.ts";
+
+/** The repository's `prisma/` folder, found relative to this file (works from src/ and dist/). */
+export const PRISMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../prisma");
+
+const filters = { externalTables: [], externalEnums: [] };
+
+/** The source schema of a provider: `prisma/<provider>/schema.prisma`. */
+export function schemaFile(provider: Provider): { path: string; content: string } {
+  const path = join(PRISMA_DIR, provider, "schema.prisma");
+  return { path, content: readFileSync(path, "utf8") };
+}
+
+/** Reads `prisma/<provider>/migrations` in Prisma's folder layout. */
+export function migrationList(provider: Provider): MigrationList {
+  const baseDir = join(PRISMA_DIR, provider, "migrations");
+  const lockPath = join(baseDir, "migration_lock.toml");
+  const dirs = existsSync(baseDir)
+    ? readdirSync(baseDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
+  return {
+    baseDir,
+    lockfile: { path: "migration_lock.toml", content: existsSync(lockPath) ? readFileSync(lockPath, "utf8") : null },
+    shadowDbInitScript: "",
+    migrationDirectories: dirs.map((name) => ({
+      path: name,
+      migrationFile: {
+        path: "migration.sql",
+        content: { tag: "ok", value: readFileSync(join(baseDir, name, "migration.sql"), "utf8") },
+      },
+    })),
+  };
+}
+
+/** Prepares a SQLite file: its folder exists and it is in WAL mode (a persistent file setting). */
+export function prepareSqliteFile(url: string): void {
+  const path = sqlitePath(url);
+  if (path === ":memory:") return;
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.close();
+}
+
+async function withEngine<T>(
+  url: string,
+  fn: (engine: Awaited<ReturnType<typeof openSchemaEngine>>, provider: Provider) => Promise<T>,
+): Promise<T> {
+  const provider = providerOf(url);
+  if (provider === "sqlite") prepareSqliteFile(url);
+  const factory = provider === "sqlite" ? sqliteFactory(url) : pgFactory(url, { forMigrations: true, max: 2 });
+  const engine = await openSchemaEngine(schemaFile(provider), factory);
+  try {
+    return await fn(engine, provider);
+  } finally {
+    engine.free();
+    // The pg factory owns a pool; ending it lets the process exit.
+    if ("externalPool" in factory)
+      await (factory as unknown as { externalPool?: { end(): Promise<void> } }).externalPool?.end();
+  }
+}
+
+/** Applies every migration not yet applied; returns the names it applied. */
+export async function applyMigrations(url: string): Promise<string[]> {
+  return withEngine(url, async (engine, provider) => {
+    const out = await engine.applyMigrations({ migrationsList: migrationList(provider), filters });
+    return out.appliedMigrationNames;
+  });
+}
+
+/** The SQL that would bring a database migrated to the latest folder up to the schema; "" when in sync. */
+export async function pendingSchemaDiff(url: string): Promise<string> {
+  return withEngine(url, async (engine, provider) => {
+    await engine.applyMigrations({ migrationsList: migrationList(provider), filters });
+    const res = await engine.diff({
+      from: { tag: "schemaDatasource", files: [schemaFile(provider)], configDir: PRISMA_DIR },
+      to: { tag: "schemaDatamodel", files: [schemaFile(provider)] },
+      script: true,
+      exitCode: null,
+      filters,
+    });
+    const sql = (res.stdout ?? "").trim();
+    return sql === "-- This is an empty migration." ? "" : sql;
+  });
+}
