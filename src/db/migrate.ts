@@ -60,19 +60,49 @@ async function withEngine<T>(
   const provider = providerOf(url);
   if (provider === "sqlite") prepareSqliteFile(url);
   const factory = provider === "sqlite" ? sqliteFactory(url) : pgFactory(url, { forMigrations: true, max: 2 });
+  // The engine does not close the connections it opens; track them so the file lock and the pool
+  // are released when we are done.
+  const opened: Array<{ dispose(): Promise<void> }> = [];
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    opened.push(adapter);
+    return adapter;
+  };
   const engine = await openSchemaEngine(schemaFile(provider), factory);
   try {
     return await fn(engine, provider);
   } finally {
     engine.free();
-    // The pg factory owns a pool; ending it lets the process exit.
-    if ("externalPool" in factory)
-      await (factory as unknown as { externalPool?: { end(): Promise<void> } }).externalPool?.end();
+    for (const a of opened) await a.dispose();
+  }
+}
+
+/**
+ * Whether a SQLite file already has every migration. The engine takes the file with
+ * `locking_mode=EXCLUSIVE`, which fails while another process has it open, so a start against an
+ * up-to-date file (a second bot process, a restart) must not call the engine at all.
+ */
+function sqliteUpToDate(url: string): boolean {
+  const path = sqlitePath(url);
+  if (path === ":memory:" || !existsSync(path)) return false;
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
+    if (!table) return false;
+    const rows = db
+      .prepare("SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL")
+      .all() as Array<{ name: string }>;
+    const done = new Set(rows.map((r) => r.name));
+    return migrationList("sqlite").migrationDirectories.every((d) => done.has(d.path));
+  } finally {
+    db.close();
   }
 }
 
 /** Applies every migration not yet applied; returns the names it applied. */
 export async function applyMigrations(url: string): Promise<string[]> {
+  if (providerOf(url) === "sqlite" && sqliteUpToDate(url)) return [];
   return withEngine(url, async (engine, provider) => {
     const out = await engine.applyMigrations({ migrationsList: migrationList(provider), filters });
     return out.appliedMigrationNames;

@@ -1,0 +1,244 @@
+// What members do with their credits (积分储蓄/兑换) besides services: gift to a direct relative,
+// donate to the bank, goods where the policy allows; admins grant hours to priority elders and
+// correct mistakes by reversing transfers. Cash-out is always refused (Hebei: 不支持兑换资金).
+import { z } from "zod";
+import type { Tx } from "../db/client.ts";
+import { memberUnits, requireRoleOverMember } from "./authz.ts";
+import { audit, type Ctx, once, parse } from "./context.ts";
+import { AppError, ensure } from "./errors.ts";
+import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
+import { effectivePolicy, starLevel } from "./policy.ts";
+
+const id = z.number().int().positive();
+const minutes = z.number().int().min(1).max(1_000_000);
+const key = z.string().min(1).max(200);
+
+/** A member's bank and home unit: where they first took a role. */
+async function home(tx: Tx, memberId: number) {
+  const [first] = await memberUnits(tx, memberId);
+  if (!first) throw new AppError("not-registered");
+  return first;
+}
+
+const GiftInput = z.object({ actorId: id, toMemberId: id, minutes, key });
+
+/** Gives credits to a confirmed family link whose relation the policy counts as direct (直系亲属). */
+export async function gift(ctx: Ctx, input: z.input<typeof GiftInput>) {
+  const d = parse(GiftInput, input);
+  ensure(d.actorId !== d.toMemberId, "invalid-input", { field: "toMemberId" });
+  return once(ctx, d.key, "credit.gift", async (tx) => {
+    const h = await home(tx, d.actorId);
+    const { policy, version } = await effectivePolicy(tx, h.unitId);
+    const links = await tx.familyLink.findMany({
+      where: {
+        confirmedAt: { not: null },
+        OR: [
+          { elderId: d.actorId, relativeId: d.toMemberId },
+          { elderId: d.toMemberId, relativeId: d.actorId },
+        ],
+      },
+    });
+    ensure(
+      links.some((l) => (policy.giftRelations as string[]).includes(l.relation)),
+      "not-direct-relative",
+    );
+    const from = await memberAccountId(tx, h.bankId, d.actorId);
+    const to = await memberAccountId(tx, h.bankId, d.toMemberId);
+    const transferId = await postTransfer(tx, from, to, d.minutes, {
+      bankId: h.bankId,
+      key: d.key,
+      reason: "gift",
+      policyVersion: version,
+      actorId: d.actorId,
+    });
+    return { transferId, minutes: d.minutes };
+  });
+}
+
+const DonateInput = z.object({ actorId: id, minutes, key });
+
+/** Donates credits to the bank's donation pool. */
+export async function donate(ctx: Ctx, input: z.input<typeof DonateInput>) {
+  const d = parse(DonateInput, input);
+  return once(ctx, d.key, "credit.donate", async (tx) => {
+    const h = await home(tx, d.actorId);
+    const { version } = await effectivePolicy(tx, h.unitId);
+    const from = await memberAccountId(tx, h.bankId, d.actorId);
+    const pool = await systemAccountId(tx, h.bankId, "donation");
+    const transferId = await postTransfer(tx, from, pool, d.minutes, {
+      bankId: h.bankId,
+      key: d.key,
+      reason: "donate",
+      policyVersion: version,
+      actorId: d.actorId,
+    });
+    return { transferId, minutes: d.minutes };
+  });
+}
+
+const GrantInput = z.object({ actorId: id, elderId: id, minutes, key });
+
+/** An admin over the elder grants free hours from the grant pool to a priority elder. */
+export async function grant(ctx: Ctx, input: z.input<typeof GrantInput>) {
+  const d = parse(GrantInput, input);
+  return once(ctx, d.key, "credit.grant", async (tx) => {
+    const held = await requireRoleOverMember(tx, d.actorId, d.elderId);
+    const elder = await tx.member.findUniqueOrThrow({ where: { id: d.elderId } });
+    ensure(elder.priority !== "", "not-priority");
+    const h = await home(tx, d.elderId);
+    const { version } = await effectivePolicy(tx, h.unitId);
+    const pool = await systemAccountId(tx, h.bankId, "grant");
+    const to = await memberAccountId(tx, h.bankId, d.elderId);
+    const transferId = await postTransfer(tx, pool, to, d.minutes, {
+      bankId: h.bankId,
+      key: d.key,
+      reason: "grant",
+      policyVersion: version,
+      actorId: d.actorId,
+    });
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "credit.grant",
+      unitId: held.unitId,
+      targetType: "member",
+      targetId: d.elderId,
+      after: { minutes: d.minutes, transferId },
+    });
+    return { transferId, minutes: d.minutes };
+  });
+}
+
+/** Exchanges credits for goods at an outlet, only where the policy has a goods share, within quota. */
+export async function redeemGoods(ctx: Ctx, input: z.input<typeof DonateInput>) {
+  const d = parse(DonateInput, input);
+  return once(ctx, d.key, "credit.goods", async (tx) => {
+    const h = await home(tx, d.actorId);
+    const { policy, version } = await effectivePolicy(tx, h.unitId);
+    ensure(policy.goodsShare > 0, "goods-not-allowed");
+    const from = await memberAccountId(tx, h.bankId, d.actorId);
+    const n = await tx.account.updateMany({
+      where: { id: from, goodsQuota: { gte: d.minutes } },
+      data: { goodsQuota: { decrement: d.minutes } },
+    });
+    ensure(n.count === 1, "goods-quota-exceeded");
+    const sink = await systemAccountId(tx, h.bankId, "goods");
+    const transferId = await postTransfer(tx, from, sink, d.minutes, {
+      bankId: h.bankId,
+      key: d.key,
+      reason: "goods",
+      policyVersion: version,
+      actorId: d.actorId,
+    });
+    return { transferId, minutes: d.minutes };
+  });
+}
+
+/** Credits are never exchanged for money: always refused, with the rule as the reason. */
+export async function cashOut(_ctx: Ctx, _input: unknown): Promise<never> {
+  throw new AppError("cash-out-refused");
+}
+
+const ReverseInput = z.object({ actorId: id, transferId: id, reason: z.string().trim().min(1).max(300), key });
+
+/**
+ * Corrects a posted transfer by a reversing one (never by editing): admins over the member whose
+ * account it touched. A certification's lifetime hours are taken back too. Once per transfer.
+ */
+export async function reverseTransfer(ctx: Ctx, input: z.input<typeof ReverseInput>) {
+  const d = parse(ReverseInput, input);
+  return once(ctx, d.key, "credit.reverse", async (tx) => {
+    const t = await tx.transfer.findUnique({
+      where: { id: d.transferId },
+      include: { debitAccount: true, creditAccount: true },
+    });
+    ensure(t && t.status === "posted" && t.reason !== "reversal", "not-found", { what: "transfer" });
+    const memberId = t.creditAccount.memberId ?? t.debitAccount.memberId;
+    ensure(memberId, "forbidden");
+    const held = await requireRoleOverMember(tx, d.actorId, memberId);
+    ensure(!(await tx.transfer.findUnique({ where: { reversesId: t.id } })), "already-reversed");
+    const reversalId = await postTransfer(tx, t.creditAccountId, t.debitAccountId, t.amount, {
+      bankId: t.bankId,
+      key: d.key,
+      reason: "reversal",
+      policyVersion: t.policyVersion,
+      actorId: d.actorId,
+      needId: t.needId,
+      memo: d.reason,
+      reversesId: t.id,
+    });
+    if (t.serviceMinutes > 0) {
+      const n = await tx.account.updateMany({
+        where: { id: t.creditAccountId, lifetimeMinutes: { gte: t.serviceMinutes } },
+        data: { lifetimeMinutes: { decrement: t.serviceMinutes } },
+      });
+      ensure(n.count === 1, "invalid-state");
+    }
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "credit.reverse",
+      unitId: held.unitId,
+      targetType: "transfer",
+      targetId: t.id,
+      before: { amount: t.amount },
+      after: { reversalId, reason: d.reason },
+    });
+    return { reversalId, minutes: t.amount };
+  });
+}
+
+/** /balance: spendable, held, lifetime hours and stars, and the goods quota where there is one. */
+export async function balance(ctx: Ctx, input: { memberId: number }) {
+  const d = parse(z.object({ memberId: id }), input);
+  return ctx.db.read(async (c) => {
+    const roles = await c.role.findMany({
+      where: { memberId: d.memberId },
+      include: { unit: true },
+      orderBy: { id: "asc" },
+    });
+    const first = roles[0];
+    if (!first) throw new AppError("not-registered");
+    const account = await c.account.findUnique({
+      where: { bankId_code: { bankId: first.unit.bankId, code: memberCode(d.memberId) } },
+    });
+    const { policy } = await effectivePolicy(c, first.unitId);
+    const a = account ?? { creditsPosted: 0, debitsPosted: 0, debitsPending: 0, lifetimeMinutes: 0, goodsQuota: 0 };
+    return {
+      available: available(a),
+      held: a.debitsPending,
+      lifetimeMinutes: a.lifetimeMinutes,
+      stars: starLevel(policy, a.lifetimeMinutes),
+      goodsQuota: policy.goodsShare > 0 ? a.goodsQuota : null,
+    };
+  });
+}
+
+/** /history: a member's transfers, newest first, a page at a time. */
+export async function history(ctx: Ctx, input: { memberId: number; page?: number; pageSize?: number }) {
+  const d = parse(
+    z.object({
+      memberId: id,
+      page: z.number().int().min(0).max(10_000).default(0),
+      pageSize: z.number().int().min(1).max(50).default(10),
+    }),
+    input,
+  );
+  return ctx.db.read(async (c) => {
+    const accounts = await c.account.findMany({ where: { memberId: d.memberId }, select: { id: true } });
+    const ids = accounts.map((a) => a.id);
+    const rows = await c.transfer.findMany({
+      where: { OR: [{ debitAccountId: { in: ids } }, { creditAccountId: { in: ids } }] },
+      orderBy: { id: "desc" },
+      skip: d.page * d.pageSize,
+      take: d.pageSize,
+    });
+    return rows.map((t) => ({
+      id: t.id,
+      at: t.createdAt,
+      reason: t.reason,
+      status: t.status,
+      minutes: ids.includes(t.creditAccountId) ? t.amount : -t.amount,
+      needId: t.needId,
+      memo: t.memo,
+    }));
+  });
+}

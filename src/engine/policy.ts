@@ -1,0 +1,115 @@
+// Bank rules are data: a zod-validated document attached to units and inherited down the tree.
+// Defaults follow the seeds (Hebei, Taierzhuang, Nanjing, Shanghai); any unit may override any field.
+import { z } from "zod";
+import type { Tx } from "../db/client.ts";
+import { AppError } from "./errors.ts";
+
+/** Who counts as a direct relative (直系亲属) for gifts; the relation a relative has to the elder. */
+export const RELATIONS = ["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "other"] as const;
+export type Relation = (typeof RELATIONS)[number];
+
+const minutes = z.number().int().min(0).max(1_000_000);
+
+const Multipliers = z.object({
+  ordinary: z.number().int().min(1).max(10),
+  technical: z.number().int().min(1).max(10),
+  professional: z.number().int().min(1).max(10),
+});
+
+/** The full, effective policy of a unit. */
+export const PolicySchema = z.object({
+  /** Credited minutes = service minutes × tier multiplier (Taierzhuang ×1/×2/×3). */
+  multipliers: Multipliers,
+  /** Volunteers must be at least this old (Hebei: 18). */
+  minVolunteerAge: z.number().int().min(14).max(100),
+  /** Training a volunteer needs before serving (Hebei: "经培训满足一定时长"). */
+  trainingMinutesRequired: minutes,
+  /** Needs wait for an admin before they are published (Hebei: "经审核…发布"). */
+  reviewRequired: z.boolean(),
+  /** Certify automatically when the elder confirms, instead of waiting for an admin. */
+  autoCertify: z.boolean(),
+  /** The most service minutes one volunteer may record for one day. */
+  dailyCapMinutes: minutes.min(1),
+  /** The longest single service that may be requested. */
+  maxServiceMinutes: minutes.min(1),
+  /** Most credits one member may store (Nanjing: 1,500 h); null for no cap. */
+  storageCapMinutes: minutes.nullable(),
+  /** Above the cap: the excess goes to the donation pool, or is not credited at all. */
+  overCap: z.enum(["donate", "truncate"]),
+  /** Relations that may receive gifts. */
+  giftRelations: z.array(z.enum(RELATIONS)).max(RELATIONS.length),
+  /** Share of newly certified credits that may be exchanged for goods (Taierzhuang: 0.5). */
+  goodsShare: z.number().min(0).max(1),
+  /** Goods quota settlement period in months (Taierzhuang: 6 or 12). */
+  settlementMonths: z.union([z.literal(6), z.literal(12)]),
+  /** Minimum age to spend credits on services (Shanghai: 65), and for priority elders (60). */
+  redemptionAge: z.number().int().min(0).max(120),
+  hardshipRedemptionAge: z.number().int().min(0).max(120),
+  /** Lifetime certified hours for 1★…5★. */
+  starThresholdsHours: z.array(z.number().int().min(1)).length(5),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** What a unit stores: any subset of the fields, multipliers field by field. */
+export const PolicyPatchSchema = PolicySchema.partial()
+  .extend({ multipliers: Multipliers.partial().optional() })
+  .strict();
+export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
+
+/** The defaults at the root of every bank. */
+export const DEFAULT_POLICY: Policy = {
+  multipliers: { ordinary: 1, technical: 2, professional: 3 },
+  minVolunteerAge: 18,
+  trainingMinutesRequired: 120,
+  reviewRequired: true,
+  autoCertify: false,
+  dailyCapMinutes: 480,
+  maxServiceMinutes: 480,
+  storageCapMinutes: 1500 * 60,
+  overCap: "donate",
+  giftRelations: ["spouse", "parent", "child", "grandparent", "grandchild"],
+  goodsShare: 0,
+  settlementMonths: 12,
+  redemptionAge: 60,
+  hardshipRedemptionAge: 60,
+  starThresholdsHours: [100, 300, 600, 1000, 1500],
+};
+
+/** A unit's effective policy and the version that identifies it (the newest policy row used). */
+export interface EffectivePolicy {
+  policy: Policy;
+  version: number;
+}
+
+/** Merges patches root-first; a later (deeper) patch wins field by field. */
+export function mergePolicy(base: Policy, patches: PolicyPatch[]): Policy {
+  let out = base;
+  for (const p of patches) out = { ...out, ...p, multipliers: { ...out.multipliers, ...p.multipliers } };
+  return PolicySchema.parse(out);
+}
+
+/** Unit ids from the root down to the unit, from its materialized path "/1/4/9/". */
+export function pathIds(path: string): number[] {
+  return path.split("/").filter(Boolean).map(Number);
+}
+
+/** The policy in force at a unit: defaults, then each ancestor's newest patch, root first. */
+export async function effectivePolicy(tx: Pick<Tx, "unit" | "policy">, unitId: number): Promise<EffectivePolicy> {
+  const unit = await tx.unit.findUnique({ where: { id: unitId }, select: { path: true } });
+  if (!unit) throw new AppError("not-found", { what: "unit" });
+  const chain = pathIds(unit.path);
+  const rows = await tx.policy.findMany({ where: { unitId: { in: chain } }, orderBy: { id: "asc" } });
+  const newest = new Map<number, (typeof rows)[number]>();
+  for (const r of rows) newest.set(r.unitId, r);
+  const used = chain.flatMap((id) => {
+    const r = newest.get(id);
+    return r ? [r] : [];
+  });
+  const patches = used.map((r) => PolicyPatchSchema.parse(JSON.parse(r.data)));
+  return { policy: mergePolicy(DEFAULT_POLICY, patches), version: Math.max(0, ...used.map((r) => r.id)) };
+}
+
+/** Star level (0–5) from lifetime certified minutes. */
+export function starLevel(policy: Policy, lifetimeMinutes: number): number {
+  return policy.starThresholdsHours.filter((h) => lifetimeMinutes >= h * 60).length;
+}

@@ -1,0 +1,148 @@
+// The organisation tree (总行/分行/支行/站点) of any depth, its category catalogues and policies.
+// A bank is created from configuration; units below it by the admins of their parent.
+import { z } from "zod";
+import type { Tx } from "../db/client.ts";
+import { getUnit, requireRoleOver } from "./authz.ts";
+import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
+import { audit, type Ctx, parse } from "./context.ts";
+import { AppError } from "./errors.ts";
+import { createSystemAccounts } from "./ledger.ts";
+import { effectivePolicy, type PolicyPatch, PolicyPatchSchema, pathIds } from "./policy.ts";
+
+const name = z.string().trim().min(1).max(100);
+const id = z.number().int().positive();
+
+const BankInput = z.object({ code: z.string().regex(/^[a-z0-9-]{1,40}$/), name, level: name });
+
+/**
+ * Creates a bank with its root unit, system accounts and the default catalogue, or returns the
+ * existing one with that code (start-up runs this from configuration every time).
+ */
+export async function ensureBank(
+  ctx: Ctx,
+  input: z.input<typeof BankInput>,
+): Promise<{ bankId: number; rootUnitId: number }> {
+  const data = parse(BankInput, input);
+  return ctx.db.tx(async (tx) => {
+    const existing = await tx.bank.findUnique({ where: { code: data.code } });
+    if (existing) {
+      const root = await tx.unit.findFirst({ where: { bankId: existing.id, parentId: null }, orderBy: { id: "asc" } });
+      if (!root) throw new AppError("not-found", { what: "unit" });
+      return { bankId: existing.id, rootUnitId: root.id };
+    }
+    const bank = await tx.bank.create({ data: { code: data.code, name: data.name } });
+    const root = await insertUnit(tx, bank.id, null, "", data.name, data.level);
+    await createSystemAccounts(tx, bank.id);
+    await tx.category.createMany({ data: DEFAULT_CATEGORIES.map((c) => ({ ...c, unitId: root.id })) });
+    return { bankId: bank.id, rootUnitId: root.id };
+  });
+}
+
+async function insertUnit(
+  tx: Tx,
+  bankId: number,
+  parentId: number | null,
+  parentPath: string,
+  unitName: string,
+  level: string,
+) {
+  const u = await tx.unit.create({ data: { bankId, parentId, name: unitName, level } });
+  return tx.unit.update({ where: { id: u.id }, data: { path: `${parentPath || "/"}${u.id}/` } });
+}
+
+const UnitInput = z.object({ actorId: id, parentId: id, name, level: name });
+
+/** Adds a child unit (e.g. a community under a street); only admins over the parent may. */
+export async function createUnit(ctx: Ctx, input: z.input<typeof UnitInput>) {
+  const data = parse(UnitInput, input);
+  return ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, data.actorId, data.parentId);
+    const parent = await getUnit(tx, data.parentId);
+    const unit = await insertUnit(tx, parent.bankId, parent.id, parent.path, data.name, data.level);
+    await audit(tx, {
+      actorId: data.actorId,
+      action: "unit.create",
+      unitId: parent.id,
+      targetType: "unit",
+      targetId: unit.id,
+      after: { name: unit.name, level: unit.level },
+    });
+    return unit;
+  });
+}
+
+/** The unit and all units below it. */
+export async function subtree(tx: Tx, unitId: number) {
+  const unit = await getUnit(tx, unitId);
+  return tx.unit.findMany({ where: { path: { startsWith: unit.path } }, orderBy: { path: "asc" } });
+}
+
+/** The categories usable at a unit: its own and its ancestors' (a nearer unit's code wins). */
+export async function catalogue(tx: Tx, unitId: number) {
+  const unit = await getUnit(tx, unitId);
+  const chain = pathIds(unit.path);
+  const rows = await tx.category.findMany({ where: { unitId: { in: chain } } });
+  const byCode = new Map<string, (typeof rows)[number]>();
+  for (const uid of chain) for (const r of rows) if (r.unitId === uid) byCode.set(r.code, r);
+  return [...byCode.values()].filter((c) => c.active).map((c) => ({ ...c, tier: c.tier as Tier }));
+}
+
+const CategoryInput = z.object({
+  actorId: id,
+  unitId: id,
+  code: z.string().regex(/^[a-z0-9_]{1,40}$/),
+  nameZh: name,
+  nameEn: name,
+  tier: z.enum(TIERS),
+  active: z.boolean().default(true),
+});
+
+/** Adds or changes a category in a unit's catalogue (admins over the unit). */
+export async function setCategory(ctx: Ctx, input: z.input<typeof CategoryInput>) {
+  const data = parse(CategoryInput, input);
+  return ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, data.actorId, data.unitId);
+    const { actorId, ...fields } = data;
+    const before = await tx.category.findUnique({ where: { unitId_code: { unitId: data.unitId, code: data.code } } });
+    const after = await tx.category.upsert({
+      where: { unitId_code: { unitId: data.unitId, code: data.code } },
+      create: fields,
+      update: fields,
+    });
+    await audit(tx, {
+      actorId,
+      action: "category.set",
+      unitId: data.unitId,
+      targetType: "category",
+      targetId: after.id,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+const PolicyInput = z.object({ actorId: id, unitId: id, patch: PolicyPatchSchema });
+
+/** Stores a new policy version at a unit (admins over it); the effective policy must stay valid. */
+export async function setPolicy(ctx: Ctx, input: { actorId: number; unitId: number; patch: PolicyPatch }) {
+  const data = parse(PolicyInput, input);
+  return ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, data.actorId, data.unitId);
+    const before = await effectivePolicy(tx, data.unitId);
+    const row = await tx.policy.create({
+      data: { unitId: data.unitId, data: JSON.stringify(data.patch), createdById: data.actorId },
+    });
+    const after = await effectivePolicy(tx, data.unitId);
+    await audit(tx, {
+      actorId: data.actorId,
+      action: "policy.set",
+      unitId: data.unitId,
+      targetType: "policy",
+      targetId: row.id,
+      before: before.policy,
+      after: after.policy,
+    });
+    return after;
+  });
+}

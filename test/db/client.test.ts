@@ -1,0 +1,92 @@
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqlitePath } from "../../src/db/adapters.ts";
+import type { Db } from "../../src/db/client.ts";
+import { openDb } from "../../src/db/client.ts";
+import { applyMigrations } from "../../src/db/migrate.ts";
+import * as engine from "../../src/engine/index.ts";
+import { PROVIDERS, scratchDb } from "../support/db.ts";
+
+describe.each(PROVIDERS)("database on %s", (provider) => {
+  let db: Db;
+  let url: string;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, url, dispose } = await scratchDb(provider));
+  });
+  afterAll(() => dispose());
+
+  it("applies migrations once; a second start applies nothing", async () => {
+    expect(await applyMigrations(url)).toEqual([]);
+    const rows = await db.read((c) => c.$queryRawUnsafe<Array<{ n: bigint | number }>>("SELECT COUNT(*) AS n FROM _prisma_migrations"));
+    expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+  });
+
+  it("the database refuses an overdraft, a zero transfer and an unknown need state by itself", async () => {
+    const ctx = engine.createCtx(db);
+    const { bankId } = await engine.ensureBank(ctx, { code: "chk", name: "检查", level: "district" });
+    const m = await engine.registerMember(ctx, { channel: "console", externalId: "x", name: "甲" });
+    const acct = await db.tx((tx) => tx.account.create({ data: { bankId, code: "member:x", memberId: m.id } }));
+    await expect(db.tx((tx) => tx.$executeRawUnsafe(`UPDATE account SET debits_posted = 5 WHERE id = ${acct.id}`))).rejects.toThrow();
+    await expect(
+      db.tx((tx) => tx.transfer.create({ data: { bankId, debitAccountId: acct.id, creditAccountId: acct.id + 0, amount: 0, status: "posted", idempotencyKey: "z", reason: "gift" } })),
+    ).rejects.toThrow();
+    const after = await db.read((c) => c.account.findUniqueOrThrow({ where: { id: acct.id } }));
+    expect(after.debitsPosted).toBe(0);
+    await expect(db.tx((tx) => tx.$executeRawUnsafe("UPDATE need SET status = 'lost'"))).resolves.toBe(0);
+  });
+});
+
+describe("SQLite specifics", () => {
+  it("uses WAL, synchronous=FULL and foreign keys, in ./data/timebank.db-style paths", async () => {
+    const { db, url, dispose } = await scratchDb("sqlite");
+    try {
+      const pragma = (p: string) => db.read((c) => c.$queryRawUnsafe<Array<Record<string, unknown>>>(`PRAGMA ${p}`));
+      expect(Object.values((await pragma("journal_mode"))[0] ?? {})[0]).toBe("wal");
+      expect(Number(Object.values((await pragma("synchronous"))[0] ?? {})[0])).toBe(2);
+      expect(Number(Object.values((await pragma("foreign_keys"))[0] ?? {})[0])).toBe(1);
+      const raw = new Database(sqlitePath(url), { readonly: true });
+      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+      raw.close();
+    } finally {
+      await dispose();
+    }
+  });
+
+  it("a read issued while a transaction is open neither sees its uncommitted write nor joins it", async () => {
+    const { db, dispose } = await scratchDb("sqlite");
+    try {
+      const ctx = engine.createCtx(db);
+      await engine.ensureBank(ctx, { code: "iso", name: "隔离", level: "district" });
+      let inside!: () => void;
+      const entered = new Promise<void>((r) => {
+        inside = r;
+      });
+      const failing = db.tx(async (tx) => {
+        await tx.bank.create({ data: { code: "uncommitted", name: "x" } });
+        inside();
+        await new Promise((r) => setTimeout(r, 50));
+        throw new Error("roll back");
+      });
+      await entered;
+      // Issued while the transaction is open: with the adapter bug it would run inside it.
+      const seen = db.read((c) => c.bank.findUnique({ where: { code: "uncommitted" } }));
+      const written = db.read((c) => c.bank.create({ data: { code: "outside", name: "y" } }));
+      await expect(failing).rejects.toThrow("roll back");
+      expect(await seen).toBeNull();
+      await written;
+      expect(await db.read((c) => c.bank.findUnique({ where: { code: "outside" } }))).not.toBeNull();
+    } finally {
+      await dispose();
+    }
+  });
+
+  it("opens the default path's folder on first start", async () => {
+    const { scratchUrl } = await import("../support/db.ts");
+    const s = await scratchUrl("sqlite");
+    const nested = s.url.replace(/test\.db$/, "nested/dir/timebank.db");
+    const db = await openDb(nested);
+    await db.close();
+    await s.drop();
+  });
+});
