@@ -70,8 +70,11 @@ export async function serviceReadyToCertify(w: World, opts: { volunteer?: number
   await engine.acceptNeed(w.ctx, { actorId: volunteer, needId, key: k("accept") });
   const saved = w.clock.now;
   w.clock.now = new Date(TOMORROW_11.getTime() + 60_000);
-  await engine.reportService(w.ctx, { actorId: volunteer, needId, minutes, key: k("report") });
-  await engine.confirmService(w.ctx, { actorId: w.elder, needId, rating: 5, key: k("confirm") });
-  w.clock.now = saved;
+  try {
+    await engine.reportService(w.ctx, { actorId: volunteer, needId, minutes, key: k("report") });
+    await engine.confirmService(w.ctx, { actorId: w.elder, needId, rating: 5, key: k("confirm") });
+  } finally {
+    w.clock.now = saved;
+  }
   return needId;
 }
