@@ -91,7 +91,9 @@ function sqliteUpToDate(url: string): boolean {
     const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
     if (!table) return false;
     const rows = db
-      .prepare("SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL")
+      .prepare(
+        "SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+      )
       .all() as Array<{ name: string }>;
     const done = new Set(rows.map((r) => r.name));
     return migrationList("sqlite").migrationDirectories.every((d) => done.has(d.path));

@@ -122,7 +122,7 @@ export async function resolveHold(
   meta: Omit<TransferMeta, "bankId">,
 ): Promise<number> {
   const p = await tx.transfer.findUnique({ where: { id: pendingId } });
-  if (!p || p.status !== "pending") throw new AppError("not-found", { what: "hold" });
+  if (p?.status !== "pending" || !p) throw new AppError("not-found", { what: "hold" });
   const done = await tx.transfer.findUnique({ where: { pendingId }, select: { id: true } });
   if (done) throw new AppError("invalid-state");
   const posted = outcome === "void" ? 0 : Math.min(outcome.post, p.amount);

@@ -18,7 +18,9 @@ describe.each(PROVIDERS)("database on %s", (provider) => {
 
   it("applies migrations once; a second start applies nothing", async () => {
     expect(await applyMigrations(url)).toEqual([]);
-    const rows = await db.read((c) => c.$queryRawUnsafe<Array<{ n: bigint | number }>>("SELECT COUNT(*) AS n FROM _prisma_migrations"));
+    const rows = await db.read((c) =>
+      c.$queryRawUnsafe<Array<{ n: bigint | number }>>("SELECT COUNT(*) AS n FROM _prisma_migrations"),
+    );
     expect(Number(rows[0]?.n)).toBeGreaterThan(0);
   });
 
@@ -27,9 +29,23 @@ describe.each(PROVIDERS)("database on %s", (provider) => {
     const { bankId } = await engine.ensureBank(ctx, { code: "chk", name: "检查", level: "district" });
     const m = await engine.registerMember(ctx, { channel: "console", externalId: "x", name: "甲" });
     const acct = await db.tx((tx) => tx.account.create({ data: { bankId, code: "member:x", memberId: m.id } }));
-    await expect(db.tx((tx) => tx.$executeRawUnsafe(`UPDATE account SET debits_posted = 5 WHERE id = ${acct.id}`))).rejects.toThrow();
     await expect(
-      db.tx((tx) => tx.transfer.create({ data: { bankId, debitAccountId: acct.id, creditAccountId: acct.id + 0, amount: 0, status: "posted", idempotencyKey: "z", reason: "gift" } })),
+      db.tx((tx) => tx.$executeRawUnsafe(`UPDATE account SET debits_posted = 5 WHERE id = ${acct.id}`)),
+    ).rejects.toThrow();
+    await expect(
+      db.tx((tx) =>
+        tx.transfer.create({
+          data: {
+            bankId,
+            debitAccountId: acct.id,
+            creditAccountId: acct.id + 0,
+            amount: 0,
+            status: "posted",
+            idempotencyKey: "z",
+            reason: "gift",
+          },
+        }),
+      ),
     ).rejects.toThrow();
     const after = await db.read((c) => c.account.findUniqueOrThrow({ where: { id: acct.id } }));
     expect(after.debitsPosted).toBe(0);

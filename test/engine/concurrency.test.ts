@@ -3,7 +3,7 @@ import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS, scratchDb } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { TOMORROW_9, TOMORROW_11, type World, buildWorld, k } from "../support/world.ts";
+import { buildWorld, k, TOMORROW_9, TOMORROW_11, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("concurrency on %s", (provider) => {
   let db: Db;
@@ -18,9 +18,20 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
   it("20 volunteers accepting one need at once: exactly one assignment", async () => {
     const volunteers = [];
     for (let i = 0; i < 20; i++) volunteers.push(await w.addVolunteer(`志愿者${i}`));
-    const { needId } = await engine.postNeed(w.ctx, { actorId: w.elder, elderId: w.elder, categoryCode: "errands", description: "买菜", startAt: TOMORROW_9, endAt: TOMORROW_11, expectedMinutes: 60, key: k() });
+    const { needId } = await engine.postNeed(w.ctx, {
+      actorId: w.elder,
+      elderId: w.elder,
+      categoryCode: "errands",
+      description: "买菜",
+      startAt: TOMORROW_9,
+      endAt: TOMORROW_11,
+      expectedMinutes: 60,
+      key: k(),
+    });
     await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
-    const results = await Promise.allSettled(volunteers.map((v) => engine.acceptNeed(w.ctx, { actorId: v, needId, key: k() })));
+    const results = await Promise.allSettled(
+      volunteers.map((v) => engine.acceptNeed(w.ctx, { actorId: v, needId, key: k() })),
+    );
     const won = results.filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "already-taken" });
@@ -32,10 +43,21 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
     await engine.setPriority(w.ctx, { actorId: w.admin, memberId: w.elder, priority: ["disability"] });
     await engine.grant(w.ctx, { actorId: w.admin, elderId: w.elder, minutes: 300, key: k() });
     const spend = () =>
-      engine.postNeed(w.ctx, { actorId: w.elder, elderId: w.elder, categoryCode: "companionship", description: "陪伴", startAt: TOMORROW_9, endAt: TOMORROW_11, expectedMinutes: 30, payWithCredits: true, key: k() });
+      engine.postNeed(w.ctx, {
+        actorId: w.elder,
+        elderId: w.elder,
+        categoryCode: "companionship",
+        description: "陪伴",
+        startAt: TOMORROW_9,
+        endAt: TOMORROW_11,
+        expectedMinutes: 30,
+        payWithCredits: true,
+        key: k(),
+      });
     const results = await Promise.allSettled(Array.from({ length: 100 }, spend));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(10);
-    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "insufficient-credits" });
+    for (const r of results)
+      if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "insufficient-credits" });
     expect(await engine.balance(w.ctx, { memberId: w.elder })).toMatchObject({ available: 0, held: 300 });
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
   });

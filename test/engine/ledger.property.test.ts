@@ -4,7 +4,7 @@ import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS, scratchDb } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { type World, buildWorld, k, serviceReadyToCertify } from "../support/world.ts";
+import { buildWorld, k, serviceReadyToCertify, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
   let db: Db;
@@ -24,7 +24,12 @@ describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant("certify" as const), minutes: fc.integer({ min: 1, max: 120 }) }),
     fc.record({ kind: fc.constant("grant" as const), minutes: fc.integer({ min: 1, max: 300 }) }),
-    fc.record({ kind: fc.constant("gift" as const), from: fc.nat(2), to: fc.nat(2), minutes: fc.integer({ min: 1, max: 200 }) }),
+    fc.record({
+      kind: fc.constant("gift" as const),
+      from: fc.nat(2),
+      to: fc.nat(2),
+      minutes: fc.integer({ min: 1, max: 200 }),
+    }),
     fc.record({ kind: fc.constant("donate" as const), from: fc.nat(2), minutes: fc.integer({ min: 1, max: 200 }) }),
     fc.record({ kind: fc.constant("reverse" as const), pick: fc.nat(50) }),
     fc.record({ kind: fc.constant("replay" as const), pick: fc.nat(50) }),
@@ -32,10 +37,11 @@ describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
 
   it("random operations keep every bank at zero, no member negative, balances equal to their transfers", async () => {
     const done: Array<() => Promise<unknown>> = [];
-    const run = async (o: fc.Infer<typeof op>) => {
+    type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+    const run = async (o: Op) => {
       const who = (i: number) => members[i % members.length] as number;
       const key = k(o.kind);
-      let call: () => Promise<unknown>;
+      let call: () => Promise<unknown> = async () => undefined;
       switch (o.kind) {
         case "certify": {
           const needId = await serviceReadyToCertify(w, { minutes: Math.min(o.minutes, 120) });
@@ -52,7 +58,9 @@ describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
           call = () => engine.donate(w.ctx, { actorId: who(o.from), minutes: o.minutes, key });
           break;
         case "reverse": {
-          const ts = await db.read((c) => c.transfer.findMany({ where: { status: "posted", reason: { in: ["gift", "donate", "grant"] } } }));
+          const ts = await db.read((c) =>
+            c.transfer.findMany({ where: { status: "posted", reason: { in: ["gift", "donate", "grant"] } } }),
+          );
           const t = ts[o.pick % Math.max(1, ts.length)];
           if (!t) return;
           call = () => engine.reverseTransfer(w.ctx, { actorId: w.admin, transferId: t.id, reason: "fix", key });
@@ -73,7 +81,9 @@ describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
         await call();
         done.push(call);
       } catch (e) {
-        expect((e as { code?: string }).code, String(e)).toMatch(/insufficient-credits|not-direct-relative|invalid-input|already-reversed/);
+        expect((e as { code?: string }).code, String(e)).toMatch(
+          /insufficient-credits|not-direct-relative|invalid-input|already-reversed/,
+        );
       }
     };
     await fc.assert(

@@ -3,7 +3,7 @@ import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS, scratchDb } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { TOMORROW_9, TOMORROW_11, type World, buildWorld, k, serviceReadyToCertify } from "../support/world.ts";
+import { buildWorld, k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("needs on %s", (provider) => {
   let db: Db;
@@ -45,7 +45,9 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
     expect((await engine.certifyNeed(w.ctx, { actorId: w.admin, needId: tech, key: k() })).creditedMinutes).toBe(60);
     const { needId } = await post({ categoryCode: "counselling" });
     await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
-    await expect(engine.acceptNeed(w.ctx, { actorId: v, needId, key: k() })).rejects.toMatchObject({ code: "qualification-required" });
+    await expect(engine.acceptNeed(w.ctx, { actorId: v, needId, key: k() })).rejects.toMatchObject({
+      code: "qualification-required",
+    });
     await engine.qualify(w.ctx, { actorId: w.admin, memberId: v, categoryCode: "counselling" });
     await engine.acceptNeed(w.ctx, { actorId: v, needId, key: k() });
     w.clock.now = new Date(TOMORROW_11.getTime() + 1000);
@@ -61,7 +63,9 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
   it("a need waits for review; a rejected one reaches nobody and keeps its reason", async () => {
     const { needId, status } = await post();
     expect(status).toBe("pending_review");
-    await expect(engine.acceptNeed(w.ctx, { actorId: w.volunteer, needId, key: k() })).rejects.toMatchObject({ code: "invalid-state" });
+    await expect(engine.acceptNeed(w.ctx, { actorId: w.volunteer, needId, key: k() })).rejects.toMatchObject({
+      code: "invalid-state",
+    });
     await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: false, reason: "信息不全", key: k() });
     const need = await db.read((c) => c.need.findUniqueOrThrow({ where: { id: needId } }));
     expect(need).toMatchObject({ status: "rejected", reason: "信息不全" });
@@ -72,7 +76,9 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
     const { needId } = await post();
     await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
     await engine.acceptNeed(w.ctx, { actorId: w.volunteer, needId, key: k() });
-    await expect(engine.acceptNeed(w.ctx, { actorId: other, needId, key: k() })).rejects.toMatchObject({ code: "already-taken" });
+    await expect(engine.acceptNeed(w.ctx, { actorId: other, needId, key: k() })).rejects.toMatchObject({
+      code: "already-taken",
+    });
     await engine.withdrawNeed(w.ctx, { actorId: w.volunteer, needId, key: k() });
     await engine.acceptNeed(w.ctx, { actorId: other, needId, key: k() });
     const need = await db.read((c) => c.need.findUniqueOrThrow({ where: { id: needId } }));
@@ -90,16 +96,26 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
   });
 
   it("refuses untrained volunteers, under-age volunteers and serving one's own family", async () => {
-    const fresh = (await engine.registerMember(w.ctx, { channel: "console", externalId: k(), name: "新人", birthYear: 1995 })).id;
+    const fresh = (
+      await engine.registerMember(w.ctx, { channel: "console", externalId: k(), name: "新人", birthYear: 1995 })
+    ).id;
     await engine.addRole(w.ctx, { actorId: fresh, memberId: fresh, unitId: w.community, role: "volunteer" });
-    const teen = (await engine.registerMember(w.ctx, { channel: "console", externalId: k(), name: "少年", birthYear: 2012 })).id;
-    await expect(engine.addRole(w.ctx, { actorId: teen, memberId: teen, unitId: w.community, role: "volunteer" })).rejects.toMatchObject({ code: "under-age" });
+    const teen = (
+      await engine.registerMember(w.ctx, { channel: "console", externalId: k(), name: "少年", birthYear: 2012 })
+    ).id;
+    await expect(
+      engine.addRole(w.ctx, { actorId: teen, memberId: teen, unitId: w.community, role: "volunteer" }),
+    ).rejects.toMatchObject({ code: "under-age" });
     await engine.addRole(w.ctx, { actorId: w.daughter, memberId: w.daughter, unitId: w.community, role: "volunteer" });
     await engine.recordTraining(w.ctx, { actorId: w.admin, memberId: w.daughter, minutes: 200 });
     const { needId } = await post();
     await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
-    await expect(engine.acceptNeed(w.ctx, { actorId: fresh, needId, key: k() })).rejects.toMatchObject({ code: "training-required" });
-    await expect(engine.acceptNeed(w.ctx, { actorId: w.daughter, needId, key: k() })).rejects.toMatchObject({ code: "own-service" });
+    await expect(engine.acceptNeed(w.ctx, { actorId: fresh, needId, key: k() })).rejects.toMatchObject({
+      code: "training-required",
+    });
+    await expect(engine.acceptNeed(w.ctx, { actorId: w.daughter, needId, key: k() })).rejects.toMatchObject({
+      code: "own-service",
+    });
   });
 
   it("checks reported minutes against the window and the daily cap", async () => {
@@ -109,9 +125,14 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
     await engine.acceptNeed(w.ctx, { actorId: v, needId, key: k() });
     w.clock.now = new Date(TOMORROW_11.getTime() + 1000);
     try {
-      await expect(engine.reportService(w.ctx, { actorId: v, needId, minutes: 121, key: k() })).rejects.toMatchObject({ code: "window-invalid" });
+      await expect(engine.reportService(w.ctx, { actorId: v, needId, minutes: 121, key: k() })).rejects.toMatchObject({
+        code: "window-invalid",
+      });
       await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { dailyCapMinutes: 30 } });
-      await expect(engine.reportService(w.ctx, { actorId: v, needId, minutes: 45, key: k() })).rejects.toMatchObject({ code: "daily-cap-exceeded", params: { minutes: 30 } });
+      await expect(engine.reportService(w.ctx, { actorId: v, needId, minutes: 45, key: k() })).rejects.toMatchObject({
+        code: "daily-cap-exceeded",
+        params: { minutes: 30 },
+      });
       await engine.reportService(w.ctx, { actorId: v, needId, minutes: 30, key: k() });
     } finally {
       await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { dailyCapMinutes: 480 } });
@@ -127,8 +148,12 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
     w.clock.now = new Date(TOMORROW_11.getTime() + 1000);
     await engine.reportService(w.ctx, { actorId: w.volunteer, needId: n2.needId, minutes: 30, key: k() });
     w.clock.now = new Date("2026-06-01T08:00:00Z");
-    await expect(engine.confirmService(w.ctx, { actorId: w.volunteer, needId: n2.needId, rating: 5, key: k() })).rejects.toMatchObject({ code: "own-service" });
-    await expect(engine.confirmService(w.ctx, { actorId: w.admin, needId: n2.needId, rating: 5, key: k() })).rejects.toMatchObject({ code: "not-linked" });
+    await expect(
+      engine.confirmService(w.ctx, { actorId: w.volunteer, needId: n2.needId, rating: 5, key: k() }),
+    ).rejects.toMatchObject({ code: "own-service" });
+    await expect(
+      engine.confirmService(w.ctx, { actorId: w.admin, needId: n2.needId, rating: 5, key: k() }),
+    ).rejects.toMatchObject({ code: "not-linked" });
     await engine.disputeService(w.ctx, { actorId: w.elder, needId: n2.needId, reason: "没来", key: k() });
     await engine.cancelNeed(w.ctx, { actorId: w.admin, needId: n2.needId, key: k() });
     await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });

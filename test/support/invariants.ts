@@ -18,8 +18,8 @@ export async function checkLedger(db: Db): Promise<LedgerCheck> {
     const resolved = new Set(transfers.filter((t) => t.pendingId).map((t) => t.pendingId));
     const expect = new Map<number, { dp: number; cp: number; dq: number; cq: number }>();
     const e = (id: number) => {
-      let v = expect.get(id);
-      if (!v) expect.set(id, (v = { dp: 0, cp: 0, dq: 0, cq: 0 }));
+      const v = expect.get(id) ?? { dp: 0, cp: 0, dq: 0, cq: 0 };
+      expect.set(id, v);
       return v;
     };
     for (const t of transfers) {
@@ -34,12 +34,16 @@ export async function checkLedger(db: Db): Promise<LedgerCheck> {
     const mismatched = accounts
       .filter((a) => {
         const x = e(a.id);
-        return x.dp !== a.debitsPosted || x.cp !== a.creditsPosted || x.dq !== a.debitsPending || x.cq !== a.creditsPending;
+        return (
+          x.dp !== a.debitsPosted || x.cp !== a.creditsPosted || x.dq !== a.debitsPending || x.cq !== a.creditsPending
+        );
       })
       .map((a) => a.id);
     return {
       bankSums: [...byBank.values()],
-      negativeMembers: accounts.filter((a) => !a.allowNegative && a.creditsPosted - a.debitsPosted - a.debitsPending < 0).length,
+      negativeMembers: accounts.filter(
+        (a) => !a.allowNegative && a.creditsPosted - a.debitsPosted - a.debitsPending < 0,
+      ).length,
       mismatched,
     };
   });

@@ -29,8 +29,13 @@ export interface World {
 export async function buildWorld(db: Db): Promise<World> {
   const clock = { now: NOW };
   const ctx = engine.createCtx(db, () => clock.now);
-  const { bankId, rootUnitId: root } = await engine.ensureBank(ctx, { code: "futian", name: "福田区时间银行", level: "district" });
-  const reg = async (name: string, birthYear: number) => (await engine.registerMember(ctx, { channel: "console", externalId: `${name}-${k()}`, name, birthYear })).id;
+  const { bankId, rootUnitId: root } = await engine.ensureBank(ctx, {
+    code: "futian",
+    name: "福田区时间银行",
+    level: "district",
+  });
+  const reg = async (name: string, birthYear: number) =>
+    (await engine.registerMember(ctx, { channel: "console", externalId: `${name}-${k()}`, name, birthYear })).id;
   const admin = await reg("管理员", 1980);
   await engine.bootstrapAdmin(ctx, admin, root);
   const unit = await engine.createUnit(ctx, { actorId: admin, parentId: root, name: "香蜜湖社区", level: "community" });
@@ -46,13 +51,21 @@ export async function buildWorld(db: Db): Promise<World> {
   await engine.verifyMember(ctx, { actorId: admin, memberId: elder, approve: true });
   const daughter = await reg("李女士", 1978);
   await engine.addRole(ctx, { actorId: daughter, memberId: daughter, unitId: unit.id, role: "family" });
-  const link = await engine.linkFamily(ctx, { actorId: daughter, elderId: elder, relativeId: daughter, relation: "child" });
+  const link = await engine.linkFamily(ctx, {
+    actorId: daughter,
+    elderId: elder,
+    relativeId: daughter,
+    relation: "child",
+  });
   await engine.confirmFamily(ctx, { actorId: elder, linkId: link.id });
   return { ctx, clock, bankId, root, community: unit.id, admin, volunteer, elder, daughter, addVolunteer };
 }
 
 /** Posts, approves, accepts, reports and confirms one service; returns the need id. */
-export async function serviceReadyToCertify(w: World, opts: { volunteer?: number; minutes?: number; category?: string; pay?: boolean } = {}) {
+export async function serviceReadyToCertify(
+  w: World,
+  opts: { volunteer?: number; minutes?: number; category?: string; pay?: boolean } = {},
+) {
   const volunteer = opts.volunteer ?? w.volunteer;
   const minutes = opts.minutes ?? 60;
   const { needId } = await engine.postNeed(w.ctx, {

@@ -1,0 +1,25 @@
+# What a member is told when the engine refuses; each key is an error code (src/engine/errors.ts).
+invalid-input = Something in your input is not right: { $field }. Please check it and try again.
+not-found = That could not be found.
+forbidden = You are not allowed to do that.
+not-registered = Please send /start to register first.
+invalid-state = This need is not in a state that allows that.
+already-taken = Another volunteer has already taken this need.
+insufficient-credits = Not enough time credits ({ $minutes } minutes needed).
+cash-out-refused = Time credits are never exchanged for money; you can spend them on services, gift them to a direct relative or donate them.
+not-direct-relative = Credits can only be gifted to a confirmed direct relative.
+goods-not-allowed = This bank's rules do not allow exchanging credits for goods.
+goods-quota-exceeded = That is more than your goods quota.
+under-age = Volunteers must be at least { $min } years old.
+training-required = You need { $minutes } more minutes of training before taking needs.
+qualification-required = This professional service needs a qualification verified by an admin.
+own-service = You cannot take or confirm a service for yourself or your own family.
+not-linked = You are not linked to this elder as a family member.
+daily-cap-exceeded = That is over the daily limit; you can record at most { $minutes } more minutes today.
+redemption-age = Credits can be spent on services from the age of { $age }.
+not-priority = Free hours can only be granted to priority elders (living alone, disabled, very old and so on).
+idempotency-conflict = This request was already used for another action; please start again.
+already-reversed = This entry has already been reversed.
+duplicate = This already exists.
+window-invalid = The service time is not right: { $field }. It must start in the future, end after it starts, and fit the expected minutes.
+too-late = It is too late for that now.

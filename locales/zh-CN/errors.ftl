@@ -1,0 +1,25 @@
+# 引擎拒绝操作时给用户看的说明；键名即错误代码（src/engine/errors.ts）。
+invalid-input = 输入有误：{ $field }。请检查后重试。
+not-found = 没有找到要操作的对象。
+forbidden = 您没有权限执行此操作。
+not-registered = 请先发送 /start 完成注册。
+invalid-state = 这项需求当前的状态不允许这样操作。
+already-taken = 来晚了一步，这项需求已被其他志愿者接单。
+insufficient-credits = 可用时间积分不足（需要 { $minutes } 分钟）。
+cash-out-refused = 时间积分不能兑换现金；可以兑换服务、赠予直系亲属或捐赠给平台。
+not-direct-relative = 只能赠予已确认的直系亲属。
+goods-not-allowed = 本行的规则不允许用时间积分兑换物品。
+goods-quota-exceeded = 超出可兑换物品的额度。
+under-age = 志愿者须年满 { $min } 周岁。
+training-required = 还需参加 { $minutes } 分钟培训后才能接单。
+qualification-required = 这类专业服务需要先由管理员核验您的专业资质。
+own-service = 不能为自己或自己的家人接单、确认服务。
+not-linked = 您还没有与这位老人建立家属关联。
+daily-cap-exceeded = 超过每日服务时长上限，今天最多还能记录 { $minutes } 分钟。
+redemption-age = 年满 { $age } 周岁才能用时间积分兑换服务。
+not-priority = 只能向优先保障对象（空巢、失能、高龄等）赠予免费服务时长。
+idempotency-conflict = 这个请求已经用于另一项操作，请重新开始。
+already-reversed = 这笔记录已经冲正过了。
+duplicate = 这条信息已经存在。
+window-invalid = 服务时间有误：{ $field }。开始时间须在将来，结束时间须晚于开始时间，时长不能超过时间段。
+too-late = 已经过了可以这样操作的时间。

@@ -1,0 +1,41 @@
+// Configuration, from the environment only (secrets never come from files in the repository).
+import { z } from "zod";
+import { DEFAULT_DATABASE_URL } from "./db/adapters.ts";
+
+const Env = z.object({
+  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
+  TIMEBANK_BANK_CODE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/)
+    .default("default"),
+  TIMEBANK_BANK_NAME: z.string().min(1).max(100).default("社区时间银行"),
+  TIMEBANK_ROOT_LEVEL: z.string().min(1).max(40).default("district"),
+  /** First admins of the root unit: "channel:id=Name,channel:id=Name". */
+  TIMEBANK_ADMINS: z.string().default("console:admin=管理员"),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof Env> & { admins: Array<{ channel: string; externalId: string; name: string }> };
+
+/** Reads and checks the environment; a bad value stops the start with a clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`configuration: ${i?.path.join(".")}: ${i?.message}`);
+  }
+  const admins = parsed.data.TIMEBANK_ADMINS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^([a-z]+):([^=]+)=(.+)$/.exec(s);
+      if (!m) throw new Error(`configuration: TIMEBANK_ADMINS: "${s}" is not channel:id=Name`);
+      return { channel: m[1] as string, externalId: m[2] as string, name: m[3] as string };
+    });
+  return { ...parsed.data, admins };
+}
+
+/** The database URL with any password masked, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

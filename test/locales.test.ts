@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ERROR_CODES } from "../src/engine/errors.ts";
+
+const dir = join(import.meta.dirname, "..", "locales");
+const keys = (locale: string) =>
+  readdirSync(join(dir, locale))
+    .filter((f) => f.endsWith(".ftl"))
+    .flatMap((f) => readFileSync(join(dir, locale, f), "utf8").split("\n"))
+    .map((l) => /^([a-zA-Z][\w-]*)\s*=\s*\S/.exec(l)?.[1])
+    .filter((k): k is string => !!k);
+
+describe("locales", () => {
+  it("zh-CN and en have the same keys", () => {
+    expect(new Set(keys("en"))).toEqual(new Set(keys("zh-CN")));
+  });
+  it.each(["zh-CN", "en"])("every engine error code has a message in %s", (locale) => {
+    const have = new Set(keys(locale));
+    expect(ERROR_CODES.filter((c) => !have.has(c))).toEqual([]);
+  });
+});
