@@ -1,0 +1,213 @@
+// bench:ledger — certifies N services one after another through the engine, and in the same run
+// executes the same SQL statements through raw better-sqlite3 as the floor (same pragmas, same
+// schema). Then /balance-style reads with 100,000 members and 1,000,000 transfers.
+// Prints ops/s for both, the read p50/p99, and `ledger-ratio: X` (engine ÷ floor) last.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { type Db, openDb } from "../src/db/client.ts";
+import { applyMigrations } from "../src/db/migrate.ts";
+import * as engine from "../src/engine/index.ts";
+
+const N = Number(process.env.BENCH_N ?? 300);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
+const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1_000_000);
+const dir = mkdtempSync(join(tmpdir(), "timebank-bench-"));
+
+/** Bank, admin, volunteer, elder, and N confirmed needs inserted directly. */
+async function seed(db: Db) {
+  const ctx = engine.createCtx(db);
+  const { bankId, rootUnitId } = await engine.ensureBank(ctx, { code: "bench", name: "bench", level: "district" });
+  const admin = await engine.registerMember(ctx, { channel: "bench", externalId: "admin", name: "admin" });
+  await engine.bootstrapAdmin(ctx, admin.id, rootUnitId);
+  const vol = await engine.registerMember(ctx, { channel: "bench", externalId: "v", name: "v", birthYear: 1990 });
+  const elder = await engine.registerMember(ctx, { channel: "bench", externalId: "e", name: "e", birthYear: 1950 });
+  await engine.addRole(ctx, { actorId: admin.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
+  await engine.addRole(ctx, { actorId: admin.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
+  await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
+  const category = await db.read((c) => c.category.findFirstOrThrow({ where: { code: "companionship" } }));
+  const start = new Date("2026-01-01T09:00:00Z");
+  await db.tx((tx) =>
+    tx.need.createMany({
+      data: Array.from({ length: N }, () => ({
+        bankId,
+        unitId: rootUnitId,
+        elderId: elder.id,
+        postedById: elder.id,
+        categoryId: category.id,
+        description: "bench",
+        startAt: start,
+        endAt: new Date(start.getTime() + 7200_000),
+        expectedMinutes: 60,
+        status: "confirmed",
+        volunteerId: vol.id,
+        reportedMinutes: 60,
+        rating: 5,
+      })),
+    }),
+  );
+  const needs = await db.read((c) => c.need.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
+  return { ctx, bankId, rootUnitId, admin: admin.id, volunteer: vol.id, needs: needs.map((n) => n.id) };
+}
+
+async function engineRun() {
+  const db = await openDb(`file:${join(dir, "engine.db")}`);
+  const s = await seed(db);
+  const t0 = performance.now();
+  for (const needId of s.needs) await engine.certifyNeed(s.ctx, { actorId: s.admin, needId, key: `c-${needId}` });
+  const secs = (performance.now() - t0) / 1000;
+  return { db, s, opsPerSec: s.needs.length / secs };
+}
+
+/** The statements one certification issues, on the raw driver, in one transaction each. */
+async function floorRun() {
+  const url = `file:${join(dir, "floor.db")}`;
+  const db = await openDb(url);
+  const s = await seed(db);
+  await db.close();
+  const raw = new Database(join(dir, "floor.db"));
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = FULL");
+  raw.pragma("foreign_keys = ON");
+  const q = {
+    op: raw.prepare("SELECT * FROM operation WHERE key = ?"),
+    need: raw.prepare("SELECT n.*, c.tier, c.code FROM need n JOIN category c ON c.id = n.category_id WHERE n.id = ?"),
+    unit: raw.prepare("SELECT * FROM unit WHERE id = ?"),
+    roles: raw.prepare(
+      "SELECT r.role, r.unit_id, u.path, u.bank_id FROM role r JOIN unit u ON u.id = r.unit_id WHERE r.member_id = ?",
+    ),
+    move: raw.prepare(
+      "UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ? WHERE id = ? AND status IN ('confirmed','disputed')",
+    ),
+    policies: raw.prepare("SELECT * FROM policy WHERE unit_id IN (?) ORDER BY id"),
+    sys: raw.prepare("SELECT id FROM account WHERE bank_id = ? AND code = ?"),
+    upsert: raw.prepare(
+      "INSERT INTO account (bank_id, code, member_id) VALUES (?, ?, ?) ON CONFLICT (bank_id, code) DO UPDATE SET code = excluded.code RETURNING id",
+    ),
+    lifetime: raw.prepare("UPDATE account SET lifetime_minutes = lifetime_minutes + ? WHERE id = ?"),
+    account: raw.prepare("SELECT * FROM account WHERE id = ?"),
+    transfer: raw.prepare(
+      "INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, idempotency_key, reason, policy_version, actor_id, need_id, service_minutes, memo, created_at) VALUES (?, ?, ?, ?, 'posted', ?, 'certify', ?, ?, ?, ?, '', ?)",
+    ),
+    debit: raw.prepare(
+      "UPDATE account SET debits_posted = debits_posted + ? WHERE id = ? AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ?)",
+    ),
+    credit: raw.prepare("UPDATE account SET credits_posted = credits_posted + ? WHERE id = ?"),
+    credited: raw.prepare("UPDATE need SET credited_minutes = ?, updated_at = ? WHERE id = ?"),
+    audit: raw.prepare(
+      "INSERT INTO audit_log (actor_id, action, unit_id, target_type, target_id, before, after, created_at) VALUES (?, 'need.certify', ?, 'need', ?, ?, ?, ?)",
+    ),
+    record: raw.prepare("INSERT INTO operation (key, kind, result, created_at) VALUES (?, 'need.certify', ?, ?)"),
+  };
+  const certify = raw.transaction((needId: number) => {
+    const key = `c-${needId}`;
+    const now = Date.now();
+    q.op.get(key);
+    const need = q.need.get(needId) as {
+      unit_id: number;
+      reported_minutes: number;
+      bank_id: number;
+      volunteer_id: number;
+    };
+    q.unit.get(need.unit_id);
+    q.roles.all(s.admin);
+    q.move.run(s.admin, now, needId);
+    q.unit.get(need.unit_id);
+    q.policies.all(need.unit_id);
+    const issuance = (q.sys.get(need.bank_id, "issuance") as { id: number }).id;
+    const vol = (q.upsert.get(need.bank_id, `member:${need.volunteer_id}`, need.volunteer_id) as { id: number }).id;
+    q.lifetime.run(need.reported_minutes, vol);
+    q.account.get(vol);
+    q.transfer.run(
+      need.bank_id,
+      issuance,
+      vol,
+      need.reported_minutes,
+      `${key}:credit`,
+      1,
+      s.admin,
+      needId,
+      need.reported_minutes,
+      now,
+    );
+    q.debit.run(need.reported_minutes, issuance, need.reported_minutes);
+    q.credit.run(need.reported_minutes, vol);
+    q.credited.run(need.reported_minutes, now, needId);
+    q.audit.run(s.admin, need.unit_id, needId, "{}", "{}", now);
+    q.account.get(vol);
+    q.record.run(key, "{}", now);
+  });
+  const t0 = performance.now();
+  for (const needId of s.needs) certify(needId);
+  const secs = (performance.now() - t0) / 1000;
+  raw.close();
+  return s.needs.length / secs;
+}
+
+/** Bulk-loads members with roles and accounts, and transfers among them, then times /balance. */
+async function balanceReads(db: Db, bankId: number, unitId: number) {
+  const file = db.url.replace(/^file:/, "");
+  await db.close();
+  const raw = new Database(file);
+  raw.pragma("journal_mode = WAL");
+  const firstId = (raw.prepare("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM member").get() as { n: number }).n;
+  const now = Date.now();
+  raw.transaction(() => {
+    const m = raw.prepare("INSERT INTO member (id, name, created_at) VALUES (?, ?, ?)");
+    const r = raw.prepare("INSERT INTO role (member_id, unit_id, role, created_at) VALUES (?, ?, 'volunteer', ?)");
+    const a = raw.prepare(
+      "INSERT INTO account (id, bank_id, code, member_id, credits_posted, debits_posted, created_at) VALUES (?, ?, ?, ?, 0, 0, ?)",
+    );
+    for (let i = 0; i < MEMBERS; i++) {
+      m.run(firstId + i, `m${i}`, now);
+      r.run(firstId + i, unitId, now);
+      a.run(1_000_000 + i, bankId, `member:${firstId + i}`, firstId + i, now);
+    }
+    const t = raw.prepare(
+      "INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, idempotency_key, reason, created_at) VALUES (?, ?, ?, 1, 'posted', ?, 'gift', ?)",
+    );
+    const upd = raw.prepare(
+      "UPDATE account SET credits_posted = credits_posted + ?, debits_posted = debits_posted + ? WHERE id = ?",
+    );
+    const net = new Map<number, number>();
+    for (let i = 0; i < TRANSFERS; i++) {
+      const from = 1_000_000 + (i % MEMBERS);
+      const to = 1_000_000 + ((i * 7919 + 1) % MEMBERS);
+      t.run(bankId, from, to, `bulk-${i}`, now);
+      net.set(to, (net.get(to) ?? 0) + 1);
+      net.set(from, (net.get(from) ?? 0) - 1);
+    }
+    // Every member starts with enough credits that no balance is negative: seed from issuance.
+    for (const [id, n] of net) upd.run(Math.max(0, n) + 1000, Math.max(0, -n) + 1000, id);
+  })();
+  raw.close();
+  const reopened = await openDb(db.url);
+  const ctx = engine.createCtx(reopened);
+  const times: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const id = firstId + ((i * 104_729) % MEMBERS);
+    const t0 = performance.now();
+    await engine.balance(ctx, { memberId: id });
+    times.push(performance.now() - t0);
+  }
+  await reopened.close();
+  times.sort((x, y) => x - y);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] as number;
+  return { p50: pct(0.5), p99: pct(0.99) };
+}
+
+try {
+  await applyMigrations(`file:${join(dir, "warm.db")}`);
+  const floor = await floorRun();
+  const { db, s, opsPerSec } = await engineRun();
+  const reads = await balanceReads(db, s.bankId, s.rootUnitId);
+  console.log(`certifications: ${N} (SQLite, WAL, synchronous=FULL)`);
+  console.log(`engine-certify-ops-per-sec: ${opsPerSec.toFixed(0)}`);
+  console.log(`raw-driver-certify-ops-per-sec: ${floor.toFixed(0)}`);
+  console.log(`balance-read-p50-ms (${MEMBERS} members, ${TRANSFERS} transfers): ${reads.p50.toFixed(2)}`);
+  console.log(`balance-read-p99-ms: ${reads.p99.toFixed(2)}`);
+  console.log(`ledger-ratio: ${(opsPerSec / floor).toFixed(2)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
