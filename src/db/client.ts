@@ -8,6 +8,18 @@ export { Prisma };
 
 import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
+import { prismaSql, type Sql, sqliteSql } from "./sql.ts";
+
+export type { Sql } from "./sql.ts";
+
+const executors = new WeakMap<object, Sql>();
+
+/** The raw SQL executor bound to a transaction (or client) handed out by `Db.tx` / `Db.read`. */
+export function sqlOf(client: object): Sql {
+  const sql = executors.get(client);
+  if (!sql) throw new Error("sqlOf: not a client handed out by Db.tx or Db.read");
+  return sql;
+}
 
 /** The client type the engine is written against; both generated clients share its shape. */
 export type Client = SqliteClient;
@@ -63,10 +75,27 @@ export async function openDb(
 ): Promise<Db> {
   const provider = providerOf(url);
   if (opts.migrate !== false) await applyMigrations(url);
-  const client: Client =
-    provider === "sqlite"
-      ? new SqliteClient({ adapter: sqliteFactory(url) })
-      : (new PgClient({ adapter: pgFactory(url) }) as unknown as Client);
+  let client: Client;
+  let sqliteExec: Sql | undefined;
+  if (provider === "sqlite") {
+    const factory = sqliteFactory(url);
+    const connect = factory.connect.bind(factory);
+    // Keep the adapter's own better-sqlite3 connection: raw statements on it run inside whatever
+    // transaction Prisma has open there, which the mutex below makes ours.
+    factory.connect = async () => {
+      const adapter = await connect();
+      sqliteExec = sqliteSql((adapter as unknown as { client: import("better-sqlite3").Database }).client);
+      return adapter;
+    };
+    client = new SqliteClient({ adapter: factory });
+  } else {
+    client = new PgClient({ adapter: pgFactory(url) }) as unknown as Client;
+  }
+  const execFor = (c: object): Sql => {
+    if (provider === "postgres") return prismaSql(c as Client);
+    if (!sqliteExec) throw new Error("SQLite connection not open");
+    return sqliteExec;
+  };
   const serialize = provider === "sqlite" ? createMutex() : <T>(fn: () => Promise<T>) => fn();
   if (provider === "sqlite") {
     await client.$executeRawUnsafe("PRAGMA foreign_keys = ON");
@@ -79,14 +108,23 @@ export async function openDb(
     async tx(fn) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await serialize(() => client.$transaction((t) => fn(t), txOptions));
+          return await serialize(() =>
+            client.$transaction((t) => {
+              executors.set(t, execFor(t));
+              return fn(t);
+            }, txOptions),
+          );
         } catch (e) {
           if (attempt >= RETRIES || !isRetryable(e)) throw e;
           await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
         }
       }
     },
-    read: (fn) => serialize(() => fn(client)),
+    read: (fn) =>
+      serialize(() => {
+        if (!executors.has(client)) executors.set(client, execFor(client));
+        return fn(client);
+      }),
     close: () => client.$disconnect(),
   };
 }

@@ -1,6 +1,6 @@
 // Re-authorization for every action: who is asking, which units they administer (a role at a unit
 // covers its subtree), and whether they are linked to the elder they act for.
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { AppError } from "./errors.ts";
 
 export const ROLES = ["volunteer", "elder", "family", "admin", "hotline"] as const;
@@ -16,12 +16,11 @@ export interface HeldRole {
 
 /** All roles of a member, with their units' paths. */
 export async function rolesOf(tx: Tx, memberId: number): Promise<HeldRole[]> {
-  const rows = await tx.role.findMany({
-    where: { memberId },
-    select: { role: true, unitId: true, unit: { select: { path: true, bankId: true } } },
-    orderBy: { id: "asc" },
-  });
-  return rows.map((r) => ({ role: r.role as RoleName, unitId: r.unitId, bankId: r.unit.bankId, path: r.unit.path }));
+  return sqlOf(tx).all<HeldRole>(
+    `SELECT r.role, r.unit_id AS "unitId", u.bank_id AS "bankId", u.path
+       FROM role r JOIN unit u ON u.id = r.unit_id WHERE r.member_id = ? ORDER BY r.id`,
+    [memberId],
+  );
 }
 
 /** Whether `path` is the unit at `scope` or below it. */
@@ -43,8 +42,19 @@ export async function requireRoleOver(
   unitId: number,
   roles: RoleName[] = ["admin"],
 ): Promise<HeldRole> {
-  const unit = await getUnit(tx, unitId);
-  const held = (await rolesOf(tx, actorId)).find((r) => roles.includes(r.role) && within(unit.path, r.path));
+  const unit = await sqlOf(tx).get<{ path: string }>("SELECT path FROM unit WHERE id = ?", [unitId]);
+  if (!unit) throw new AppError("not-found", { what: "unit" });
+  return requireRoleAt(tx, actorId, unit.path, roles);
+}
+
+/** As requireRoleOver, for a caller that already knows the unit's path. */
+export async function requireRoleAt(
+  tx: Tx,
+  actorId: number,
+  path: string,
+  roles: RoleName[] = ["admin"],
+): Promise<HeldRole> {
+  const held = (await rolesOf(tx, actorId)).find((r) => roles.includes(r.role) && within(path, r.path));
   if (!held) throw new AppError("forbidden");
   return held;
 }

@@ -1,12 +1,12 @@
 // Certification (服务认证): the one place credits are created. Posts minutes × tier multiplier from
 // issuance to the volunteer (above the storage cap the excess is donated or not credited), moves
 // lifetime hours, grows the goods quota, and settles the recipient's hold if they paid.
-import type { Tx } from "../db/client.ts";
-import type { Ctx } from "./context.ts";
-import { audit } from "./context.ts";
-import { ensure } from "./errors.ts";
-import { available, memberAccountId, postTransfer, resolveHold, systemAccountId } from "./ledger.ts";
-import { effectivePolicy, starLevel } from "./policy.ts";
+// The hot path of the ledger: raw statements only (see src/db/sql.ts).
+import { sqlOf, type Tx } from "../db/client.ts";
+import { audit, type Ctx } from "./context.ts";
+import { AppError, ensure } from "./errors.ts";
+import { memberAccountId, memberCode, postTransfer, resolveHold } from "./ledger.ts";
+import { policyAt, starLevel } from "./policy.ts";
 
 /** What a certification did, as the volunteer is told. */
 export interface Certified {
@@ -20,41 +20,75 @@ export interface Certified {
   stars: number;
 }
 
-/** Certifies inside the caller's transaction; `actorId` null means the policy's auto-certify. */
+/** The need as certification sees it: its state, who served, and where (for authorization). */
+export interface NeedForCertify {
+  status: string;
+  volunteerId: number | null;
+  reportedMinutes: number | null;
+  bankId: number;
+  unitId: number;
+  payment: string;
+  holdTransferId: number | null;
+  tier: "ordinary" | "technical" | "professional";
+  path: string;
+}
+
+/**
+ * Certifies inside the caller's transaction. `actorId` null means the policy's auto-certify;
+ * `authorize` is checked against the loaded need before anything changes.
+ */
 export async function certifyTx(
   ctx: Ctx,
   tx: Tx,
   needId: number,
   actorId: number | null,
   key: string,
+  authorize: (need: NeedForCertify) => Promise<unknown> = async () => undefined,
 ): Promise<Certified> {
-  const need = await tx.need.findUniqueOrThrow({ where: { id: needId }, include: { category: true } });
-  const from = actorId ? ["confirmed", "disputed"] : ["confirmed"];
-  const moved = await tx.need.updateMany({
-    where: { id: needId, status: { in: from } },
-    data: { status: "certified", certifiedById: actorId, certifiedAt: ctx.now() },
-  });
-  ensure(moved.count === 1 && need.volunteerId && need.reportedMinutes, "invalid-state");
-  const volunteerId = need.volunteerId;
-  const minutes = need.reportedMinutes;
-  const { policy, version } = await effectivePolicy(tx, need.unitId);
-  const credited = minutes * policy.multipliers[need.category.tier as keyof typeof policy.multipliers];
-  const bankId = need.bankId;
-  const issuance = await systemAccountId(tx, bankId, "issuance");
-  const volunteer = await memberAccountId(tx, bankId, volunteerId);
-  // Moving the lifetime tally first also locks the volunteer's row, so the cap check below reads a
+  const sql = sqlOf(tx);
+  const need = await sql.get<NeedForCertify>(
+    `SELECT n.status, n.volunteer_id AS "volunteerId", n.reported_minutes AS "reportedMinutes", n.bank_id AS "bankId",
+            n.unit_id AS "unitId", n.payment, n.hold_transfer_id AS "holdTransferId", c.tier, u.path
+       FROM need n JOIN category c ON c.id = n.category_id JOIN unit u ON u.id = n.unit_id WHERE n.id = ?`,
+    [needId],
+  );
+  if (!need) throw new AppError("not-found", { what: "need" });
+  await authorize(need);
+  const now = ctx.now();
+  const moved = await sql.run(
+    `UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ?, updated_at = ?
+      WHERE id = ? AND status IN ('confirmed', ?)`,
+    [actorId, now, now, needId, actorId ? "disputed" : "confirmed"],
+  );
+  ensure(moved === 1 && need.volunteerId && need.reportedMinutes, "invalid-state");
+  const { volunteerId, reportedMinutes: minutes, bankId } = need;
+  const { policy, version } = await policyAt(tx, need.path);
+  const credited = minutes * policy.multipliers[need.tier];
+  const accounts = await sql.all<{ id: number; code: string }>(
+    "SELECT id, code FROM account WHERE bank_id = ? AND code IN ('issuance', 'donation', ?)",
+    [bankId, memberCode(volunteerId)],
+  );
+  const id = (code: string) => accounts.find((a) => a.code === code)?.id;
+  const issuance = id("issuance");
+  const donation = id("donation");
+  ensure(issuance && donation, "not-found", { what: "account" });
+  const volunteer = id(memberCode(volunteerId)) ?? (await memberAccountId(tx, bankId, volunteerId));
+  // Moving the lifetime tally first also locks the volunteer's row, so the cap check reads a
   // balance no concurrent certification can change before this transaction ends.
-  await tx.account.update({ where: { id: volunteer }, data: { lifetimeMinutes: { increment: minutes } } });
-  const before = await tx.account.findUniqueOrThrow({ where: { id: volunteer } });
-  const room = policy.storageCapMinutes == null ? credited : Math.max(0, policy.storageCapMinutes - available(before));
+  const before = await sql.get<{ available: number; lifetime: number }>(
+    `UPDATE account SET lifetime_minutes = lifetime_minutes + ? WHERE id = ?
+     RETURNING credits_posted - debits_posted - debits_pending AS available, lifetime_minutes AS lifetime`,
+    [minutes, volunteer],
+  );
+  ensure(before, "not-found", { what: "account" });
+  const room = policy.storageCapMinutes == null ? credited : Math.max(0, policy.storageCapMinutes - before.available);
   const toVolunteer = Math.min(credited, room);
   const overCap = credited - toVolunteer;
   const meta = { bankId, policyVersion: version, actorId, needId, serviceMinutes: minutes };
   if (toVolunteer > 0)
     await postTransfer(tx, issuance, volunteer, toVolunteer, { ...meta, key: `${key}:credit`, reason: "certify" });
   if (overCap > 0 && policy.overCap === "donate") {
-    const pool = await systemAccountId(tx, bankId, "donation");
-    await postTransfer(tx, issuance, pool, overCap, {
+    await postTransfer(tx, issuance, donation, overCap, {
       ...meta,
       serviceMinutes: 0,
       key: `${key}:over-cap`,
@@ -62,7 +96,7 @@ export async function certifyTx(
     });
   }
   const quota = Math.floor(toVolunteer * policy.goodsShare);
-  if (quota > 0) await tx.account.update({ where: { id: volunteer }, data: { goodsQuota: { increment: quota } } });
+  if (quota > 0) await sql.run("UPDATE account SET goods_quota = goods_quota + ? WHERE id = ?", [quota, volunteer]);
   if (need.payment === "credits" && need.holdTransferId) {
     await resolveHold(
       tx,
@@ -71,7 +105,7 @@ export async function certifyTx(
       { key: `${key}:post`, reason: "spend", policyVersion: version, actorId, needId },
     );
   }
-  await tx.need.update({ where: { id: needId }, data: { creditedMinutes: toVolunteer } });
+  await sql.run("UPDATE need SET credited_minutes = ? WHERE id = ?", [toVolunteer, needId]);
   if (actorId) {
     await audit(tx, {
       actorId,
@@ -83,15 +117,14 @@ export async function certifyTx(
       after: { status: "certified", credited: toVolunteer, overCap },
     });
   }
-  const after = await tx.account.findUniqueOrThrow({ where: { id: volunteer } });
   return {
     needId,
     status: "certified",
     volunteerId,
     creditedMinutes: toVolunteer,
     overCapMinutes: overCap,
-    balance: available(after),
-    lifetimeMinutes: after.lifetimeMinutes,
-    stars: starLevel(policy, after.lifetimeMinutes),
+    balance: before.available + toVolunteer,
+    lifetimeMinutes: before.lifetime,
+    stars: starLevel(policy, before.lifetime),
   };
 }

@@ -1,7 +1,7 @@
 // What every engine operation receives: the database and a clock (so jobs and tests control time),
 // plus the zod edge check that turns bad input into one coded, localizable refusal.
 import type { z } from "zod";
-import type { Db, Tx } from "../db/client.ts";
+import { type Db, sqlOf, type Tx } from "../db/client.ts";
 import { AppError } from "./errors.ts";
 
 /** The engine's dependencies, passed explicitly to each operation. */
@@ -36,17 +36,19 @@ export async function audit(
     after?: unknown;
   },
 ): Promise<void> {
-  await tx.auditLog.create({
-    data: {
-      actorId: entry.actorId,
-      action: entry.action,
-      unitId: entry.unitId ?? null,
-      targetType: entry.targetType,
-      targetId: entry.targetId,
-      before: entry.before === undefined ? null : JSON.stringify(entry.before),
-      after: entry.after === undefined ? null : JSON.stringify(entry.after),
-    },
-  });
+  await sqlOf(tx).run(
+    "INSERT INTO audit_log (actor_id, action, unit_id, target_type, target_id, before, after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [
+      entry.actorId,
+      entry.action,
+      entry.unitId ?? null,
+      entry.targetType,
+      entry.targetId,
+      entry.before === undefined ? null : JSON.stringify(entry.before),
+      entry.after === undefined ? null : JSON.stringify(entry.after),
+      new Date(),
+    ],
+  );
 }
 
 /**
@@ -72,13 +74,21 @@ export function isUniqueViolation(e: unknown): boolean {
 
 function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return ctx.db.tx(async (tx) => {
-    const prior = await tx.operation.findUnique({ where: { key } });
+    const sql = sqlOf(tx);
+    const prior = await sql.get<{ kind: string; result: string }>("SELECT kind, result FROM operation WHERE key = ?", [
+      key,
+    ]);
     if (prior) {
       if (prior.kind !== kind) throw new AppError("idempotency-conflict");
       return JSON.parse(prior.result) as T;
     }
     const result = await fn(tx);
-    await tx.operation.create({ data: { key, kind, result: JSON.stringify(result ?? null) } });
+    await sql.run("INSERT INTO operation (key, kind, result, created_at) VALUES (?, ?, ?, ?)", [
+      key,
+      kind,
+      JSON.stringify(result ?? null),
+      new Date(),
+    ]);
     return result;
   });
 }

@@ -1,8 +1,7 @@
 // The double-entry, append-only ledger (TigerBeetle's model) in integer minutes. Every transfer is
 // an immutable row; account balances change in the same transaction by conditional updates, so the
 // database itself refuses an overdraft even under concurrency (plus a CHECK as a backstop).
-import type { Tx } from "../db/client.ts";
-import { Prisma } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { AppError } from "./errors.ts";
 
 /** Why money moved; stored on every transfer. */
@@ -30,21 +29,28 @@ export async function createSystemAccounts(tx: Tx, bankId: number): Promise<void
 
 /** A system account's id. */
 export async function systemAccountId(tx: Tx, bankId: number, code: SystemAccount): Promise<number> {
-  const a = await tx.account.findUnique({ where: { bankId_code: { bankId, code } }, select: { id: true } });
+  const a = await sqlOf(tx).get<{ id: number }>("SELECT id FROM account WHERE bank_id = ? AND code = ?", [
+    bankId,
+    code,
+  ]);
   if (!a) throw new AppError("not-found", { what: "account" });
   return a.id;
 }
 
 /** The member's spendable account in the bank, created on first use. */
 export async function memberAccountId(tx: Tx, bankId: number, memberId: number): Promise<number> {
+  const sql = sqlOf(tx);
   const code = memberCode(memberId);
-  const a = await tx.account.upsert({
-    where: { bankId_code: { bankId, code } },
-    create: { bankId, code, memberId },
-    update: {},
-    select: { id: true },
-  });
-  return a.id;
+  const find = () => sql.get<{ id: number }>("SELECT id FROM account WHERE bank_id = ? AND code = ?", [bankId, code]);
+  const found = await find();
+  if (found) return found.id;
+  await sql.run(
+    "INSERT INTO account (bank_id, code, member_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (bank_id, code) DO NOTHING",
+    [bankId, code, memberId, new Date()],
+  );
+  const made = await find();
+  if (!made) throw new AppError("not-found", { what: "account" });
+  return made.id;
 }
 
 /** What a transfer records besides its accounts and amount. */
@@ -64,10 +70,12 @@ type Column = "debits_posted" | "debits_pending" | "credits_posted" | "credits_p
 
 /** Adds to one counter; a debit only if the account can cover it (or may go negative). */
 async function bump(tx: Tx, accountId: number, column: Column, amount: number): Promise<void> {
-  const col = Prisma.raw(column);
   const n = column.startsWith("debits")
-    ? await tx.$executeRaw`UPDATE account SET ${col} = ${col} + ${amount} WHERE id = ${accountId} AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ${amount})`
-    : await tx.$executeRaw`UPDATE account SET ${col} = ${col} + ${amount} WHERE id = ${accountId}`;
+    ? await sqlOf(tx).run(
+        `UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ?)`,
+        [amount, accountId, amount],
+      )
+    : await sqlOf(tx).run(`UPDATE account SET ${column} = ${column} + ? WHERE id = ?`, [amount, accountId]);
   if (n !== 1) throw new AppError("insufficient-credits", { minutes: amount });
 }
 
@@ -85,7 +93,7 @@ export async function postTransfer(
   meta: TransferMeta,
 ): Promise<number> {
   if (!Number.isInteger(amount) || amount <= 0) throw new AppError("invalid-input", { field: "minutes" });
-  const t = await tx.transfer.create({ data: { ...row(debit, credit, amount, meta), status: "posted" } });
+  const t = await insertTransfer(tx, row(debit, credit, amount, meta), "posted");
   await applyBoth(tx, [
     [debit, "debits_posted", amount],
     [credit, "credits_posted", amount],
@@ -103,7 +111,7 @@ export async function holdTransfer(
 ): Promise<number> {
   if (!Number.isInteger(amount) || amount <= 0) throw new AppError("invalid-input", { field: "minutes" });
   const { timeoutAt, ...rest } = meta;
-  const t = await tx.transfer.create({ data: { ...row(debit, credit, amount, rest), status: "pending", timeoutAt } });
+  const t = await insertTransfer(tx, row(debit, credit, amount, rest), "pending", { timeoutAt });
   await applyBoth(tx, [
     [debit, "debits_pending", amount],
     [credit, "credits_pending", amount],
@@ -121,18 +129,27 @@ export async function resolveHold(
   outcome: { post: number } | "void",
   meta: Omit<TransferMeta, "bankId">,
 ): Promise<number> {
-  const p = await tx.transfer.findUnique({ where: { id: pendingId } });
+  const sql = sqlOf(tx);
+  const p = await sql.get<{
+    bankId: number;
+    debitAccountId: number;
+    creditAccountId: number;
+    amount: number;
+    status: string;
+  }>(
+    'SELECT bank_id AS "bankId", debit_account_id AS "debitAccountId", credit_account_id AS "creditAccountId", amount, status FROM transfer WHERE id = ?',
+    [pendingId],
+  );
   if (p?.status !== "pending" || !p) throw new AppError("not-found", { what: "hold" });
-  const done = await tx.transfer.findUnique({ where: { pendingId }, select: { id: true } });
+  const done = await sql.get("SELECT id FROM transfer WHERE pending_id = ?", [pendingId]);
   if (done) throw new AppError("invalid-state");
   const posted = outcome === "void" ? 0 : Math.min(outcome.post, p.amount);
-  const t = await tx.transfer.create({
-    data: {
-      ...row(p.debitAccountId, p.creditAccountId, posted || p.amount, { ...meta, bankId: p.bankId }),
-      status: posted ? "posted" : "voided",
-      pendingId,
-    },
-  });
+  const t = await insertTransfer(
+    tx,
+    row(p.debitAccountId, p.creditAccountId, posted || p.amount, { ...meta, bankId: p.bankId }),
+    posted ? "posted" : "voided",
+    { pendingId },
+  );
   // Release the whole reservation first, then post what was used.
   await applyBoth(tx, [
     [p.debitAccountId, "debits_pending", -p.amount],
@@ -144,6 +161,40 @@ export async function resolveHold(
       [p.creditAccountId, "credits_posted", posted],
     ]);
   return t.id;
+}
+
+/** Inserts one immutable transfer row; its unique idempotency key refuses a second copy. */
+async function insertTransfer(
+  tx: Tx,
+  r: ReturnType<typeof row>,
+  status: "posted" | "pending" | "voided",
+  extra: { pendingId?: number; timeoutAt?: Date } = {},
+): Promise<{ id: number }> {
+  const out = await sqlOf(tx).get<{ id: number }>(
+    `INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, pending_id, reverses_id, idempotency_key,
+       reason, policy_version, actor_id, need_id, service_minutes, memo, timeout_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [
+      r.bankId,
+      r.debitAccountId,
+      r.creditAccountId,
+      r.amount,
+      status,
+      extra.pendingId ?? null,
+      r.reversesId,
+      r.idempotencyKey,
+      r.reason,
+      r.policyVersion,
+      r.actorId,
+      r.needId,
+      r.serviceMinutes,
+      r.memo,
+      extra.timeoutAt ?? null,
+      new Date(),
+    ],
+  );
+  if (!out) throw new Error("transfer insert returned nothing");
+  return out;
 }
 
 function row(debit: number, credit: number, amount: number, meta: TransferMeta) {

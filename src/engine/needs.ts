@@ -3,7 +3,15 @@
 // the current state, so two volunteers accepting at once yield exactly one assignment.
 import { z } from "zod";
 import type { Tx } from "../db/client.ts";
-import { elderUnit, isConfirmedRelative, requireActsFor, requireRoleOver, rolesOf, within } from "./authz.ts";
+import {
+  elderUnit,
+  isConfirmedRelative,
+  requireActsFor,
+  requireRoleAt,
+  requireRoleOver,
+  rolesOf,
+  within,
+} from "./authz.ts";
 import { certifyTx } from "./certify.ts";
 import { audit, type Ctx, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
@@ -291,11 +299,9 @@ export async function disputeService(ctx: Ctx, input: z.input<typeof DisputeInpu
 /** An admin over the need's unit certifies a confirmed (or disputed) service; credits are posted. */
 export async function certifyNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
   const d = parse(ActInput, input);
-  return once(ctx, d.key, "need.certify", async (tx) => {
-    const need = await loadNeed(tx, d.needId);
-    await requireRoleOver(tx, d.actorId, need.unitId);
-    return certifyTx(ctx, tx, need.id, d.actorId, d.key);
-  });
+  return once(ctx, d.key, "need.certify", (tx) =>
+    certifyTx(ctx, tx, d.needId, d.actorId, d.key, (need) => requireRoleAt(tx, d.actorId, need.path)),
+  );
 }
 
 /** The requester side or staff cancel a need not yet served; its hold is released. */

@@ -1,7 +1,7 @@
 // Bank rules are data: a zod-validated document attached to units and inherited down the tree.
 // Defaults follow the seeds (Hebei, Taierzhuang, Nanjing, Shanghai); any unit may override any field.
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
+import { sqlOf } from "../db/client.ts";
 import { AppError } from "./errors.ts";
 
 /** Who counts as a direct relative (直系亲属) for gifts; the relation a relative has to the elder. */
@@ -94,13 +94,22 @@ export function pathIds(path: string): number[] {
 }
 
 /** The policy in force at a unit: defaults, then each ancestor's newest patch, root first. */
-export async function effectivePolicy(tx: Pick<Tx, "unit" | "policy">, unitId: number): Promise<EffectivePolicy> {
-  const unit = await tx.unit.findUnique({ where: { id: unitId }, select: { path: true } });
+export async function effectivePolicy(tx: object, unitId: number): Promise<EffectivePolicy> {
+  const unit = await sqlOf(tx).get<{ path: string }>("SELECT path FROM unit WHERE id = ?", [unitId]);
   if (!unit) throw new AppError("not-found", { what: "unit" });
-  const chain = pathIds(unit.path);
-  const rows = await tx.policy.findMany({ where: { unitId: { in: chain } }, orderBy: { id: "asc" } });
+  return policyAt(tx, unit.path);
+}
+
+/** The policy in force at the unit with this path (saves the unit lookup on hot paths). */
+export async function policyAt(tx: object, path: string): Promise<EffectivePolicy> {
+  const sql = sqlOf(tx);
+  const chain = pathIds(path);
+  const rows = await sql.all<{ id: number; unit_id: number; data: string }>(
+    `SELECT id, unit_id, data FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) ORDER BY id`,
+    chain,
+  );
   const newest = new Map<number, (typeof rows)[number]>();
-  for (const r of rows) newest.set(r.unitId, r);
+  for (const r of rows) newest.set(r.unit_id, r);
   const used = chain.flatMap((id) => {
     const r = newest.get(id);
     return r ? [r] : [];
