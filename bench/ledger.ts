@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { type Db, openDb } from "../src/db/client.ts";
 import { applyMigrations } from "../src/db/migrate.ts";
 import * as engine from "../src/engine/index.ts";
+import { memberAccountId } from "../src/engine/ledger.ts";
 
 const N = Number(process.env.BENCH_N ?? 300);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
@@ -26,6 +27,8 @@ async function seed(db: Db) {
   await engine.addRole(ctx, { actorId: admin.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
   await engine.addRole(ctx, { actorId: admin.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
   await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
+  // The volunteer already has an account, as after their first certification.
+  await db.tx((tx) => memberAccountId(tx, bankId, vol.id));
   const category = await db.read((c) => c.category.findFirstOrThrow({ where: { code: "companionship" } }));
   const start = new Date("2026-01-01T09:00:00Z");
   await db.tx((tx) =>
@@ -70,73 +73,75 @@ async function floorRun() {
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = FULL");
   raw.pragma("foreign_keys = ON");
+  // The statements src/engine/certify.ts issues for one certification, in the same order.
   const q = {
-    op: raw.prepare("SELECT * FROM operation WHERE key = ?"),
-    need: raw.prepare("SELECT n.*, c.tier, c.code FROM need n JOIN category c ON c.id = n.category_id WHERE n.id = ?"),
-    unit: raw.prepare("SELECT * FROM unit WHERE id = ?"),
+    op: raw.prepare("SELECT kind, result FROM operation WHERE key = ?"),
+    need: raw.prepare(
+      `SELECT n.status, n.volunteer_id AS "volunteerId", n.reported_minutes AS "reportedMinutes", n.bank_id AS "bankId",
+              n.unit_id AS "unitId", n.payment, n.hold_transfer_id AS "holdTransferId", c.tier, u.path
+         FROM need n JOIN category c ON c.id = n.category_id JOIN unit u ON u.id = n.unit_id WHERE n.id = ?`,
+    ),
     roles: raw.prepare(
-      "SELECT r.role, r.unit_id, u.path, u.bank_id FROM role r JOIN unit u ON u.id = r.unit_id WHERE r.member_id = ?",
+      `SELECT r.role, r.unit_id AS "unitId", u.bank_id AS "bankId", u.path FROM role r JOIN unit u ON u.id = r.unit_id WHERE r.member_id = ? ORDER BY r.id`,
     ),
     move: raw.prepare(
-      "UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ? WHERE id = ? AND status IN ('confirmed','disputed')",
+      "UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ?, updated_at = ? WHERE id = ? AND status IN ('confirmed', ?)",
     ),
-    policies: raw.prepare("SELECT * FROM policy WHERE unit_id IN (?) ORDER BY id"),
-    sys: raw.prepare("SELECT id FROM account WHERE bank_id = ? AND code = ?"),
-    upsert: raw.prepare(
-      "INSERT INTO account (bank_id, code, member_id) VALUES (?, ?, ?) ON CONFLICT (bank_id, code) DO UPDATE SET code = excluded.code RETURNING id",
+    policies: raw.prepare("SELECT id, unit_id, data FROM policy WHERE unit_id IN (?) ORDER BY id"),
+    accounts: raw.prepare("SELECT id, code FROM account WHERE bank_id = ? AND code IN ('issuance', 'donation', ?)"),
+    lifetime: raw.prepare(
+      "UPDATE account SET lifetime_minutes = lifetime_minutes + ? WHERE id = ? RETURNING credits_posted - debits_posted - debits_pending AS available, lifetime_minutes AS lifetime",
     ),
-    lifetime: raw.prepare("UPDATE account SET lifetime_minutes = lifetime_minutes + ? WHERE id = ?"),
-    account: raw.prepare("SELECT * FROM account WHERE id = ?"),
     transfer: raw.prepare(
-      "INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, idempotency_key, reason, policy_version, actor_id, need_id, service_minutes, memo, created_at) VALUES (?, ?, ?, ?, 'posted', ?, 'certify', ?, ?, ?, ?, '', ?)",
+      `INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, pending_id, reverses_id, idempotency_key,
+         reason, policy_version, actor_id, need_id, service_minutes, memo, timeout_at, created_at)
+       VALUES (?, ?, ?, ?, 'posted', NULL, NULL, ?, 'certify', ?, ?, ?, ?, '', NULL, ?) RETURNING id`,
     ),
     debit: raw.prepare(
       "UPDATE account SET debits_posted = debits_posted + ? WHERE id = ? AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ?)",
     ),
     credit: raw.prepare("UPDATE account SET credits_posted = credits_posted + ? WHERE id = ?"),
-    credited: raw.prepare("UPDATE need SET credited_minutes = ?, updated_at = ? WHERE id = ?"),
+    credited: raw.prepare("UPDATE need SET credited_minutes = ? WHERE id = ?"),
     audit: raw.prepare(
-      "INSERT INTO audit_log (actor_id, action, unit_id, target_type, target_id, before, after, created_at) VALUES (?, 'need.certify', ?, 'need', ?, ?, ?, ?)",
+      "INSERT INTO audit_log (actor_id, action, unit_id, target_type, target_id, before, after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
-    record: raw.prepare("INSERT INTO operation (key, kind, result, created_at) VALUES (?, 'need.certify', ?, ?)"),
+    record: raw.prepare("INSERT INTO operation (key, kind, result, created_at) VALUES (?, ?, ?, ?)"),
   };
   const certify = raw.transaction((needId: number) => {
     const key = `c-${needId}`;
-    const now = Date.now();
+    const now = new Date().toISOString();
     q.op.get(key);
     const need = q.need.get(needId) as {
-      unit_id: number;
-      reported_minutes: number;
-      bank_id: number;
-      volunteer_id: number;
+      unitId: number;
+      reportedMinutes: number;
+      bankId: number;
+      volunteerId: number;
+      path: string;
     };
-    q.unit.get(need.unit_id);
     q.roles.all(s.admin);
-    q.move.run(s.admin, now, needId);
-    q.unit.get(need.unit_id);
-    q.policies.all(need.unit_id);
-    const issuance = (q.sys.get(need.bank_id, "issuance") as { id: number }).id;
-    const vol = (q.upsert.get(need.bank_id, `member:${need.volunteer_id}`, need.volunteer_id) as { id: number }).id;
-    q.lifetime.run(need.reported_minutes, vol);
-    q.account.get(vol);
-    q.transfer.run(
-      need.bank_id,
+    q.move.run(s.admin, now, now, needId, "disputed");
+    q.policies.all(need.unitId);
+    const accts = q.accounts.all(need.bankId, `member:${need.volunteerId}`) as Array<{ id: number; code: string }>;
+    const issuance = accts.find((a) => a.code === "issuance")?.id;
+    const vol = accts.find((a) => a.code.startsWith("member:"))?.id ?? 0;
+    q.lifetime.get(need.reportedMinutes, vol);
+    q.transfer.get(
+      need.bankId,
       issuance,
       vol,
-      need.reported_minutes,
+      need.reportedMinutes,
       `${key}:credit`,
       1,
       s.admin,
       needId,
-      need.reported_minutes,
+      need.reportedMinutes,
       now,
     );
-    q.debit.run(need.reported_minutes, issuance, need.reported_minutes);
-    q.credit.run(need.reported_minutes, vol);
-    q.credited.run(need.reported_minutes, now, needId);
-    q.audit.run(s.admin, need.unit_id, needId, "{}", "{}", now);
-    q.account.get(vol);
-    q.record.run(key, "{}", now);
+    q.debit.run(need.reportedMinutes, issuance, need.reportedMinutes);
+    q.credit.run(need.reportedMinutes, vol);
+    q.credited.run(need.reportedMinutes, needId);
+    q.audit.run(s.admin, "need.certify", need.unitId, "need", needId, "{}", "{}", now);
+    q.record.run(key, "need.certify", "{}", now);
   });
   const t0 = performance.now();
   for (const needId of s.needs) certify(needId);

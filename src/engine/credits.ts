@@ -2,12 +2,12 @@
 // donate to the bank, goods where the policy allows; admins grant hours to priority elders and
 // correct mistakes by reversing transfers. Cash-out is always refused (Hebei: 不支持兑换资金).
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { memberUnits, requireRoleOverMember } from "./authz.ts";
 import { audit, type Ctx, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
-import { effectivePolicy, starLevel } from "./policy.ts";
+import { effectivePolicy, policyAt, starLevel } from "./policy.ts";
 
 const id = z.number().int().positive();
 const minutes = z.number().int().min(1).max(1_000_000);
@@ -186,22 +186,29 @@ export async function reverseTransfer(ctx: Ctx, input: z.input<typeof ReverseInp
   });
 }
 
-/** /balance: spendable, held, lifetime hours and stars, and the goods quota where there is one. */
+/** /balance: spendable, held, lifetime hours and stars, and the goods quota where there is one.
+ *  Read from the account row, never summed over the ledger. */
 export async function balance(ctx: Ctx, input: { memberId: number }) {
   const d = parse(z.object({ memberId: id }), input);
   return ctx.db.read(async (c) => {
-    const roles = await c.role.findMany({
-      where: { memberId: d.memberId },
-      include: { unit: true },
-      orderBy: { id: "asc" },
-    });
-    const first = roles[0];
-    if (!first) throw new AppError("not-registered");
-    const account = await c.account.findUnique({
-      where: { bankId_code: { bankId: first.unit.bankId, code: memberCode(d.memberId) } },
-    });
-    const { policy } = await effectivePolicy(c, first.unitId);
-    const a = account ?? { creditsPosted: 0, debitsPosted: 0, debitsPending: 0, lifetimeMinutes: 0, goodsQuota: 0 };
+    const sql = sqlOf(c);
+    const home = await sql.get<{ bankId: number; path: string }>(
+      `SELECT u.bank_id AS "bankId", u.path FROM role r JOIN unit u ON u.id = r.unit_id WHERE r.member_id = ? ORDER BY r.id LIMIT 1`,
+      [d.memberId],
+    );
+    if (!home) throw new AppError("not-registered");
+    const a = (await sql.get<{
+      creditsPosted: number;
+      debitsPosted: number;
+      debitsPending: number;
+      lifetimeMinutes: number;
+      goodsQuota: number;
+    }>(
+      `SELECT credits_posted AS "creditsPosted", debits_posted AS "debitsPosted", debits_pending AS "debitsPending",
+              lifetime_minutes AS "lifetimeMinutes", goods_quota AS "goodsQuota" FROM account WHERE bank_id = ? AND code = ?`,
+      [home.bankId, memberCode(d.memberId)],
+    )) ?? { creditsPosted: 0, debitsPosted: 0, debitsPending: 0, lifetimeMinutes: 0, goodsQuota: 0 };
+    const { policy } = await policyAt(c, home.path);
     return {
       available: available(a),
       held: a.debitsPending,
