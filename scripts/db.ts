@@ -4,6 +4,8 @@
 //   db.ts check         fail when the generated schema drifted or the migrations disagree with
 //                       the schema, on SQLite and on PostgreSQL (POSTGRES_URL, or a temp server)
 //   db.ts new NAME      write a new migration folder for both providers from the schema change
+//   db.ts copy TO_URL   copy everything from DATABASE_URL (default the SQLite file) into an empty
+//                       database at TO_URL (e.g. PostgreSQL), keeping ids, and verify it
 
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,6 +14,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { DEFAULT_DATABASE_URL, type Provider } from "../src/db/adapters.ts";
 import { applyMigrations, PRISMA_DIR, pendingSchemaDiff } from "../src/db/migrate.ts";
+import { copyDatabase } from "../src/db/copy.ts";
 import { lastEnginePanic } from "../src/db/schema-engine.ts";
 import { startTempPostgres } from "./pg-temp.ts";
 
@@ -98,9 +101,13 @@ if (cmd === "schema") {
   console.log(names.length ? `applied: ${names.join(", ")}` : "database is up to date");
 } else if (cmd === "check") {
   process.exitCode = await check();
+} else if (cmd === "copy" && arg) {
+  const from = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  await copyDatabase(from, arg, (line) => console.log(line));
+  console.log("copied and verified: same rows, same balances");
 } else if (cmd === "new" && arg) {
   await newMigration(arg);
 } else {
-  console.error("usage: db.ts schema | migrate | check | new NAME");
+  console.error("usage: db.ts schema | migrate | check | new NAME | copy TO_URL");
   process.exitCode = 2;
 }

@@ -62,6 +62,25 @@ export async function registerMember(ctx: Ctx, input: z.input<typeof RegisterInp
   }
 }
 
+const IdentityInput = z.object({ memberId: id, channel: text(20), externalId: text(100) });
+
+/**
+ * Links another channel identity to an existing member (after the member proved it is theirs,
+ * e.g. with a one-time code). An identity belongs to one member only.
+ */
+export async function linkIdentity(ctx: Ctx, input: z.input<typeof IdentityInput>) {
+  const d = parse(IdentityInput, input);
+  try {
+    return await ctx.db.tx(async (tx) => {
+      ensure(await tx.member.findUnique({ where: { id: d.memberId } }), "not-found", { what: "member" });
+      return tx.identity.create({ data: d });
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new AppError("duplicate");
+    throw e;
+  }
+}
+
 /** The member behind a channel identity, or null if they have not registered. */
 export async function findByIdentity(ctx: Ctx, channel: string, externalId: string) {
   return ctx.db.read(async (c) => {

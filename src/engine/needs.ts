@@ -126,7 +126,7 @@ async function loadNeed(tx: Tx, needId: number) {
 }
 
 /** Releases a need's credit hold, if it has an unresolved one. */
-async function releaseHold(tx: Tx, need: { holdTransferId: number | null }, actorId: number, key: string) {
+async function releaseHold(tx: Tx, need: { holdTransferId: number | null }, actorId: number | null, key: string) {
   if (!need.holdTransferId) return;
   const resolved = await tx.transfer.findUnique({ where: { pendingId: need.holdTransferId }, select: { id: true } });
   if (!resolved)
@@ -338,5 +338,32 @@ export async function elderContact(ctx: Ctx, input: { actorId: number; needId: n
     if (!assigned) await requireRoleOver(tx, d.actorId, need.unitId);
     const elder = await tx.member.findUniqueOrThrow({ where: { id: need.elderId } });
     return { name: elder.name, phone: elder.phone, address: elder.address, place: need.place };
+  });
+}
+
+/**
+ * Expires what time has passed by: needs still waiting for review or a volunteer after their
+ * window ended (their holds released), and holds past their timeout. Idempotent; the scheduler
+ * runs it. Returns what it expired, so requesters can be told.
+ */
+export async function expireOverdue(ctx: Ctx): Promise<{ needs: number[]; holds: number[] }> {
+  const now = ctx.now();
+  return ctx.db.tx(async (tx) => {
+    const due = await tx.need.findMany({ where: { status: { in: ["pending_review", "published"] }, endAt: { lt: now } }, select: { id: true, holdTransferId: true } });
+    const needs: number[] = [];
+    for (const n of due) {
+      const moved = await tx.need.updateMany({ where: { id: n.id, status: { in: ["pending_review", "published"] } }, data: { status: "expired" } });
+      if (moved.count !== 1) continue;
+      needs.push(n.id);
+      await releaseHold(tx, n, null, `expire-need-${n.id}`);
+    }
+    const stale = await tx.transfer.findMany({ where: { status: "pending", timeoutAt: { lt: now } }, select: { id: true } });
+    const holds: number[] = [];
+    for (const h of stale) {
+      if (await tx.transfer.findUnique({ where: { pendingId: h.id }, select: { id: true } })) continue;
+      await resolveHold(tx, h.id, "void", { key: `expire-hold-${h.id}`, reason: "spend", policyVersion: 0, actorId: null });
+      holds.push(h.id);
+    }
+    return { needs, holds };
   });
 }

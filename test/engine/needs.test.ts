@@ -169,4 +169,33 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
       await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { autoCertify: false } });
     }
   });
+
+  it("expires needs nobody took once their window has passed, releasing their holds", async () => {
+    await engine.setPriority(w.ctx, { actorId: w.admin, memberId: w.elder, priority: ["advanced_age"] });
+    await engine.grant(w.ctx, { actorId: w.admin, elderId: w.elder, minutes: 100, key: k() });
+    const before = await engine.balance(w.ctx, { memberId: w.elder });
+    const { needId } = await post({ payWithCredits: true, expectedMinutes: 30 });
+    const taken = await post();
+    await engine.reviewNeed(w.ctx, { actorId: w.admin, needId: taken.needId, approve: true, key: k() });
+    await engine.acceptNeed(w.ctx, { actorId: w.volunteer, needId: taken.needId, key: k() });
+    w.clock.now = new Date(TOMORROW_11.getTime() + 1000);
+    try {
+      const out = await engine.expireOverdue(w.ctx);
+      expect(out.needs).toContain(needId);
+      expect(out.needs).not.toContain(taken.needId);
+      expect(await engine.expireOverdue(w.ctx)).toEqual({ needs: [], holds: [] });
+    } finally {
+      w.clock.now = new Date("2026-06-01T08:00:00Z");
+    }
+    const need = await db.read((c) => c.need.findUniqueOrThrow({ where: { id: needId } }));
+    expect(need.status).toBe("expired");
+    expect(await engine.balance(w.ctx, { memberId: w.elder })).toMatchObject({ available: before.available, held: 0 });
+    expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+  });
+
+  it("links a second channel identity to the same member, once", async () => {
+    await engine.linkIdentity(w.ctx, { memberId: w.volunteer, channel: "telegram", externalId: "4242" });
+    expect((await engine.findByIdentity(w.ctx, "telegram", "4242"))?.id).toBe(w.volunteer);
+    await expect(engine.linkIdentity(w.ctx, { memberId: w.elder, channel: "telegram", externalId: "4242" })).rejects.toMatchObject({ code: "duplicate" });
+  });
 });

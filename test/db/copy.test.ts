@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client.ts";
+import { copyDatabase } from "../../src/db/copy.ts";
+import * as engine from "../../src/engine/index.ts";
+import { scratchDb, scratchUrl } from "../support/db.ts";
+import { checkLedger } from "../support/invariants.ts";
+import { buildWorld, k, serviceReadyToCertify } from "../support/world.ts";
+
+describe("moving from the SQLite file to PostgreSQL", () => {
+  it("copies every row with its id, keeps balances, and the bank carries on there", async () => {
+    const src = await scratchDb("sqlite");
+    const w = await buildWorld(src.db);
+    const needId = await serviceReadyToCertify(w, { minutes: 75 });
+    await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
+    await engine.gift(w.ctx, { actorId: w.volunteer, toMemberId: w.elder, minutes: 1, key: k() }).catch(() => undefined);
+    await engine.donate(w.ctx, { actorId: w.volunteer, minutes: 15, key: k() });
+    await src.db.close();
+    const target = await scratchUrl("postgres");
+    try {
+      const counts = await copyDatabase(src.url, target.url);
+      expect(counts.transfer).toBeGreaterThanOrEqual(2);
+      await expect(copyDatabase(src.url, target.url)).rejects.toThrow(/already has data/);
+      const db = await openDb(target.url);
+      try {
+        const ctx = engine.createCtx(db, () => w.clock.now);
+        expect(await engine.balance(ctx, { memberId: w.volunteer })).toMatchObject({ available: 60, lifetimeMinutes: 75 });
+        expect((await engine.findByIdentity(ctx, "console", (await db.read((c) => c.identity.findFirstOrThrow({ where: { memberId: w.elder } }))).externalId))?.id).toBe(w.elder);
+        // New rows get fresh ids after the copied ones.
+        const more = await serviceReadyToCertify({ ...w, ctx }, { minutes: 10 });
+        expect(more).toBeGreaterThan(needId);
+        await engine.certifyNeed(ctx, { actorId: w.admin, needId: more, key: k() });
+        expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await target.drop();
+      await src.dispose().catch(() => undefined);
+    }
+  });
+});
