@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { DEFAULT_DATABASE_URL, type Provider } from "../src/db/adapters.ts";
-import { applyMigrations, PRISMA_DIR, pendingSchemaDiff } from "../src/db/migrate.ts";
 import { copyDatabase } from "../src/db/copy.ts";
+import { applyMigrations, PRISMA_DIR, pendingSchemaDiff } from "../src/db/migrate.ts";
 import { lastEnginePanic } from "../src/db/schema-engine.ts";
 import { startTempPostgres } from "./pg-temp.ts";
 

@@ -45,11 +45,16 @@ type Delegate = {
 const delegate = (c: Client, t: (typeof TABLES)[number]) => c[t] as unknown as Delegate;
 
 /** Copies every row from `fromUrl` into the empty database at `toUrl` (migrated first). */
-export async function copyDatabase(fromUrl: string, toUrl: string, log: (line: string) => void = () => {}): Promise<Record<string, number>> {
+export async function copyDatabase(
+  fromUrl: string,
+  toUrl: string,
+  log: (line: string) => void = () => {},
+): Promise<Record<string, number>> {
   const from = await openDb(fromUrl);
   const to = await openDb(toUrl);
   try {
-    if ((await to.read((c) => c.bank.count())) > 0) throw new Error("the target database already has data; copy into an empty one");
+    if ((await to.read((c) => c.bank.count())) > 0)
+      throw new Error("the target database already has data; copy into an empty one");
     const counts: Record<string, number> = {};
     for (const t of TABLES) {
       const key = t === "operation" ? "key" : "id";
@@ -57,7 +62,11 @@ export async function copyDatabase(fromUrl: string, toUrl: string, log: (line: s
       let n = 0;
       for (;;) {
         const rows = await from.read((c) =>
-          delegate(c, t).findMany({ take: 1000, orderBy: { [key]: "asc" }, ...(cursor === undefined ? {} : { skip: 1, cursor: { [key]: cursor } }) }),
+          delegate(c, t).findMany({
+            take: 1000,
+            orderBy: { [key]: "asc" },
+            ...(cursor === undefined ? {} : { skip: 1, cursor: { [key]: cursor } }),
+          }),
         );
         if (!rows.length) break;
         await to.tx((tx) => delegate(tx as unknown as Client, t).createMany({ data: rows }));
@@ -82,7 +91,9 @@ async function resetSequences(db: Db) {
     if (t === "operation") continue;
     const name = SQL_NAMES[t];
     await db.read((c) =>
-      c.$executeRawUnsafe(`SELECT setval(pg_get_serial_sequence('${name}', 'id'), COALESCE((SELECT MAX(id) FROM ${name}), 1), (SELECT MAX(id) FROM ${name}) IS NOT NULL)`),
+      c.$executeRawUnsafe(
+        `SELECT setval(pg_get_serial_sequence('${name}', 'id'), COALESCE((SELECT MAX(id) FROM ${name}), 1), (SELECT MAX(id) FROM ${name}) IS NOT NULL)`,
+      ),
     );
   }
 }
@@ -94,6 +105,11 @@ async function verify(from: Db, to: Db) {
     if (a !== b) throw new Error(`copy check: ${SQL_NAMES[t]} has ${a} rows in the source and ${b} in the target`);
   }
   const balances = (db: Db) =>
-    db.read(async (c) => (await c.account.findMany({ orderBy: { id: "asc" } })).map((x) => [x.id, x.creditsPosted - x.debitsPosted, x.debitsPending].join(":")).join(","));
-  if ((await balances(from)) !== (await balances(to))) throw new Error("copy check: balances differ between source and target");
+    db.read(async (c) =>
+      (await c.account.findMany({ orderBy: { id: "asc" } }))
+        .map((x) => [x.id, x.creditsPosted - x.debitsPosted, x.debitsPending].join(":"))
+        .join(","),
+    );
+  if ((await balances(from)) !== (await balances(to)))
+    throw new Error("copy check: balances differ between source and target");
 }

@@ -349,19 +349,33 @@ export async function elderContact(ctx: Ctx, input: { actorId: number; needId: n
 export async function expireOverdue(ctx: Ctx): Promise<{ needs: number[]; holds: number[] }> {
   const now = ctx.now();
   return ctx.db.tx(async (tx) => {
-    const due = await tx.need.findMany({ where: { status: { in: ["pending_review", "published"] }, endAt: { lt: now } }, select: { id: true, holdTransferId: true } });
+    const due = await tx.need.findMany({
+      where: { status: { in: ["pending_review", "published"] }, endAt: { lt: now } },
+      select: { id: true, holdTransferId: true },
+    });
     const needs: number[] = [];
     for (const n of due) {
-      const moved = await tx.need.updateMany({ where: { id: n.id, status: { in: ["pending_review", "published"] } }, data: { status: "expired" } });
+      const moved = await tx.need.updateMany({
+        where: { id: n.id, status: { in: ["pending_review", "published"] } },
+        data: { status: "expired" },
+      });
       if (moved.count !== 1) continue;
       needs.push(n.id);
       await releaseHold(tx, n, null, `expire-need-${n.id}`);
     }
-    const stale = await tx.transfer.findMany({ where: { status: "pending", timeoutAt: { lt: now } }, select: { id: true } });
+    const stale = await tx.transfer.findMany({
+      where: { status: "pending", timeoutAt: { lt: now } },
+      select: { id: true },
+    });
     const holds: number[] = [];
     for (const h of stale) {
       if (await tx.transfer.findUnique({ where: { pendingId: h.id }, select: { id: true } })) continue;
-      await resolveHold(tx, h.id, "void", { key: `expire-hold-${h.id}`, reason: "spend", policyVersion: 0, actorId: null });
+      await resolveHold(tx, h.id, "void", {
+        key: `expire-hold-${h.id}`,
+        reason: "spend",
+        policyVersion: 0,
+        actorId: null,
+      });
       holds.push(h.id);
     }
     return { needs, holds };

@@ -12,7 +12,9 @@ describe("moving from the SQLite file to PostgreSQL", () => {
     const w = await buildWorld(src.db);
     const needId = await serviceReadyToCertify(w, { minutes: 75 });
     await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
-    await engine.gift(w.ctx, { actorId: w.volunteer, toMemberId: w.elder, minutes: 1, key: k() }).catch(() => undefined);
+    await engine
+      .gift(w.ctx, { actorId: w.volunteer, toMemberId: w.elder, minutes: 1, key: k() })
+      .catch(() => undefined);
     await engine.donate(w.ctx, { actorId: w.volunteer, minutes: 15, key: k() });
     await src.db.close();
     const target = await scratchUrl("postgres");
@@ -23,8 +25,21 @@ describe("moving from the SQLite file to PostgreSQL", () => {
       const db = await openDb(target.url);
       try {
         const ctx = engine.createCtx(db, () => w.clock.now);
-        expect(await engine.balance(ctx, { memberId: w.volunteer })).toMatchObject({ available: 60, lifetimeMinutes: 75 });
-        expect((await engine.findByIdentity(ctx, "console", (await db.read((c) => c.identity.findFirstOrThrow({ where: { memberId: w.elder } }))).externalId))?.id).toBe(w.elder);
+        expect(await engine.balance(ctx, { memberId: w.volunteer })).toMatchObject({
+          available: 60,
+          lifetimeMinutes: 75,
+        });
+        expect(
+          (
+            await engine.findByIdentity(
+              ctx,
+              "console",
+              (
+                await db.read((c) => c.identity.findFirstOrThrow({ where: { memberId: w.elder } }))
+              ).externalId,
+            )
+          )?.id,
+        ).toBe(w.elder);
         // New rows get fresh ids after the copied ones.
         const more = await serviceReadyToCertify({ ...w, ctx }, { minutes: 10 });
         expect(more).toBeGreaterThan(needId);

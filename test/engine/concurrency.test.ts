@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
+import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { buildWorld, k, TOMORROW_9, TOMORROW_11, type World } from "../support/world.ts";
+import { k, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("concurrency on %s", (provider) => {
   let db: Db;
   let w: World;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, dispose } = await scratchDb(provider));
-    w = await buildWorld(db);
+  useWorld(provider, (s) => {
+    ({ db, w } = s);
   });
-  afterAll(() => dispose());
 
   it("20 volunteers accepting one need at once: exactly one assignment", async () => {
     const volunteers = [];

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
+import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { buildWorld, serviceReadyToCertify, type World } from "../support/world.ts";
+import { serviceReadyToCertify, useWorld, type World } from "../support/world.ts";
 
 const worker = fileURLToPath(new URL("../support/certify-worker.ts", import.meta.url));
 
@@ -13,13 +13,10 @@ describe.each(PROVIDERS)("crash during certifications on %s", (provider) => {
   let db: Db;
   let url: string;
   let w: World;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, url, dispose } = await scratchDb(provider));
-    w = await buildWorld(db);
+  useWorld(provider, async (s) => {
+    ({ db, url, w } = s);
     await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.root, patch: { dailyCapMinutes: 1_000_000 } });
   });
-  afterAll(() => dispose());
 
   it("SIGKILL mid-stream loses no acknowledged certification and breaks no invariant", async () => {
     const needs: number[] = [];

@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
+import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { buildWorld, k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, type World } from "../support/world.ts";
+import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("credits on %s", (provider) => {
   let db: Db;
   let w: World;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, dispose } = await scratchDb(provider));
-    w = await buildWorld(db);
+  useWorld(provider, async (s) => {
+    ({ db, w } = s);
     // The volunteer earns 300 minutes to spend in these tests.
     const needId = await serviceReadyToCertify(w, { minutes: 120 });
     await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
@@ -19,7 +17,6 @@ describe.each(PROVIDERS)("credits on %s", (provider) => {
   });
   afterAll(async () => {
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
-    await dispose();
   });
   const bal = (memberId: number) => engine.balance(w.ctx, { memberId });
 

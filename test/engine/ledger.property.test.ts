@@ -1,25 +1,22 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
+import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { buildWorld, k, serviceReadyToCertify, type World } from "../support/world.ts";
+import { k, serviceReadyToCertify, useWorld, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
   let db: Db;
   let w: World;
   let members: number[];
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, dispose } = await scratchDb(provider));
-    w = await buildWorld(db);
+  useWorld(provider, async (s) => {
+    ({ db, w } = s);
     await engine.setPriority(w.ctx, { actorId: w.admin, memberId: w.elder, priority: ["low_income"] });
     members = [w.volunteer, w.elder, w.daughter];
     // Many services land on one test day; the daily cap is tested elsewhere.
     await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.root, patch: { dailyCapMinutes: 1_000_000 } });
   });
-  afterAll(() => dispose());
 
   const op = fc.oneof(
     fc.record({ kind: fc.constant("certify" as const), minutes: fc.integer({ min: 1, max: 120 }) }),

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
+import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { buildWorld, k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, type World } from "../support/world.ts";
+import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("needs on %s", (provider) => {
   let db: Db;
   let w: World;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    const s = await scratchDb(provider);
-    db = s.db;
-    dispose = s.dispose;
-    w = await buildWorld(db);
+  useWorld(provider, (s) => {
+    ({ db, w } = s);
   });
-  afterAll(() => dispose());
 
   const post = (over: Record<string, unknown> = {}) =>
     engine.postNeed(w.ctx, {
@@ -196,6 +191,8 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
   it("links a second channel identity to the same member, once", async () => {
     await engine.linkIdentity(w.ctx, { memberId: w.volunteer, channel: "telegram", externalId: "4242" });
     expect((await engine.findByIdentity(w.ctx, "telegram", "4242"))?.id).toBe(w.volunteer);
-    await expect(engine.linkIdentity(w.ctx, { memberId: w.elder, channel: "telegram", externalId: "4242" })).rejects.toMatchObject({ code: "duplicate" });
+    await expect(
+      engine.linkIdentity(w.ctx, { memberId: w.elder, channel: "telegram", externalId: "4242" }),
+    ).rejects.toMatchObject({ code: "duplicate" });
   });
 });

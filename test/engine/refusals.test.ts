@@ -1,9 +1,9 @@
 // Every operation refuses bad input and forbidden actors with a coded error, and changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
-import { buildWorld, k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, type World } from "../support/world.ts";
+import { PROVIDERS } from "../support/db.ts";
+import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
 
 /** Everything a refusal must leave untouched. */
 async function snapshot(db: Db) {
@@ -32,10 +32,8 @@ describe.each(PROVIDERS)("refusals on %s", (provider) => {
   let reported: number;
   let otherAdmin: number;
   let credit: number;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, dispose } = await scratchDb(provider));
-    w = await buildWorld(db);
+  useWorld(provider, async (s) => {
+    ({ db, w } = s);
     stranger = (
       await engine.registerMember(w.ctx, {
         channel: "console",
@@ -73,7 +71,6 @@ describe.each(PROVIDERS)("refusals on %s", (provider) => {
     credit = (await db.read((c) => c.transfer.findFirstOrThrow({ where: { needId: done, reason: "certify" } }))).id;
     reported = await serviceReadyToCertify(w);
   });
-  afterAll(() => dispose());
 
   const post = {
     categoryCode: "errands",

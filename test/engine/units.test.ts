@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS, scratchDb } from "../support/db.ts";
-import { buildWorld, k, serviceReadyToCertify, type World } from "../support/world.ts";
+import { PROVIDERS } from "../support/db.ts";
+import { k, serviceReadyToCertify, useWorld, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("units, policies and catalogues on %s", (provider) => {
   let db: Db;
   let w: World;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, dispose } = await scratchDb(provider));
-    w = await buildWorld(db);
+  useWorld(provider, (s) => {
+    ({ db, w } = s);
   });
-  afterAll(() => dispose());
 
   it("builds a tree of any depth; an admin's reach is their unit's subtree only", async () => {
     const street = await engine.createUnit(w.ctx, {

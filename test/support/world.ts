@@ -1,7 +1,10 @@
 // A small bank to test against: a root unit and a community, an admin, a trained volunteer, an
 // elder born in 1950 and their confirmed daughter, all registered through the engine itself.
+import { afterAll, beforeAll } from "vitest";
+import type { Provider } from "../../src/db/adapters.ts";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
+import { scratchDb } from "./db.ts";
 
 /** The fixed "now" of the tests: services are booked the next day. */
 export const NOW = new Date("2026-06-01T08:00:00Z");
@@ -90,4 +93,15 @@ export async function serviceReadyToCertify(
     w.clock.now = saved;
   }
   return needId;
+}
+
+/** Gives the enclosing suite a fresh, migrated database with a built world, removed afterwards. */
+export function useWorld(provider: Provider, take: (s: { db: Db; w: World; url: string }) => void | Promise<void>) {
+  let dispose: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    const s = await scratchDb(provider);
+    dispose = s.dispose;
+    await take({ db: s.db, url: s.url, w: await buildWorld(s.db) });
+  });
+  afterAll(() => dispose());
 }
