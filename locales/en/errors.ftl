@@ -23,3 +23,4 @@ already-reversed = This entry has already been reversed.
 duplicate = This already exists.
 window-invalid = The service time is not right: { $field }. It must start in the future, end after it starts, and fit the expected minutes.
 too-late = It is too late for that now.
+too-early = The service has not started yet; please do this after it starts.

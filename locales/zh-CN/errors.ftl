@@ -23,3 +23,4 @@ already-reversed = 这笔记录已经冲正过了。
 duplicate = 这条信息已经存在。
 window-invalid = 服务时间有误：{ $field }。开始时间须在将来，结束时间须晚于开始时间，时长不能超过时间段。
 too-late = 已经过了可以这样操作的时间。
+too-early = 服务还没开始，请在服务开始后再操作。

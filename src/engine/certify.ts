@@ -3,7 +3,7 @@
 // lifetime hours, grows the goods quota, and settles the recipient's hold if they paid.
 // The hot path of the ledger: raw statements only (see src/db/sql.ts).
 import { sqlOf, type Tx } from "../db/client.ts";
-import { audit, type Ctx } from "./context.ts";
+import { audit, type Ctx, emit } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { memberAccountId, memberCode, postTransfer, resolveHold } from "./ledger.ts";
 import { policyAt, starLevel } from "./policy.ts";
@@ -117,6 +117,15 @@ export async function certifyTx(
       after: { status: "certified", credited: toVolunteer, overCap },
     });
   }
+  const stars = starLevel(policy, before.lifetime);
+  await emit(ctx, tx, {
+    type: "need.certified",
+    needId,
+    volunteerId,
+    credited: toVolunteer,
+    balance: before.available + toVolunteer,
+    stars,
+  });
   return {
     needId,
     status: "certified",
@@ -125,6 +134,6 @@ export async function certifyTx(
     overCapMinutes: overCap,
     balance: before.available + toVolunteer,
     lifetimeMinutes: before.lifetime,
-    stars: starLevel(policy, before.lifetime),
+    stars,
   };
 }

@@ -4,15 +4,40 @@ import type { z } from "zod";
 import { type Db, sqlOf, type Tx } from "../db/client.ts";
 import { AppError } from "./errors.ts";
 
+/**
+ * Something other people may need to hear about. Emitted inside the transaction that caused it,
+ * so a listener that writes notifications (the conversation layer's outbox) commits or rolls
+ * back with the change itself.
+ */
+export type DomainEvent =
+  | { type: "need.submitted" | "need.published" | "need.reported" | "need.confirmed" | "need.disputed"; needId: number }
+  | { type: "need.rejected"; needId: number; reason: string }
+  | { type: "need.accepted" | "need.withdrawn"; needId: number; volunteerId: number }
+  | { type: "need.cancelled" | "need.expired"; needId: number; volunteerId: number | null }
+  | { type: "need.certified"; needId: number; volunteerId: number; credited: number; balance: number; stars: number }
+  | { type: "credit.gift"; fromId: number; toId: number; minutes: number }
+  | { type: "credit.grant"; elderId: number; minutes: number }
+  | { type: "family.requested"; linkId: number; elderId: number; relativeId: number }
+  | { type: "family.confirmed"; linkId: number; elderId: number; relativeId: number }
+  | { type: "member.pending"; memberId: number; unitId: number }
+  | { type: "broadcast"; unitId: number; role: "volunteer" | "elder" | "family" | "all"; text: string };
+
 /** The engine's dependencies, passed explicitly to each operation. */
 export interface Ctx {
   db: Db;
   now(): Date;
+  /** Called inside the transaction of each change that others should hear about. */
+  onEvent?: (tx: Tx, event: DomainEvent) => Promise<void>;
 }
 
 /** A context on the wall clock. */
-export function createCtx(db: Db, now: () => Date = () => new Date()): Ctx {
-  return { db, now };
+export function createCtx(db: Db, now: () => Date = () => new Date(), onEvent?: Ctx["onEvent"]): Ctx {
+  return { db, now, onEvent };
+}
+
+/** Tells the listener, if any, within the current transaction. */
+export async function emit(ctx: Ctx, tx: Tx, event: DomainEvent): Promise<void> {
+  await ctx.onEvent?.(tx, event);
 }
 
 /** Validates input at the edge; the first failing field is named in the error's params. */

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { sqlOf, type Tx } from "../db/client.ts";
 import { memberUnits, requireRoleOverMember } from "./authz.ts";
-import { audit, type Ctx, once, parse } from "./context.ts";
+import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
 import { effectivePolicy, policyAt, starLevel } from "./policy.ts";
@@ -51,6 +51,7 @@ export async function gift(ctx: Ctx, input: z.input<typeof GiftInput>) {
       policyVersion: version,
       actorId: d.actorId,
     });
+    await emit(ctx, tx, { type: "credit.gift", fromId: d.actorId, toId: d.toMemberId, minutes: d.minutes });
     return { transferId, minutes: d.minutes };
   });
 }
@@ -96,6 +97,7 @@ export async function grant(ctx: Ctx, input: z.input<typeof GrantInput>) {
       policyVersion: version,
       actorId: d.actorId,
     });
+    await emit(ctx, tx, { type: "credit.grant", elderId: d.elderId, minutes: d.minutes });
     await audit(tx, {
       actorId: d.actorId,
       action: "credit.grant",

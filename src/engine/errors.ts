@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   "duplicate",
   "window-invalid",
   "too-late",
+  "too-early",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { Tx } from "../db/client.ts";
 import { getUnit, ROLES, type RoleName, requireRoleOver, requireRoleOverMember, rolesOf } from "./authz.ts";
-import { audit, type Ctx, isUniqueViolation, parse } from "./context.ts";
+import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { effectivePolicy, RELATIONS } from "./policy.ts";
 
@@ -37,9 +37,13 @@ const RegisterInput = z.object({
   phone: phone.optional(),
   address: text(200).optional(),
   locale: z.enum(LOCALES).default("zh-CN"),
+  /** Optionally the member's first role (volunteer, elder or family) and its unit, in the same transaction. */
+  role: z.enum(["volunteer", "elder", "family"]).optional(),
+  unitId: z.number().int().positive().optional(),
+  priority: z.array(z.enum(PRIORITY)).max(PRIORITY.length).default([]),
 });
 
-/** Creates a member for a channel identity seen for the first time. */
+/** Creates a member for a channel identity seen for the first time (with a first role, if given). */
 export async function registerMember(ctx: Ctx, input: z.input<typeof RegisterInput>) {
   const d = parse(RegisterInput, input);
   try {
@@ -51,9 +55,14 @@ export async function registerMember(ctx: Ctx, input: z.input<typeof RegisterInp
           phone: d.phone ?? null,
           address: d.address ?? null,
           locale: d.locale,
+          priority: [...new Set(d.priority)].join(","),
         },
       });
       await tx.identity.create({ data: { channel: d.channel, externalId: d.externalId, memberId: member.id } });
+      if (d.role) {
+        ensure(d.unitId, "invalid-input", { field: "unitId" });
+        await addRoleTx(tx, ctx, member.id, d.unitId, d.role);
+      }
       return member;
     });
   } catch (e) {
@@ -107,6 +116,7 @@ async function addRoleTx(tx: Tx, ctx: Ctx, memberId: number, unitId: number, rol
   }
   if (role === "elder" && member.verification === "unverified") {
     await tx.member.update({ where: { id: memberId }, data: { verification: "pending" } });
+    await emit(ctx, tx, { type: "member.pending", memberId, unitId });
   }
   try {
     return await tx.role.create({ data: { memberId, unitId, role } });
@@ -311,6 +321,13 @@ export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
           targetId: link.id,
           after: link,
         });
+      else
+        await emit(ctx, tx, {
+          type: "family.requested",
+          linkId: link.id,
+          elderId: d.elderId,
+          relativeId: d.relativeId,
+        });
       return link;
     } catch (e) {
       if (isUniqueViolation(e)) throw new AppError("duplicate");
@@ -325,12 +342,29 @@ export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: 
   return ctx.db.tx(async (tx) => {
     const link = await tx.familyLink.findUnique({ where: { id: d.linkId } });
     ensure(link, "not-found", { what: "family_link" });
-    if (d.actorId !== link.elderId) await requireRoleOverMember(tx, d.actorId, link.elderId);
+    const byAdmin = d.actorId !== link.elderId;
+    if (byAdmin) await requireRoleOverMember(tx, d.actorId, link.elderId);
     const n = await tx.familyLink.updateMany({
       where: { id: link.id, confirmedAt: null },
       data: { confirmedAt: ctx.now(), confirmedById: d.actorId },
     });
     ensure(n.count === 1, "invalid-state");
+    await emit(ctx, tx, {
+      type: "family.confirmed",
+      linkId: link.id,
+      elderId: link.elderId,
+      relativeId: link.relativeId,
+    });
+    if (byAdmin) {
+      await audit(tx, {
+        actorId: d.actorId,
+        action: "family.confirm",
+        targetType: "family_link",
+        targetId: link.id,
+        before: { confirmedAt: null },
+        after: { confirmedAt: ctx.now() },
+      });
+    }
     return { ...link, confirmedAt: ctx.now() };
   });
 }

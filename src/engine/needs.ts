@@ -13,7 +13,7 @@ import {
   within,
 } from "./authz.ts";
 import { certifyTx } from "./certify.ts";
-import { audit, type Ctx, once, parse } from "./context.ts";
+import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { holdTransfer, memberAccountId, resolveHold, systemAccountId } from "./ledger.ts";
 import { effectivePolicy } from "./policy.ts";
@@ -99,6 +99,7 @@ export async function postNeed(ctx: Ctx, input: z.input<typeof PostInput>) {
       );
       await tx.need.update({ where: { id: need.id }, data: { holdTransferId: holdId } });
     }
+    await emit(ctx, tx, { type: need.status === "published" ? "need.published" : "need.submitted", needId: need.id });
     return { needId: need.id, status: need.status };
   });
 }
@@ -156,6 +157,13 @@ export async function reviewNeed(ctx: Ctx, input: z.input<typeof ReviewInput>) {
     const to = d.approve ? "published" : "rejected";
     await transition(tx, need.id, ["pending_review"], to, { reviewedById: d.actorId, reason: d.reason ?? null });
     if (!d.approve) await releaseHold(tx, need, d.actorId, d.key);
+    await emit(
+      ctx,
+      tx,
+      d.approve
+        ? { type: "need.published", needId: need.id }
+        : { type: "need.rejected", needId: need.id, reason: d.reason ?? "" },
+    );
     await audit(tx, {
       actorId: d.actorId,
       action: "need.review",
@@ -203,6 +211,7 @@ export async function acceptNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
     });
     if (n.count !== 1)
       throw new AppError(need.status === "published" || need.status === "accepted" ? "already-taken" : "invalid-state");
+    await emit(ctx, tx, { type: "need.accepted", needId: need.id, volunteerId: d.actorId });
     return { needId: need.id, status: "accepted" };
   });
 }
@@ -222,6 +231,7 @@ export async function withdrawNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
       { volunteerId: null, acceptedAt: null },
       { volunteerId: d.actorId },
     );
+    await emit(ctx, tx, { type: "need.withdrawn", needId: need.id, volunteerId: d.actorId });
     return { needId: need.id, status: "published" };
   });
 }
@@ -240,7 +250,7 @@ export async function reportService(ctx: Ctx, input: z.input<typeof ReportInput>
   return once(ctx, d.key, "need.report", async (tx) => {
     const need = await loadNeed(tx, d.needId);
     ensure(need.volunteerId === d.actorId, "forbidden");
-    ensure(ctx.now() >= need.startAt, "too-late");
+    ensure(ctx.now() >= need.startAt, "too-early");
     ensure(d.minutes <= (need.endAt.getTime() - need.startAt.getTime()) / 60_000, "window-invalid", {
       field: "minutes",
     });
@@ -260,6 +270,7 @@ export async function reportService(ctx: Ctx, input: z.input<typeof ReportInput>
       minutes: Math.max(0, policy.dailyCapMinutes - used),
     });
     await transition(tx, need.id, ["accepted"], "reported", { reportedMinutes: d.minutes }, { volunteerId: d.actorId });
+    await emit(ctx, tx, { type: "need.reported", needId: need.id });
     return { needId: need.id, status: "reported" };
   });
 }
@@ -279,6 +290,7 @@ export async function confirmService(ctx: Ctx, input: z.input<typeof ConfirmInpu
     await transition(tx, need.id, ["reported"], "confirmed", { rating: d.rating, comment: d.comment ?? null });
     const { policy } = await effectivePolicy(tx, need.unitId);
     if (policy.autoCertify) return certifyTx(ctx, tx, need.id, null, `${d.key}:certify`);
+    await emit(ctx, tx, { type: "need.confirmed", needId: need.id });
     return { needId: need.id, status: "confirmed" };
   });
 }
@@ -292,6 +304,7 @@ export async function disputeService(ctx: Ctx, input: z.input<typeof DisputeInpu
     const need = await loadNeed(tx, d.needId);
     ensure(d.actorId === need.elderId || (await isConfirmedRelative(tx, need.elderId, d.actorId)), "not-linked");
     await transition(tx, need.id, ["reported"], "disputed", { reason: d.reason });
+    await emit(ctx, tx, { type: "need.disputed", needId: need.id });
     return { needId: need.id, status: "disputed" };
   });
 }
@@ -312,6 +325,7 @@ export async function cancelNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
     const as = await requireActsFor(tx, d.actorId, need.elderId);
     await transition(tx, need.id, ["pending_review", "published", "accepted", "disputed"], "cancelled");
     await releaseHold(tx, need, d.actorId, d.key);
+    await emit(ctx, tx, { type: "need.cancelled", needId: need.id, volunteerId: need.volunteerId });
     if (as === "staff")
       await audit(tx, {
         actorId: d.actorId,
@@ -362,6 +376,7 @@ export async function expireOverdue(ctx: Ctx): Promise<{ needs: number[]; holds:
       if (moved.count !== 1) continue;
       needs.push(n.id);
       await releaseHold(tx, n, null, `expire-need-${n.id}`);
+      await emit(ctx, tx, { type: "need.expired", needId: n.id, volunteerId: null });
     }
     const stale = await tx.transfer.findMany({
       where: { status: "pending", timeoutAt: { lt: now } },

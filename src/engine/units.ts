@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Tx } from "../db/client.ts";
 import { getUnit, requireRoleOver } from "./authz.ts";
 import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
-import { audit, type Ctx, parse } from "./context.ts";
+import { audit, type Ctx, emit, parse } from "./context.ts";
 import { AppError } from "./errors.ts";
 import { createSystemAccounts } from "./ledger.ts";
 import { effectivePolicy, type PolicyPatch, PolicyPatchSchema, pathIds } from "./policy.ts";
@@ -81,7 +81,7 @@ export async function subtree(tx: Tx, unitId: number) {
 export async function catalogue(tx: Tx, unitId: number) {
   const unit = await getUnit(tx, unitId);
   const chain = pathIds(unit.path);
-  const rows = await tx.category.findMany({ where: { unitId: { in: chain } } });
+  const rows = await tx.category.findMany({ where: { unitId: { in: chain } }, orderBy: { id: "asc" } });
   const byCode = new Map<string, (typeof rows)[number]>();
   for (const uid of chain) for (const r of rows) if (r.unitId === uid) byCode.set(r.code, r);
   return [...byCode.values()].filter((c) => c.active).map((c) => ({ ...c, tier: c.tier as Tier }));
@@ -144,5 +144,62 @@ export async function setPolicy(ctx: Ctx, input: { actorId: number; unitId: numb
       after: after.policy,
     });
     return after;
+  });
+}
+
+const BindInput = z.object({
+  actorId: id,
+  unitId: id,
+  channel: z.string().min(1).max(20),
+  conversationId: z.string().min(1).max(100),
+  locale: z.enum(["zh-CN", "en"]),
+});
+
+/** Binds a group conversation to a unit (admins over it): needs and broadcasts are posted there. */
+export async function bindGroup(ctx: Ctx, input: z.input<typeof BindInput>) {
+  const d = parse(BindInput, input);
+  return ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, d.actorId, d.unitId);
+    const where = { channel: d.channel, conversationId: d.conversationId };
+    const before = await tx.groupBinding.findUnique({ where: { channel_conversationId: where } });
+    const after = await tx.groupBinding.upsert({
+      where: { channel_conversationId: where },
+      create: { ...where, unitId: d.unitId, createdById: d.actorId, locale: d.locale },
+      update: { unitId: d.unitId, createdById: d.actorId, locale: d.locale },
+    });
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "group.bind",
+      unitId: d.unitId,
+      targetType: "group_binding",
+      targetId: after.id,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+const BroadcastInput = z.object({
+  actorId: id,
+  unitId: id,
+  role: z.enum(["volunteer", "elder", "family", "all"]),
+  text: z.string().trim().min(1).max(1000),
+});
+
+/** An announcement to the members of a unit subtree (by role) and its bound groups (admins only). */
+export async function broadcast(ctx: Ctx, input: z.input<typeof BroadcastInput>) {
+  const d = parse(BroadcastInput, input);
+  return ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, d.actorId, d.unitId);
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "broadcast",
+      unitId: d.unitId,
+      targetType: "unit",
+      targetId: d.unitId,
+      after: { role: d.role, text: d.text },
+    });
+    await emit(ctx, tx, { type: "broadcast", unitId: d.unitId, role: d.role, text: d.text });
   });
 }

@@ -1,0 +1,167 @@
+// Commands every member may use, and the elder, family and volunteer ones. Admin commands are in
+// admin.ts. Each answers in the member's language and ends in engine calls that re-authorize.
+import * as engine from "../engine/index.ts";
+import { startNeed } from "./flows/need.ts";
+import { askMinutes, startGift } from "./flows/simple.ts";
+import { categoryName, hours, needSummary, when } from "./format.ts";
+import { LOCALES, t } from "./i18n.ts";
+import { createCode } from "./store.ts";
+import { choice, type Step, say, type Turn, text, tr } from "./turn.ts";
+
+type Command = (turn: Turn, arg: string) => Promise<Step>;
+
+const one = async (r: Promise<Awaited<ReturnType<typeof say>>>): Promise<Step> => ({ replies: [await r] });
+
+/** Commands by name, for registered members. */
+export const MEMBER_COMMANDS: Record<string, Command> = {
+  async balance(turn) {
+    const b = await engine.balance(turn.bot.ctx, { memberId: turn.member?.id ?? 0 });
+    const key = b.goodsQuota == null ? "balance" : "balance-goods";
+    return one(
+      say(turn, key, {
+        available: hours(b.available),
+        held: hours(b.held),
+        lifetime: hours(b.lifetimeMinutes),
+        stars: b.stars,
+        goods: hours(b.goodsQuota ?? 0),
+      }),
+    );
+  },
+  async history(turn, arg) {
+    const page = Math.max(0, Number.parseInt(arg || "1", 10) - 1) || 0;
+    const rows = await engine.history(turn.bot.ctx, { memberId: turn.member?.id ?? 0, page });
+    if (!rows.length) return one(say(turn, "history-empty"));
+    const lines = rows.map((r) =>
+      tr(turn, "history-line", {
+        when: when(turn.locale, r.at),
+        reason: tr(turn, `reason-${r.reason}`),
+        minutes: (r.minutes > 0 ? "+" : "") + r.minutes,
+        status: tr(turn, `transfer-${r.status}`),
+      }),
+    );
+    return one(text(turn, [tr(turn, "history-title", { page: page + 1, next: page + 2 }), ...lines].join("\n")));
+  },
+  need: startNeed,
+  async tasks(turn) {
+    const list = await engine.openNeedsFor(turn.bot.ctx, turn.member?.id ?? 0);
+    if (!list.length) return one(say(turn, "tasks-empty"));
+    const replies = [];
+    for (const n of list)
+      replies.push(
+        await text(turn, needSummary(turn.locale, n), [
+          [{ label: tr(turn, "btn-accept"), kind: "accept", payload: { needId: n.id } }],
+        ]),
+      );
+    return { replies };
+  },
+  async mytasks(turn) {
+    const list = await engine.tasksOf(turn.bot.ctx, turn.member?.id ?? 0);
+    if (!list.length) return one(say(turn, "mytasks-empty"));
+    const replies = [];
+    for (const n of list) {
+      const buttons =
+        n.status === "accepted"
+          ? [
+              [
+                {
+                  label: tr(turn, "btn-report"),
+                  kind: "report",
+                  payload: { needId: n.id, minutes: n.expectedMinutes },
+                },
+                { label: tr(turn, "btn-contact"), kind: "contact", payload: { needId: n.id } },
+              ],
+              [{ label: tr(turn, "btn-withdraw"), kind: "withdraw", payload: { needId: n.id } }],
+            ]
+          : undefined;
+      replies.push(await text(turn, `${tr(turn, `status-${n.status}`)}\n${needSummary(turn.locale, n)}`, buttons));
+    }
+    return { replies };
+  },
+  async confirm(turn) {
+    const list = await engine.toConfirm(turn.bot.ctx, turn.member?.id ?? 0);
+    if (!list.length) return one(say(turn, "confirm-empty"));
+    const replies = [];
+    for (const n of list) {
+      const stars = [1, 2, 3, 4, 5].map((r) => ({
+        label: "★".repeat(r),
+        kind: "confirm",
+        payload: { needId: n.id, rating: r },
+      }));
+      replies.push(
+        await text(
+          turn,
+          tr(turn, "note-need-reported", {
+            id: n.id,
+            volunteer: n.volunteerName ?? "",
+            minutes: n.reportedMinutes ?? 0,
+          }),
+          [
+            stars.slice(0, 3),
+            stars.slice(3),
+            [{ label: tr(turn, "btn-dispute"), kind: "dispute", payload: { needId: n.id } }],
+          ],
+        ),
+      );
+    }
+    return { replies };
+  },
+  async myneeds(turn) {
+    const list = await engine.needsOf(turn.bot.ctx, turn.member?.id ?? 0);
+    if (!list.length) return one(say(turn, "myneeds-empty"));
+    return one(
+      text(
+        turn,
+        list
+          .map(
+            (n) =>
+              `#${n.id} ${categoryName(turn.locale, n)} · ${when(turn.locale, n.startAt)} · ${tr(turn, `status-${n.status}`)}`,
+          )
+          .join("\n"),
+      ),
+    );
+  },
+  async cancelneed(turn, arg) {
+    const needId = Number.parseInt(arg.replace("#", ""), 10);
+    await engine.cancelNeed(turn.bot.ctx, {
+      actorId: turn.member?.id ?? 0,
+      needId,
+      key: `cancel:${needId}:${turn.member?.id}`,
+    });
+    return one(say(turn, "done-need-cancelled", { id: needId }));
+  },
+  async family(turn) {
+    const code = await createCode(turn.bot.ctx, "family", turn.member?.id ?? 0);
+    return one(say(turn, "family-code", { code }));
+  },
+  async link(turn) {
+    const code = await createCode(turn.bot.ctx, "channel", turn.member?.id ?? 0);
+    return one(say(turn, "link-code", { code }));
+  },
+  gift: startGift,
+  async donate(turn, arg) {
+    if (arg) return donateNow(turn, arg);
+    return askMinutes(turn, "donate", {});
+  },
+  async goods(turn) {
+    return askMinutes(turn, "goods", {});
+  },
+  async cash(turn) {
+    return one(say(turn, "cash-out-refused"));
+  },
+  async lang(turn) {
+    return {
+      replies: [await say(turn, "ask-lang", {}, [LOCALES.map((l) => choice(turn, t(l, "language-name"), l))])],
+      next: { flow: "lang", step: "lang", data: {} },
+    };
+  },
+};
+
+async function donateNow(turn: Turn, arg: string): Promise<Step> {
+  const minutes = Number(arg);
+  await engine.donate(turn.bot.ctx, {
+    actorId: turn.member?.id ?? 0,
+    minutes,
+    key: `donate:${turn.inc.userId}:${Date.now()}`,
+  });
+  return one(say(turn, "done-donate", { hours: hours(minutes) }));
+}

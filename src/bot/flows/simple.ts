@@ -1,0 +1,97 @@
+// Short dialogs that ask for one thing: a reason (reject, dispute), minutes (report, gift,
+// donate), a relative to gift to. Each ends in one engine call, re-authorized there.
+import { z } from "zod";
+import * as engine from "../../engine/index.ts";
+import { hours } from "../format.ts";
+import { choice, opKey, rows, type Step, say, type Turn } from "../turn.ts";
+import type { Input } from "./register.ts";
+
+const Minutes = z.coerce.number().int().min(1).max(100_000);
+const Reason = z.string().trim().min(1).max(300);
+
+/** Asks for a reason, then rejects the need (admins) or disputes the service (elder side). */
+export function askReason(turn: Turn, kind: "reject" | "dispute", needId: number): Promise<Step> {
+  return say(turn, `ask-reason-${kind}`, { id: needId }).then((r) => ({
+    replies: [r],
+    next: { flow: kind, step: "reason", data: { needId } },
+  }));
+}
+
+/** Asks how many minutes: for a report (with the expected minutes as a button), a gift, a donation. */
+export async function askMinutes(
+  turn: Turn,
+  kind: "report" | "gift" | "donate" | "goods",
+  data: Record<string, unknown>,
+  suggest: number[] = [],
+): Promise<Step> {
+  const buttons = suggest.length ? [suggest.map((m) => choice(turn, String(m), String(m)))] : undefined;
+  return {
+    replies: [await say(turn, `ask-minutes-${kind}`, {}, buttons)],
+    next: { flow: kind, step: "minutes", data },
+  };
+}
+
+/** /gift: choose the relative (confirmed links only), then minutes. */
+export async function startGift(turn: Turn): Promise<Step> {
+  const me = turn.member?.id ?? 0;
+  const links = await turn.bot.ctx.db.read((c) =>
+    c.familyLink.findMany({ where: { confirmedAt: { not: null }, OR: [{ elderId: me }, { relativeId: me }] } }),
+  );
+  const ids = links.map((l) => (l.elderId === me ? l.relativeId : l.elderId));
+  const people = await turn.bot.ctx.db.read((c) =>
+    c.member.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+  );
+  if (!people.length) return { replies: [await say(turn, "not-direct-relative")] };
+  return {
+    replies: [await say(turn, "ask-gift-to", {}, rows(people.map((p) => choice(turn, p.name, String(p.id)))))],
+    next: { flow: "gift", step: "to", data: {} },
+  };
+}
+
+/** The answers of these short dialogs. */
+export async function simpleStep(
+  turn: Turn,
+  flow: string,
+  step: string,
+  data: Record<string, unknown>,
+  input: Input,
+): Promise<Step> {
+  const { ctx } = turn.bot;
+  const actorId = turn.member?.id ?? 0;
+  const value = (input.choice ?? input.text ?? "").trim();
+  const retry = async (key: string) => ({ replies: [await say(turn, key)], next: { flow, step, data } });
+  if (step === "reason") {
+    const r = Reason.safeParse(value);
+    if (!r.success) return retry("bad-reason");
+    const needId = Number(data.needId);
+    if (flow === "reject")
+      await engine.reviewNeed(ctx, { actorId, needId, approve: false, reason: r.data, key: opKey(turn, "reject") });
+    else await engine.disputeService(ctx, { actorId, needId, reason: r.data, key: opKey(turn, "dispute") });
+    return { replies: [await say(turn, flow === "reject" ? "done-rejected" : "done-disputed", { id: needId })] };
+  }
+  if (flow === "gift" && step === "to") {
+    if (!/^\d+$/.test(value)) return retry("bad-choice");
+    return askMinutes(turn, "gift", { to: Number(value) });
+  }
+  const m = Minutes.safeParse(value);
+  if (!m.success) return retry("bad-minutes");
+  const minutes = m.data;
+  switch (flow) {
+    case "report": {
+      const needId = Number(data.needId);
+      await engine.reportService(ctx, { actorId, needId, minutes, key: opKey(turn, "report") });
+      return { replies: [await say(turn, "done-reported", { id: needId, minutes })] };
+    }
+    case "gift":
+      await engine.gift(ctx, { actorId, toMemberId: Number(data.to), minutes, key: opKey(turn, "gift") });
+      return { replies: [await say(turn, "done-gift", { hours: hours(minutes) })] };
+    case "donate":
+      await engine.donate(ctx, { actorId, minutes, key: opKey(turn, "donate") });
+      return { replies: [await say(turn, "done-donate", { hours: hours(minutes) })] };
+    case "goods":
+      await engine.redeemGoods(ctx, { actorId, minutes, key: opKey(turn, "goods") });
+      return { replies: [await say(turn, "done-goods", { hours: hours(minutes) })] };
+    default:
+      return retry("bad-choice");
+  }
+}

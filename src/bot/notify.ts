@@ -1,0 +1,233 @@
+// Who hears about what: turns the engine's domain events into outbox messages, inside the
+// transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
+import type { Tx } from "../db/client.ts";
+import type { DomainEvent, NeedView } from "../engine/index.ts";
+import { categoryName, hours, needSummary, when } from "./format.ts";
+import { t } from "./i18n.ts";
+import { toGroup, toMember } from "./outbox.ts";
+
+async function needOf(tx: Tx, needId: number): Promise<NeedView & { postedById: number; path: string }> {
+  const n = await tx.need.findUniqueOrThrow({ where: { id: needId }, include: { category: true, unit: true } });
+  const people = await tx.member.findMany({
+    where: { id: { in: [n.elderId, n.volunteerId ?? 0] } },
+    select: { id: true, name: true },
+  });
+  const name = (id: number | null) => people.find((p) => p.id === id)?.name ?? null;
+  return {
+    id: n.id,
+    status: n.status,
+    unitId: n.unitId,
+    unitName: n.unit.name,
+    path: n.unit.path,
+    elderId: n.elderId,
+    elderName: name(n.elderId) ?? "",
+    categoryCode: n.category.code,
+    nameZh: n.category.nameZh,
+    nameEn: n.category.nameEn,
+    tier: n.category.tier,
+    description: n.description,
+    startAt: n.startAt,
+    endAt: n.endAt,
+    expectedMinutes: n.expectedMinutes,
+    payment: n.payment,
+    volunteerId: n.volunteerId,
+    volunteerName: name(n.volunteerId),
+    reportedMinutes: n.reportedMinutes,
+    rating: n.rating,
+    reason: n.reason,
+    postedById: n.postedById,
+  };
+}
+
+/** Admins whose unit is the given unit path or above it. */
+async function adminsOver(tx: Tx, path: string): Promise<number[]> {
+  const ancestors = path.split("/").filter(Boolean).map(Number);
+  const roles = await tx.role.findMany({
+    where: { role: "admin", unitId: { in: ancestors } },
+    select: { memberId: true },
+  });
+  return [...new Set(roles.map((r) => r.memberId))];
+}
+
+/** Groups bound to the unit or any unit above it. */
+async function groupsOver(tx: Tx, path: string) {
+  const ancestors = path.split("/").filter(Boolean).map(Number);
+  return tx.groupBinding.findMany({ where: { unitId: { in: ancestors } } });
+}
+
+/** The elder, their confirmed relatives, and whoever posted the need for them. */
+async function requesterSide(tx: Tx, n: { elderId: number; postedById: number }): Promise<number[]> {
+  const links = await tx.familyLink.findMany({
+    where: { elderId: n.elderId, confirmedAt: { not: null } },
+    select: { relativeId: true },
+  });
+  return [...new Set([n.elderId, n.postedById, ...links.map((l) => l.relativeId)])];
+}
+
+/** The group post of a need: open with an Accept button, or closed with how it ended. */
+function groupPost(n: NeedView, state: "open" | "taken" | "closed") {
+  return (l: "zh-CN" | "en") => ({
+    text: `${t(l, `group-need-${state}`, { volunteer: n.volunteerName ?? "" })}\n${needSummary(l, n)}`,
+    buttons:
+      state === "open" ? [[{ label: t(l, "btn-accept"), kind: "accept", payload: { needId: n.id } }]] : undefined,
+  });
+}
+
+/** The listener the conversation layer installs on the engine context. */
+export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> {
+  const each = async (ids: number[], render: Parameters<typeof toMember>[3]) => {
+    for (const id of ids) await toMember(tx, now, id, render);
+  };
+  switch (e.type) {
+    case "need.submitted": {
+      const n = await needOf(tx, e.needId);
+      await each(await adminsOver(tx, n.path), (l) => ({
+        text: `${t(l, "note-need-submitted")}\n${needSummary(l, n)}`,
+        buttons: [
+          [
+            { label: t(l, "btn-approve"), kind: "review", payload: { needId: n.id, approve: true } },
+            { label: t(l, "btn-reject"), kind: "review", payload: { needId: n.id, approve: false } },
+          ],
+        ],
+      }));
+      return;
+    }
+    case "need.published": {
+      const n = await needOf(tx, e.needId);
+      for (const g of await groupsOver(tx, n.path))
+        await toGroup(tx, now, g, groupPost(n, "open"), { ref: `need:${n.id}`, edit: true });
+      await each([n.postedById], (l) => ({ text: t(l, "note-need-published", { id: n.id }) }));
+      return;
+    }
+    case "need.rejected": {
+      const n = await needOf(tx, e.needId);
+      await each(await requesterSide(tx, n), (l) => ({
+        text: t(l, "note-need-rejected", { id: n.id, reason: e.reason }),
+      }));
+      return;
+    }
+    case "need.accepted": {
+      const n = await needOf(tx, e.needId);
+      await each(await requesterSide(tx, n), (l) => ({
+        text: t(l, "note-need-accepted", {
+          id: n.id,
+          volunteer: n.volunteerName ?? "",
+          start: when(l, n.startAt),
+          category: categoryName(l, n),
+        }),
+      }));
+      for (const g of await groupsOver(tx, n.path))
+        await toGroup(tx, now, g, groupPost(n, "taken"), { ref: `need:${n.id}`, edit: true });
+      return;
+    }
+    case "need.withdrawn": {
+      const n = await needOf(tx, e.needId);
+      await each(await requesterSide(tx, n), (l) => ({ text: t(l, "note-need-withdrawn", { id: n.id }) }));
+      for (const g of await groupsOver(tx, n.path))
+        await toGroup(tx, now, g, groupPost(n, "open"), { ref: `need:${n.id}`, edit: true });
+      return;
+    }
+    case "need.reported": {
+      const n = await needOf(tx, e.needId);
+      const stars = [1, 2, 3, 4, 5].map((r) => ({
+        label: "★".repeat(r),
+        kind: "confirm",
+        payload: { needId: n.id, rating: r },
+      }));
+      await each(await requesterSide(tx, n), (l) => ({
+        text: t(l, "note-need-reported", {
+          id: n.id,
+          volunteer: n.volunteerName ?? "",
+          minutes: n.reportedMinutes ?? 0,
+        }),
+        buttons: [
+          stars.slice(0, 3),
+          stars.slice(3),
+          [{ label: t(l, "btn-dispute"), kind: "dispute", payload: { needId: n.id } }],
+        ],
+      }));
+      return;
+    }
+    case "need.confirmed":
+    case "need.disputed": {
+      const n = await needOf(tx, e.needId);
+      const key = e.type === "need.confirmed" ? "note-need-confirmed" : "note-need-disputed";
+      await each(await adminsOver(tx, n.path), (l) => ({
+        text: `${t(l, key, { id: n.id, rating: n.rating ?? 0, reason: n.reason ?? "" })}\n${needSummary(l, n)}`,
+        buttons: [[{ label: t(l, "btn-certify"), kind: "certify", payload: { needId: n.id } }]],
+      }));
+      return;
+    }
+    case "need.certified":
+      await each([e.volunteerId], (l) => ({
+        text: t(l, "note-need-certified", {
+          id: e.needId,
+          credited: hours(e.credited),
+          balance: hours(e.balance),
+          stars: e.stars,
+        }),
+      }));
+      return;
+    case "need.cancelled":
+    case "need.expired": {
+      const n = await needOf(tx, e.needId);
+      if (e.type === "need.cancelled" && e.volunteerId)
+        await each([e.volunteerId], (l) => ({ text: t(l, "note-need-cancelled", { id: n.id }) }));
+      if (e.type === "need.expired")
+        await each(await requesterSide(tx, n), (l) => ({ text: t(l, "note-need-expired", { id: n.id }) }));
+      for (const g of await groupsOver(tx, n.path))
+        await toGroup(tx, now, g, groupPost(n, "closed"), { ref: `need:${n.id}`, edit: true });
+      return;
+    }
+    case "credit.gift": {
+      const from = await tx.member.findUniqueOrThrow({ where: { id: e.fromId } });
+      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from: from.name, hours: hours(e.minutes) }) }));
+      return;
+    }
+    case "credit.grant": {
+      const links = await tx.familyLink.findMany({ where: { elderId: e.elderId, confirmedAt: { not: null } } });
+      await each([e.elderId, ...links.map((x) => x.relativeId)], (l) => ({
+        text: t(l, "note-grant", { hours: hours(e.minutes) }),
+      }));
+      return;
+    }
+    case "family.requested": {
+      const rel = await tx.familyLink.findUniqueOrThrow({ where: { id: e.linkId } });
+      const who = await tx.member.findUniqueOrThrow({ where: { id: e.relativeId } });
+      await each([e.elderId], (l) => ({
+        text: t(l, "note-family-requested", { name: who.name, relation: t(l, `relation-${rel.relation}`) }),
+        buttons: [[{ label: t(l, "btn-confirm-family"), kind: "family", payload: { linkId: e.linkId } }]],
+      }));
+      return;
+    }
+    case "family.confirmed": {
+      const elder = await tx.member.findUniqueOrThrow({ where: { id: e.elderId } });
+      await each([e.relativeId], (l) => ({ text: t(l, "note-family-confirmed", { name: elder.name }) }));
+      return;
+    }
+    case "broadcast": {
+      const unit = await tx.unit.findUniqueOrThrow({ where: { id: e.unitId } });
+      const roles = await tx.role.findMany({
+        where: { unit: { path: { startsWith: unit.path } }, ...(e.role === "all" ? {} : { role: e.role }) },
+        select: { memberId: true },
+      });
+      await each([...new Set(roles.map((r) => r.memberId))], (l) => ({
+        text: t(l, "note-broadcast", { unit: unit.name, text: e.text }),
+      }));
+      const units = await tx.unit.findMany({ where: { path: { startsWith: unit.path } }, select: { id: true } });
+      const groups = await tx.groupBinding.findMany({ where: { unitId: { in: units.map((u) => u.id) } } });
+      for (const g of groups)
+        await toGroup(tx, now, g, (l) => ({ text: t(l, "note-broadcast", { unit: unit.name, text: e.text }) }));
+      return;
+    }
+    case "member.pending": {
+      const unit = await tx.unit.findUniqueOrThrow({ where: { id: e.unitId } });
+      const m = await tx.member.findUniqueOrThrow({ where: { id: e.memberId } });
+      await each(await adminsOver(tx, unit.path), (l) => ({
+        text: t(l, "note-member-pending", { name: m.name, unit: unit.name, year: m.birthYear ?? "?" }),
+        buttons: [[{ label: t(l, "btn-verify"), kind: "verify", payload: { memberId: m.id } }]],
+      }));
+      return;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// One event being handled: who sent it (if registered), in which language, and helpers every
+// command, dialog and button handler uses to answer.
+import type { Member } from "../db/generated/sqlite/client.ts";
+import type { Ctx } from "../engine/index.ts";
+import type { Incoming, Reply } from "./contract.ts";
+import { type Locale, t } from "./i18n.ts";
+import { type ButtonSpec, type DialogState, makeButtons } from "./store.ts";
+
+/** The bank this bot serves, set at start-up. */
+export interface Bot {
+  ctx: Ctx;
+  bankId: number;
+  rootUnitId: number;
+}
+
+/** One incoming event in context. */
+export interface Turn {
+  bot: Bot;
+  inc: Incoming;
+  member: Member | null;
+  locale: Locale;
+  /** This identity, as dialogs and choice buttons are keyed. */
+  who: { channel: string; externalId: string };
+}
+
+/** What a dialog step or a command answers: replies, and the next step (none: the dialog ends). */
+export interface Step {
+  replies: Reply[];
+  next?: DialogState;
+}
+
+/** A localized message. */
+export const tr = (turn: Turn, key: string, args?: Record<string, string | number>) => t(turn.locale, key, args);
+
+/** A reply of one localized message, with buttons stored for this member. */
+export async function say(
+  turn: Turn,
+  key: string,
+  args?: Record<string, string | number>,
+  buttons?: ButtonSpec[][],
+  extra: Partial<Reply> = {},
+): Promise<Reply> {
+  return {
+    text: tr(turn, key, args),
+    buttons: buttons ? await makeButtons(turn.bot.ctx, turn.member?.id ?? null, buttons) : undefined,
+    ...extra,
+  };
+}
+
+/** A reply with plain text (already localized). */
+export async function text(
+  turn: Turn,
+  body: string,
+  buttons?: ButtonSpec[][],
+  extra: Partial<Reply> = {},
+): Promise<Reply> {
+  return {
+    text: body,
+    buttons: buttons ? await makeButtons(turn.bot.ctx, turn.member?.id ?? null, buttons) : undefined,
+    ...extra,
+  };
+}
+
+/** A dialog choice button: pressing it answers the current step with `value` (only for this user). */
+export function choice(turn: Turn, label: string, value: string): ButtonSpec {
+  return { label, kind: "choice", payload: { value, user: `${turn.who.channel}:${turn.who.externalId}` } };
+}
+
+/** Buttons laid out `perRow` to a row (big buttons for elders: few per row). */
+export function rows<T>(items: T[], perRow = 2): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += perRow) out.push(items.slice(i, i + perRow));
+  return out;
+}
+
+/** A fresh idempotency key for an operation started by this event. */
+export function opKey(turn: Turn, label: string): string {
+  return `${turn.inc.channel}:${turn.inc.userId}:${label}:${Date.now()}:${Math.random().toString(36).slice(2, 10)}`;
+}

@@ -1,0 +1,198 @@
+// Read models for the conversation layer: what each person may see, scoped by their roles.
+// Private fields (phone, address) never appear here; see needs.elderContact.
+import { z } from "zod";
+import type { Client } from "../db/client.ts";
+import { type HeldRole, rolesOf, within } from "./authz.ts";
+import { type Ctx, parse } from "./context.ts";
+import { effectivePolicy } from "./policy.ts";
+
+const id = z.number().int().positive();
+
+/** A need as shown in lists and posts: no private data of the elder. */
+export interface NeedView {
+  id: number;
+  status: string;
+  unitId: number;
+  unitName: string;
+  elderId: number;
+  elderName: string;
+  categoryCode: string;
+  nameZh: string;
+  nameEn: string;
+  tier: string;
+  description: string;
+  startAt: Date;
+  endAt: Date;
+  expectedMinutes: number;
+  payment: string;
+  volunteerId: number | null;
+  volunteerName: string | null;
+  reportedMinutes: number | null;
+  rating: number | null;
+  reason: string | null;
+}
+
+async function views(c: Client, where: object, take = 20): Promise<NeedView[]> {
+  const rows = await c.need.findMany({
+    where,
+    include: { category: true, unit: true },
+    orderBy: { startAt: "asc" },
+    take,
+  });
+  const people = await c.member.findMany({
+    where: { id: { in: rows.flatMap((r) => [r.elderId, ...(r.volunteerId ? [r.volunteerId] : [])]) } },
+    select: { id: true, name: true },
+  });
+  const name = (mid: number | null) => people.find((p) => p.id === mid)?.name ?? null;
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status,
+    unitId: r.unitId,
+    unitName: r.unit.name,
+    elderId: r.elderId,
+    elderName: name(r.elderId) ?? "",
+    categoryCode: r.category.code,
+    nameZh: r.category.nameZh,
+    nameEn: r.category.nameEn,
+    tier: r.category.tier,
+    description: r.description,
+    startAt: r.startAt,
+    endAt: r.endAt,
+    expectedMinutes: r.expectedMinutes,
+    payment: r.payment,
+    volunteerId: r.volunteerId,
+    volunteerName: name(r.volunteerId),
+    reportedMinutes: r.reportedMinutes,
+    rating: r.rating,
+    reason: r.reason,
+  }));
+}
+
+/** Unit ids in the subtrees where the member holds one of `roles`. */
+async function scopeUnits(c: Client, roles: HeldRole[], names: string[]): Promise<number[]> {
+  const scopes = roles.filter((r) => names.includes(r.role)).map((r) => r.path);
+  if (!scopes.length) return [];
+  const units = await c.unit.findMany({
+    where: { OR: scopes.map((p) => ({ path: { startsWith: p } })) },
+    select: { id: true },
+  });
+  return units.map((u) => u.id);
+}
+
+/** One need, for a post or a confirmation screen. */
+export async function needView(ctx: Ctx, needId: number): Promise<NeedView | null> {
+  const d = parse(id, needId);
+  return ctx.db.read(async (c) => (await views(c, { id: d }, 1))[0] ?? null);
+}
+
+/** /tasks: published needs a volunteer may take now (their units, training met, qualified). */
+export async function openNeedsFor(ctx: Ctx, volunteerId: number): Promise<NeedView[]> {
+  const v = parse(id, volunteerId);
+  return ctx.db.read(async (c) => {
+    const roles = await rolesOf(c as never, v);
+    const units = await scopeUnits(c, roles, ["volunteer"]);
+    if (!units.length) return [];
+    const me = await c.member.findUniqueOrThrow({ where: { id: v } });
+    const quals = (await c.qualification.findMany({ where: { memberId: v } })).map((q) => q.categoryCode);
+    const list = await views(c, { status: "published", unitId: { in: units }, startAt: { gt: ctx.now() } }, 50);
+    const out: NeedView[] = [];
+    for (const n of list) {
+      const { policy } = await effectivePolicy(c, n.unitId);
+      if (me.trainingMinutes < policy.trainingMinutesRequired) continue;
+      if (n.tier === "professional" && !quals.includes(n.categoryCode)) continue;
+      if (n.elderId === v) continue;
+      out.push(n);
+    }
+    return out.slice(0, 10);
+  });
+}
+
+/** A volunteer's own accepted tasks, and those waiting for the elder's confirmation. */
+export async function tasksOf(ctx: Ctx, volunteerId: number): Promise<NeedView[]> {
+  const v = parse(id, volunteerId);
+  return ctx.db.read((c) => views(c, { volunteerId: v, status: { in: ["accepted", "reported"] } }));
+}
+
+/** Admin queues: needs waiting for review, or for certification, in the admin's subtrees. */
+export async function adminQueue(ctx: Ctx, adminId: number, queue: "review" | "certify"): Promise<NeedView[]> {
+  const a = parse(id, adminId);
+  return ctx.db.read(async (c) => {
+    const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
+    const status = queue === "review" ? ["pending_review"] : ["confirmed", "disputed"];
+    return units.length ? views(c, { status: { in: status }, unitId: { in: units } }) : [];
+  });
+}
+
+/** The elders a member may act for: themself if an elder, and confirmed family links. */
+export async function eldersFor(ctx: Ctx, memberId: number): Promise<Array<{ id: number; name: string }>> {
+  const m = parse(id, memberId);
+  return ctx.db.read(async (c) => {
+    const self = await c.role.findFirst({ where: { memberId: m, role: "elder" } });
+    const links = await c.familyLink.findMany({ where: { relativeId: m, confirmedAt: { not: null } } });
+    const ids = [...(self ? [m] : []), ...links.map((l) => l.elderId)];
+    return c.member.findMany({ where: { id: { in: ids } }, select: { id: true, name: true }, orderBy: { id: "asc" } });
+  });
+}
+
+/** Services reported and waiting for this member (the elder or a relative) to confirm. */
+export async function toConfirm(ctx: Ctx, memberId: number): Promise<NeedView[]> {
+  const elders = (await eldersFor(ctx, memberId)).map((e) => e.id);
+  return elders.length ? ctx.db.read((c) => views(c, { status: "reported", elderId: { in: elders } })) : [];
+}
+
+/** Needs this member posted or that are for their elders, not yet finished. */
+export async function needsOf(ctx: Ctx, memberId: number): Promise<NeedView[]> {
+  const elders = (await eldersFor(ctx, memberId)).map((e) => e.id);
+  const open = ["pending_review", "published", "accepted", "reported", "disputed"];
+  return ctx.db.read((c) =>
+    views(c, { status: { in: open }, OR: [{ postedById: memberId }, { elderId: { in: elders } }] }),
+  );
+}
+
+/** /members: members with a role in the admin's subtrees whose name contains the text. */
+export async function findMembers(ctx: Ctx, adminId: number, text: string) {
+  const a = parse(id, adminId);
+  const q = parse(z.string().trim().max(60), text);
+  return ctx.db.read(async (c) => {
+    const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin", "hotline"]);
+    if (!units.length) return [];
+    const roles = await c.role.findMany({
+      where: { unitId: { in: units }, member: { name: { contains: q } } },
+      include: { member: true, unit: true },
+      take: 50,
+      orderBy: { memberId: "asc" },
+    });
+    const byMember = new Map<
+      number,
+      { id: number; name: string; roles: string[]; verification: string; trainingMinutes: number }
+    >();
+    for (const r of roles) {
+      const m = byMember.get(r.memberId) ?? {
+        id: r.memberId,
+        name: r.member.name,
+        roles: [],
+        verification: r.member.verification,
+        trainingMinutes: r.member.trainingMinutes,
+      };
+      m.roles.push(`${r.role}@${r.unit.name}`);
+      byMember.set(r.memberId, m);
+    }
+    return [...byMember.values()].slice(0, 20);
+  });
+}
+
+/** The units of a bank below (and including) a unit, for choosing a home unit. */
+export async function unitsUnder(ctx: Ctx, unitId: number) {
+  const u = parse(id, unitId);
+  return ctx.db.read(async (c) => {
+    const root = await c.unit.findUniqueOrThrow({ where: { id: u } });
+    return c.unit.findMany({ where: { path: { startsWith: root.path } }, orderBy: { path: "asc" }, take: 50 });
+  });
+}
+
+/** Whether the member may act as `roles` somewhere (for /help and menus). */
+export async function rolesFor(ctx: Ctx, memberId: number): Promise<HeldRole[]> {
+  return ctx.db.read((c) => rolesOf(c as never, memberId));
+}
+
+export { within };
