@@ -11,7 +11,7 @@ import { openDb } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
 
 /** Opens everything the channels need. */
-export async function boot(env = process.env) {
+export async function boot(env = process.env, startAt?: Date) {
   const config = loadConfig(env);
   const db = await openDb(config.DATABASE_URL);
   const ctx = engine.createCtx(db);
@@ -27,7 +27,7 @@ export async function boot(env = process.env) {
     await engine.bootstrapAdmin(ctx, member.id, bank.rootUnitId);
   }
   // The bot's clock: the wall clock, moved forward only by a console script's "!wait".
-  let offset = 0;
+  let offset = startAt ? startAt.getTime() - Date.now() : 0;
   const clock = {
     advance(ms: number) {
       offset += ms;

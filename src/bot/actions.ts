@@ -2,7 +2,7 @@
 // presser for every one of them (a forwarded or replayed button does nothing it should not).
 import * as engine from "../engine/index.ts";
 import { askMinutes, askReason } from "./flows/simple.ts";
-import { opKey, type Step, say, type Turn } from "./turn.ts";
+import { opKey, type Step, say, type Turn, tr } from "./turn.ts";
 
 const num = (x: unknown) => (typeof x === "number" && Number.isInteger(x) && x > 0 ? x : 0);
 
@@ -26,7 +26,7 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
             [
               [
                 {
-                  label: turn.locale === "zh-CN" ? "完成后汇报时长" : "Report when done",
+                  label: tr(turn, "btn-report"),
                   kind: "report",
                   payload: { needId, minutes: n?.expectedMinutes ?? 60 },
                 },
