@@ -39,7 +39,8 @@ async function queue(turn: Turn, which: "review" | "certify"): Promise<Step> {
 /** The unit an admin acts on by default: where they hold their first admin role. */
 async function adminUnit(turn: Turn): Promise<number> {
   const r = (await engine.rolesFor(turn.bot.ctx, me(turn))).find((x) => x.role === "admin" || x.role === "hotline");
-  return r?.unitId ?? 0;
+  if (!r) throw new engine.AppError("forbidden");
+  return r.unitId;
 }
 
 /** Admin commands by name. */
@@ -121,6 +122,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
   },
   async linkfamily(turn, arg) {
     const [elder, relative, relation] = words(arg);
+    await adminUnit(turn); // staff only: a relative asks for a link by registering with the elder's code
     await engine.linkFamily(turn.bot.ctx, {
       actorId: me(turn),
       elderId: idArg(elder),

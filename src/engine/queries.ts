@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Client } from "../db/client.ts";
 import { type HeldRole, rolesOf, within } from "./authz.ts";
 import { type Ctx, parse } from "./context.ts";
+import { AppError } from "./errors.ts";
 import { effectivePolicy } from "./policy.ts";
 
 const id = z.number().int().positive();
@@ -118,8 +119,9 @@ export async function adminQueue(ctx: Ctx, adminId: number, queue: "review" | "c
   const a = parse(id, adminId);
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
+    if (!units.length) throw new AppError("forbidden");
     const status = queue === "review" ? ["pending_review"] : ["confirmed", "disputed"];
-    return units.length ? views(c, { status: { in: status }, unitId: { in: units } }) : [];
+    return views(c, { status: { in: status }, unitId: { in: units } });
   });
 }
 
@@ -155,7 +157,7 @@ export async function findMembers(ctx: Ctx, adminId: number, text: string) {
   const q = parse(z.string().trim().max(60), text);
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin", "hotline"]);
-    if (!units.length) return [];
+    if (!units.length) throw new AppError("forbidden");
     const roles = await c.role.findMany({
       where: { unitId: { in: units }, member: { name: { contains: q } } },
       include: { member: true, unit: true },
