@@ -1,7 +1,7 @@
 // The transactional outbox: messages to other people are written in the same transaction as the
 // change that causes them, and a channel delivers them later with retries. A crash before the
 // commit sends nothing; after it, the message waits in the table until delivered.
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import type { Ctx } from "../engine/index.ts";
 import type { Outlet, Reply } from "./contract.ts";
 import { isLocale, type Locale } from "./i18n.ts";
@@ -59,12 +59,13 @@ const MAX_ATTEMPTS = 8;
  */
 export async function deliver(ctx: Ctx, outlet: Outlet, limit = 100): Promise<number> {
   const now = ctx.now();
+  // Polled after every event and on a timer: one raw query, usually returning nothing.
   const due = await ctx.db.read((c) =>
-    c.outbox.findMany({
-      where: { channel: outlet.channel, sentAt: null, failedAt: null, nextAttemptAt: { lte: now } },
-      orderBy: { id: "asc" },
-      take: limit,
-    }),
+    sqlOf(c).all<{ id: number; attempts: number; conversationId: string; payload: string }>(
+      `SELECT id, attempts, conversation_id AS "conversationId", payload FROM outbox
+        WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+      [outlet.channel, now, limit],
+    ),
   );
   let sent = 0;
   for (const row of due) {

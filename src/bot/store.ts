@@ -1,7 +1,7 @@
 // Conversation state kept in the database: dialog steps (survive a restart, expire), the meaning
 // of buttons (short opaque tokens), and one-time link codes.
 import { randomBytes, randomInt } from "node:crypto";
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import type { Ctx } from "../engine/index.ts";
 import type { Button } from "./contract.ts";
 
@@ -46,9 +46,13 @@ export async function setDialog(ctx: Ctx, where: Where, state: DialogState): Pro
   );
 }
 
-/** Forgets the user's dialog (`/cancel`, or a flow that finished). */
+/** Forgets the user's dialog (`/cancel`, a new command, or a flow that finished). */
 export async function clearDialog(ctx: Ctx, where: Where): Promise<void> {
-  await ctx.db.tx((tx) => tx.dialog.deleteMany({ where }));
+  // Most events have no dialog to clear: check with a read before opening a write transaction.
+  const has = await ctx.db.read((c) =>
+    sqlOf(c).get("SELECT 1 AS x FROM dialog WHERE channel = ? AND external_id = ?", [where.channel, where.externalId]),
+  );
+  if (has) await ctx.db.tx((tx) => tx.dialog.deleteMany({ where }));
 }
 
 /** What a button does when pressed; `for` limits who may press it (null: anyone, e.g. Accept in a group). */

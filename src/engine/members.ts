@@ -1,7 +1,8 @@
 // Members and what admins record about them: channel identities, roles per unit, verification,
 // priority categories, training, qualifications and family links.
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
+import type { Member } from "../db/generated/sqlite/client.ts";
 import { getUnit, ROLES, type RoleName, requireRoleOver, requireRoleOverMember, rolesOf } from "./authz.ts";
 import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
@@ -92,13 +93,16 @@ export async function linkIdentity(ctx: Ctx, input: z.input<typeof IdentityInput
 
 /** The member behind a channel identity, or null if they have not registered. */
 export async function findByIdentity(ctx: Ctx, channel: string, externalId: string) {
-  return ctx.db.read(async (c) => {
-    const ident = await c.identity.findUnique({
-      where: { channel_externalId: { channel, externalId } },
-      include: { member: true },
-    });
-    return ident?.member ?? null;
-  });
+  // Every incoming event starts here, so it is one raw query rather than a Prisma include.
+  const row = await ctx.db.read((c) =>
+    sqlOf(c).get<Record<string, unknown>>(
+      `SELECT m.id, m.name, m.birth_year AS "birthYear", m.phone, m.address, m.locale, m.verification, m.priority,
+              m.training_minutes AS "trainingMinutes", m.created_at AS "createdAt"
+         FROM identity i JOIN member m ON m.id = i.member_id WHERE i.channel = ? AND i.external_id = ?`,
+      [channel, externalId],
+    ),
+  );
+  return row ? ({ ...row, createdAt: new Date(row.createdAt as string) } as unknown as Member) : null;
 }
 
 function ageIn(year: number, birth: number | null): number | null {

@@ -166,13 +166,24 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
     const needId = await postNeed(w, "代买代办");
     const review = person(w.bot, "admin");
     await review.say("/review");
-    await review.press(review.buttons().findIndex((b, i) => b.label === "通过" && review.replies()[Math.floor(i / 2)]?.text.includes(`#${needId}`)));
+    await review.press(
+      review
+        .buttons()
+        .findIndex((b, i) => b.label === "通过" && review.replies()[Math.floor(i / 2)]?.text.includes(`#${needId}`)),
+    );
     await box.flush();
     const post = box.got.find((g) => g.to === "g1" && g.reply.text.includes(`#${needId}`));
     const accept = post?.reply.buttons?.[0]?.[0];
     expect(accept?.label).toBe("我来接单");
     // Two volunteers press Accept in the group at once: exactly one gets it.
-    const rival = await engine.registerMember(w.bot.ctx, { channel: "test", externalId: "rival", name: "小张", birthYear: 1991, role: "volunteer", unitId: w.community });
+    const rival = await engine.registerMember(w.bot.ctx, {
+      channel: "test",
+      externalId: "rival",
+      name: "小张",
+      birthYear: 1991,
+      role: "volunteer",
+      unitId: w.community,
+    });
     await engine.recordTraining(w.bot.ctx, { actorId: w.ids.admin, memberId: rival.id, minutes: 120 });
     const [a, b] = await Promise.all([
       person(w.bot, "volunteer", { group: "g1" }).token(accept?.token ?? ""),
@@ -191,7 +202,9 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
     await engine.setPriority(w.bot.ctx, { actorId: w.ids.admin, memberId: w.ids.elder, priority: ["advanced_age"] });
     // A change whose transaction fails writes no message.
     const before = await w.db.read((c) => c.outbox.count());
-    await expect(engine.grant(w.bot.ctx, { actorId: w.ids.admin, elderId: w.ids.elder, minutes: 0, key: "bad-grant" })).rejects.toMatchObject({ code: "invalid-input" });
+    await expect(
+      engine.grant(w.bot.ctx, { actorId: w.ids.admin, elderId: w.ids.elder, minutes: 0, key: "bad-grant" }),
+    ).rejects.toMatchObject({ code: "invalid-input" });
     expect(await w.db.read((c) => c.outbox.count())).toBe(before);
     await person(w.bot, "admin").say(`/grant ${w.ids.elder} 90`);
     // "Crash" before delivery: a new process finds the messages and sends each once, retrying failures.
@@ -214,7 +227,10 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
     }
     w.clock.now = START;
     const grants = sent.filter((s) => s.includes("1.5 小时免费服务时长"));
-    expect(grants.sort()).toEqual(["daughter:社区为您赠予了 1.5 小时免费服务时长。", "elder:社区为您赠予了 1.5 小时免费服务时长。"]);
+    expect(grants.sort()).toEqual([
+      "daughter:社区为您赠予了 1.5 小时免费服务时长。",
+      "elder:社区为您赠予了 1.5 小时免费服务时长。",
+    ]);
     expect(await w.db.read((c) => c.outbox.count({ where: { sentAt: null, failedAt: null } }))).toBe(0);
   });
 

@@ -8,7 +8,14 @@ import type { Bot } from "../../src/bot/turn.ts";
 export function person(bot: Bot, userId: string, opts: { group?: string; localeHint?: string } = {}) {
   let last: Reply[] = [];
   const conversationId = opts.group ?? userId;
-  const base = { channel: "test", userId, userName: userId, conversationId, conversationType: opts.group ? ("group" as const) : ("private" as const), localeHint: opts.localeHint };
+  const base = {
+    channel: "test",
+    userId,
+    userName: userId,
+    conversationId,
+    conversationType: opts.group ? ("group" as const) : ("private" as const),
+    localeHint: opts.localeHint,
+  };
   return {
     /** Sends text; returns the replies' texts joined. */
     async say(text: string): Promise<string> {
@@ -18,7 +25,8 @@ export function person(bot: Bot, userId: string, opts: { group?: string; localeH
     /** Presses button `label` (or the n-th button) of the last replies. */
     async press(which: string | number): Promise<string> {
       const buttons = last.flatMap((r) => (r.buttons ?? []).flat());
-      const b = typeof which === "number" ? buttons[which] : buttons.find((x) => x.label === which || x.label.includes(which));
+      const b =
+        typeof which === "number" ? buttons[which] : buttons.find((x) => x.label === which || x.label.includes(which));
       if (!b) throw new Error(`no button ${which} in: ${JSON.stringify(last)}`);
       last = await handle(bot, { ...base, action: b.token });
       return last.map((r) => r.text).join("\n");

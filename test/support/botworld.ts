@@ -31,15 +31,31 @@ export function useBotWorld(provider: Provider, take: (w: BotWorld) => void) {
     const clock = { now: START };
     const ctx = engine.createCtx(db, () => clock.now);
     const bank = await engine.ensureBank(ctx, { code: "t", name: "测试银行", level: "district" });
-    const reg = async (id: string, name: string, birthYear: number) => (await engine.registerMember(ctx, { channel: "test", externalId: id, name, birthYear })).id;
+    const reg = async (id: string, name: string, birthYear: number) =>
+      (await engine.registerMember(ctx, { channel: "test", externalId: id, name, birthYear })).id;
     const admin = await reg("admin", "管理员", 1980);
     await engine.bootstrapAdmin(ctx, admin, bank.rootUnitId);
-    const community = (await engine.createUnit(ctx, { actorId: admin, parentId: bank.rootUnitId, name: "一社区", level: "community" })).id;
-    const other = (await engine.createUnit(ctx, { actorId: admin, parentId: bank.rootUnitId, name: "二社区", level: "community" })).id;
+    const community = (
+      await engine.createUnit(ctx, { actorId: admin, parentId: bank.rootUnitId, name: "一社区", level: "community" })
+    ).id;
+    const other = (
+      await engine.createUnit(ctx, { actorId: admin, parentId: bank.rootUnitId, name: "二社区", level: "community" })
+    ).id;
     const volunteer = await reg("volunteer", "小王", 1990);
     await engine.addRole(ctx, { actorId: volunteer, memberId: volunteer, unitId: community, role: "volunteer" });
     await engine.recordTraining(ctx, { actorId: admin, memberId: volunteer, minutes: 120 });
-    const elder = (await engine.registerMember(ctx, { channel: "test", externalId: "elder", name: "李奶奶", birthYear: 1948, phone: "13900000000", address: "一号楼", role: "elder", unitId: community })).id;
+    const elder = (
+      await engine.registerMember(ctx, {
+        channel: "test",
+        externalId: "elder",
+        name: "李奶奶",
+        birthYear: 1948,
+        phone: "13900000000",
+        address: "一号楼",
+        role: "elder",
+        unitId: community,
+      })
+    ).id;
     await engine.verifyMember(ctx, { actorId: admin, memberId: elder, approve: true });
     const daughter = await reg("daughter", "李女士", 1975);
     await engine.addRole(ctx, { actorId: daughter, memberId: daughter, unitId: community, role: "family" });
@@ -50,7 +66,15 @@ export function useBotWorld(provider: Provider, take: (w: BotWorld) => void) {
     const otherAdmin = await reg("otheradmin", "二社区管理员", 1970);
     await engine.addRole(ctx, { actorId: admin, memberId: otherAdmin, unitId: other, role: "admin" });
     const bot = createBot(db, bank, () => clock.now);
-    w = { db, url: s.url, bot, clock, ids: { admin, volunteer, elder, daughter, stranger, otherAdmin }, community, other };
+    w = {
+      db,
+      url: s.url,
+      bot,
+      clock,
+      ids: { admin, volunteer, elder, daughter, stranger, otherAdmin },
+      community,
+      other,
+    };
     take(w);
   });
   afterAll(async () => {
