@@ -245,4 +245,58 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
     await v.press("中文");
     expect(await person(w.bot, "admin").say("/help")).toContain("/review");
   });
+
+  it("links a second channel with a one-time code, once", async () => {
+    const v = person(w.bot, "volunteer");
+    const code = /(\d{6})/.exec(await v.say("/link"))?.[1] ?? "";
+    const other = person(w.bot, "volunteer-on-slack");
+    expect(await other.say(`/start ${code}`)).toBe(t("zh-CN", "channel-linked"));
+    expect((await engine.findByIdentity(w.bot.ctx, "test", "volunteer-on-slack"))?.id).toBe(w.ids.volunteer);
+    const third = person(w.bot, "someone-else");
+    expect(await third.say(`/start ${code}`)).toContain("请选择语言");
+    expect(await engine.findByIdentity(w.bot.ctx, "test", "someone-else")).toBeNull();
+  });
+
+  it("the hotline registers an offline elder and posts a need for them; a rejection reaches the requester", async () => {
+    const op = await engine.registerMember(w.bot.ctx, { channel: "test", externalId: "hotline", name: "接线员" });
+    await engine.addRole(w.bot.ctx, { actorId: w.ids.admin, memberId: op.id, unitId: w.community, role: "hotline" });
+    const h = person(w.bot, "hotline");
+    const done = await h.say("/elder 王大爷 1938 13700000000 二号楼101");
+    const elderId = Number(/#(\d+)/.exec(done)?.[1]);
+    expect(done).toContain("王大爷");
+    expect(await h.say(`/need ${elderId}`)).toContain("需要什么服务");
+    await h.press("送餐");
+    await h.say("每天中午送饭");
+    await h.press("在老人家里");
+    await h.press("明天");
+    await h.press("09:00-11:00");
+    await h.press("30 分钟");
+    const posted = await h.press("提交");
+    const needId = Number(/#(\d+)/.exec(posted)?.[1]);
+    const box = inbox(w.bot);
+    const admin = person(w.bot, "admin");
+    await admin.say("/review");
+    const i = admin.replies().findIndex((r) => r.text.includes(`#${needId} `));
+    await admin.token(admin.replies()[i]?.buttons?.[0]?.[1]?.token ?? "");
+    expect(await admin.say("重复的需求")).toBe(t("zh-CN", "done-rejected", { id: needId }));
+    await box.flush();
+    expect(box.to("hotline").join("\n")).toContain(`您的需求 #${needId} 未通过审核：重复的需求`);
+  });
+
+  it("broadcasts to the chosen role in the admin's subtree and its groups", async () => {
+    const box = inbox(w.bot);
+    await box.flush();
+    box.got.length = 0;
+    expect(await person(w.bot, "admin").say("/broadcast volunteer 周六上午培训")).toBe(t("zh-CN", "done-broadcast"));
+    await box.flush();
+    const to = new Set(box.got.filter((g) => g.reply.text.includes("周六上午培训")).map((g) => g.to));
+    expect(to.has("volunteer")).toBe(true);
+    expect(to.has("stranger")).toBe(true);
+    expect(to.has("elder")).toBe(false);
+    expect(to.has("g1")).toBe(true);
+    expect(await person(w.bot, "otheradmin").say("/broadcast 只给二社区")).toBe(t("zh-CN", "done-broadcast"));
+    await box.flush();
+    const second = new Set(box.got.filter((g) => g.reply.text.includes("只给二社区")).map((g) => g.to));
+    expect([...second].sort()).toEqual(["otheradmin", "stranger"]);
+  });
 });

@@ -43,6 +43,9 @@ const expected = {
     "谢谢您的评价（5 星）！",
     "→ wang: 需求 #1 已认证，记入 1 小时。现有 1 小时，星级 0★。谢谢您！",
     "可用：1 小时  冻结：0 小时  累计服务：1 小时  星级：0★",
+    "已赠予 0.5 小时。",
+    "→ mei: 李秀英 赠予您 0.5 小时时间积分。",
+    "可用：0.5 小时",
     "时间积分不能兑换现金；可以兑换服务、赠予直系亲属或捐赠给平台。",
     "服务老人 1 位，1 人次，共 1 小时；活跃志愿者 1 位；平均评分 5。",
   ],
@@ -57,6 +60,9 @@ const expected = {
     "Thank you for rating (5 stars)!",
     "→ wang: Need #1 certified: 1 h credited. You now have 1 h, 0★. Thank you!",
     "Available: 1 h  Held: 0 h  Lifetime service: 1 h  Stars: 0★",
+    "Gave 0.5 hours.",
+    "→ mei: Li Xiuying gave you 0.5 hours of credits.",
+    "Available: 0.5 h",
     "Time credits are never exchanged for money",
     "1 elders served, 1 services, 1 hours; 1 active volunteers; average rating 5.",
   ],
@@ -94,13 +100,14 @@ describe.each(PROVIDERS)("console channel on %s", (provider) => {
       expect(run.out.some((l) => l.startsWith("→ #") && /13900000000/.test(l))).toBe(false);
     });
 
-    it("leaves the ledger balanced: the volunteer earned 60 and donated 30, the elder paid 60 of 120 granted", async () => {
+    it("leaves the ledger balanced: the volunteer earned 60 and donated 30, the elder paid 60 of 120 granted and gave 30", async () => {
       const member = async (name: string) => (await engine.findByIdentity(run.bot.ctx, "console", name))?.id ?? 0;
       expect((await engine.balance(run.bot.ctx, { memberId: await member("wang") })).available).toBe(30);
       expect(await engine.balance(run.bot.ctx, { memberId: await member("li") })).toMatchObject({
-        available: 60,
+        available: 30,
         held: 0,
       });
+      expect((await engine.balance(run.bot.ctx, { memberId: await member("mei") })).available).toBe(30);
       expect(await checkLedger(run.db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
       const pending = await run.db.read((c) => c.outbox.count({ where: { sentAt: null } }));
       expect(pending).toBe(0);
