@@ -1,12 +1,12 @@
-// Members and what admins record about them: channel identities, roles per unit, verification,
-// priority categories, training, qualifications and family links.
+// Members: channel identities linked to one member, registration (with a first role), roles per
+// unit, start-up admins and elders registered by the hotline.
 import { z } from "zod";
 import { sqlOf, type Tx } from "../db/client.ts";
 import type { Member } from "../db/generated/sqlite/client.ts";
-import { getUnit, ROLES, type RoleName, requireRoleOver, requireRoleOverMember, rolesOf } from "./authz.ts";
+import { getUnit, ROLES, type RoleName, requireRoleOver, rolesOf } from "./authz.ts";
 import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
-import { effectivePolicy, RELATIONS } from "./policy.ts";
+import { effectivePolicy } from "./policy.ts";
 
 const id = z.number().int().positive();
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -204,171 +204,5 @@ export async function registerOfflineElder(ctx: Ctx, input: z.input<typeof Offli
       after: { name: d.name },
     });
     return member;
-  });
-}
-
-const AdminOnMember = z.object({ actorId: id, memberId: id });
-
-/** Runs an admin's change to a member: authorized over the member's units, audited with before/after. */
-async function adminChange<T extends Record<string, unknown>>(
-  ctx: Ctx,
-  d: { actorId: number; memberId: number },
-  action: string,
-  change: (tx: Tx, member: NonNullable<Awaited<ReturnType<Tx["member"]["findUnique"]>>>) => Promise<T>,
-) {
-  return ctx.db.tx(async (tx) => {
-    const held = await requireRoleOverMember(tx, d.actorId, d.memberId);
-    const member = await tx.member.findUnique({ where: { id: d.memberId } });
-    ensure(member, "not-found", { what: "member" });
-    const after = await change(tx, member);
-    await audit(tx, {
-      actorId: d.actorId,
-      action,
-      unitId: held.unitId,
-      targetType: "member",
-      targetId: d.memberId,
-      before: pick(member, Object.keys(after)),
-      after,
-    });
-    return after;
-  });
-}
-
-function pick(o: Record<string, unknown>, keys: string[]) {
-  return Object.fromEntries(keys.map((k) => [k, o[k]]));
-}
-
-/** Accepts or rejects an elder's (or any member's) registration after checking it offline. */
-export async function verifyMember(ctx: Ctx, input: z.input<typeof AdminOnMember> & { approve: boolean }) {
-  const d = parse(AdminOnMember.extend({ approve: z.boolean() }), input);
-  return adminChange(ctx, d, "member.verify", async (tx, m) => {
-    const verification = d.approve ? "verified" : "rejected";
-    await tx.member.update({ where: { id: m.id }, data: { verification } });
-    return { verification };
-  });
-}
-
-/** Sets an elder's priority categories (they decide grants and matching priority). */
-export async function setPriority(ctx: Ctx, input: z.input<typeof AdminOnMember> & { priority: string[] }) {
-  const d = parse(AdminOnMember.extend({ priority: z.array(z.enum(PRIORITY)).max(PRIORITY.length) }), input);
-  return adminChange(ctx, d, "member.priority", async (tx, m) => {
-    const priority = [...new Set(d.priority)].join(",");
-    await tx.member.update({ where: { id: m.id }, data: { priority } });
-    return { priority };
-  });
-}
-
-/** Adds training minutes a volunteer attended (they must meet the policy before serving). */
-export async function recordTraining(ctx: Ctx, input: z.input<typeof AdminOnMember> & { minutes: number }) {
-  const d = parse(AdminOnMember.extend({ minutes: z.number().int().min(1).max(10_000) }), input);
-  return adminChange(ctx, d, "member.training", async (tx, m) => {
-    const u = await tx.member.update({ where: { id: m.id }, data: { trainingMinutes: { increment: d.minutes } } });
-    return { trainingMinutes: u.trainingMinutes };
-  });
-}
-
-/** Records a verified professional qualification for one category (e.g. counselling, legal aid). */
-export async function qualify(
-  ctx: Ctx,
-  input: z.input<typeof AdminOnMember> & { categoryCode: string; note?: string },
-) {
-  const d = parse(
-    AdminOnMember.extend({
-      categoryCode: z.string().regex(/^[a-z0-9_]{1,40}$/),
-      note: z.string().max(200).default(""),
-    }),
-    input,
-  );
-  return adminChange(ctx, d, "member.qualify", async (tx, m) => {
-    await tx.qualification.upsert({
-      where: { memberId_categoryCode: { memberId: m.id, categoryCode: d.categoryCode } },
-      create: { memberId: m.id, categoryCode: d.categoryCode, verifiedById: d.actorId, note: d.note },
-      update: { verifiedById: d.actorId, note: d.note },
-    });
-    return { qualification: d.categoryCode };
-  });
-}
-
-const LinkInput = z.object({ actorId: id, elderId: id, relativeId: id, relation: z.enum(RELATIONS) });
-
-/**
- * Links a family member to an elder. Asked by the relative themself, it waits for the elder's
- * confirmation; made by an admin over the elder (for elders with no chat account), it is confirmed.
- */
-export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
-  const d = parse(LinkInput, input);
-  ensure(d.elderId !== d.relativeId, "invalid-input", { field: "relativeId" });
-  return ctx.db.tx(async (tx) => {
-    const byAdmin = d.actorId !== d.relativeId;
-    if (byAdmin) await requireRoleOverMember(tx, d.actorId, d.elderId);
-    ensure(
-      (await rolesOf(tx, d.elderId)).some((r) => r.role === "elder"),
-      "not-found",
-      { what: "elder" },
-    );
-    const confirmed = byAdmin ? { confirmedById: d.actorId, confirmedAt: ctx.now() } : {};
-    try {
-      const link = await tx.familyLink.create({
-        data: {
-          elderId: d.elderId,
-          relativeId: d.relativeId,
-          relation: d.relation,
-          createdById: d.actorId,
-          ...confirmed,
-        },
-      });
-      if (byAdmin)
-        await audit(tx, {
-          actorId: d.actorId,
-          action: "family.link",
-          targetType: "family_link",
-          targetId: link.id,
-          after: link,
-        });
-      else
-        await emit(ctx, tx, {
-          type: "family.requested",
-          linkId: link.id,
-          elderId: d.elderId,
-          relativeId: d.relativeId,
-        });
-      return link;
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new AppError("duplicate");
-      throw e;
-    }
-  });
-}
-
-/** The elder (or an admin over them) confirms a pending family link. */
-export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: number }) {
-  const d = parse(z.object({ actorId: id, linkId: id }), input);
-  return ctx.db.tx(async (tx) => {
-    const link = await tx.familyLink.findUnique({ where: { id: d.linkId } });
-    ensure(link, "not-found", { what: "family_link" });
-    const byAdmin = d.actorId !== link.elderId;
-    if (byAdmin) await requireRoleOverMember(tx, d.actorId, link.elderId);
-    const n = await tx.familyLink.updateMany({
-      where: { id: link.id, confirmedAt: null },
-      data: { confirmedAt: ctx.now(), confirmedById: d.actorId },
-    });
-    ensure(n.count === 1, "invalid-state");
-    await emit(ctx, tx, {
-      type: "family.confirmed",
-      linkId: link.id,
-      elderId: link.elderId,
-      relativeId: link.relativeId,
-    });
-    if (byAdmin) {
-      await audit(tx, {
-        actorId: d.actorId,
-        action: "family.confirm",
-        targetType: "family_link",
-        targetId: link.id,
-        before: { confirmedAt: null },
-        after: { confirmedAt: ctx.now() },
-      });
-    }
-    return { ...link, confirmedAt: ctx.now() };
   });
 }

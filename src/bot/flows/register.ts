@@ -184,7 +184,7 @@ export async function registerStep(
       break;
     }
     case "phone":
-      if (value === "skip" && data.role !== "elder") break;
+      if ((value === "skip" || value === t(tt.locale, "btn-skip")) && data.role !== "elder") break;
       if (!Phone.safeParse(value).success) return again("bad-phone");
       data.phone = value;
       break;

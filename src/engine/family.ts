@@ -1,0 +1,93 @@
+// Family links (家属): a relative asks with the elder's code and the elder confirms, or an admin
+// over the elder links them at once (for elders with no chat account).
+import { z } from "zod";
+import { requireRoleOverMember, rolesOf } from "./authz.ts";
+import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
+import { AppError, ensure } from "./errors.ts";
+import { RELATIONS } from "./policy.ts";
+
+const id = z.number().int().positive();
+
+const LinkInput = z.object({ actorId: id, elderId: id, relativeId: id, relation: z.enum(RELATIONS) });
+
+/**
+ * Links a family member to an elder. Asked by the relative themself, it waits for the elder's
+ * confirmation; made by an admin over the elder (for elders with no chat account), it is confirmed.
+ */
+export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
+  const d = parse(LinkInput, input);
+  ensure(d.elderId !== d.relativeId, "invalid-input", { field: "relativeId" });
+  return ctx.db.tx(async (tx) => {
+    const byAdmin = d.actorId !== d.relativeId;
+    if (byAdmin) await requireRoleOverMember(tx, d.actorId, d.elderId);
+    ensure(
+      (await rolesOf(tx, d.elderId)).some((r) => r.role === "elder"),
+      "not-found",
+      { what: "elder" },
+    );
+    const confirmed = byAdmin ? { confirmedById: d.actorId, confirmedAt: ctx.now() } : {};
+    try {
+      const link = await tx.familyLink.create({
+        data: {
+          elderId: d.elderId,
+          relativeId: d.relativeId,
+          relation: d.relation,
+          createdById: d.actorId,
+          ...confirmed,
+        },
+      });
+      if (byAdmin)
+        await audit(tx, {
+          actorId: d.actorId,
+          action: "family.link",
+          targetType: "family_link",
+          targetId: link.id,
+          after: link,
+        });
+      else
+        await emit(ctx, tx, {
+          type: "family.requested",
+          linkId: link.id,
+          elderId: d.elderId,
+          relativeId: d.relativeId,
+        });
+      return link;
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new AppError("duplicate");
+      throw e;
+    }
+  });
+}
+
+/** The elder (or an admin over them) confirms a pending family link. */
+export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: number }) {
+  const d = parse(z.object({ actorId: id, linkId: id }), input);
+  return ctx.db.tx(async (tx) => {
+    const link = await tx.familyLink.findUnique({ where: { id: d.linkId } });
+    ensure(link, "not-found", { what: "family_link" });
+    const byAdmin = d.actorId !== link.elderId;
+    if (byAdmin) await requireRoleOverMember(tx, d.actorId, link.elderId);
+    const n = await tx.familyLink.updateMany({
+      where: { id: link.id, confirmedAt: null },
+      data: { confirmedAt: ctx.now(), confirmedById: d.actorId },
+    });
+    ensure(n.count === 1, "invalid-state");
+    await emit(ctx, tx, {
+      type: "family.confirmed",
+      linkId: link.id,
+      elderId: link.elderId,
+      relativeId: link.relativeId,
+    });
+    if (byAdmin) {
+      await audit(tx, {
+        actorId: d.actorId,
+        action: "family.confirm",
+        targetType: "family_link",
+        targetId: link.id,
+        before: { confirmedAt: null },
+        after: { confirmedAt: ctx.now() },
+      });
+    }
+    return { ...link, confirmedAt: ctx.now() };
+  });
+}
