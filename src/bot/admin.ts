@@ -4,7 +4,7 @@
 import { z } from "zod";
 import * as engine from "../engine/index.ts";
 import { hours, needSummary } from "./format.ts";
-import { type Step, say, type Turn, text, tr } from "./turn.ts";
+import { opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const one = async (r: Promise<Awaited<ReturnType<typeof say>>>): Promise<Step> => ({ replies: [await r] });
@@ -53,7 +53,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
       actorId: me(turn),
       elderId: idArg(elder),
       minutes: Number(minutes),
-      key: `grant:${turn.inc.userId}:${Date.now()}`,
+      key: opKey(turn, "grant"),
     });
     return one(say(turn, "done-grant", { id: idArg(elder), hours: hours(Number(minutes)) }));
   },

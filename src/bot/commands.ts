@@ -5,8 +5,9 @@ import { startNeed } from "./flows/need.ts";
 import { askMinutes, startGift } from "./flows/simple.ts";
 import { categoryName, hours, needSummary, when } from "./format.ts";
 import { LOCALES, t } from "./i18n.ts";
+import { reportedPrompt } from "./notify.ts";
 import { createCode } from "./store.ts";
-import { choice, type Step, say, type Turn, text, tr } from "./turn.ts";
+import { choice, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 
@@ -82,26 +83,8 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     if (!list.length) return one(say(turn, "confirm-empty"));
     const replies = [];
     for (const n of list) {
-      const stars = [1, 2, 3, 4, 5].map((r) => ({
-        label: "★".repeat(r),
-        kind: "confirm",
-        payload: { needId: n.id, rating: r },
-      }));
-      replies.push(
-        await text(
-          turn,
-          tr(turn, "note-need-reported", {
-            id: n.id,
-            volunteer: n.volunteerName ?? "",
-            minutes: n.reportedMinutes ?? 0,
-          }),
-          [
-            stars.slice(0, 3),
-            stars.slice(3),
-            [{ label: tr(turn, "btn-dispute"), kind: "dispute", payload: { needId: n.id } }],
-          ],
-        ),
-      );
+      const prompt = reportedPrompt(turn.locale, n);
+      replies.push(await text(turn, prompt.text, prompt.buttons));
     }
     return { replies };
   },
@@ -125,7 +108,7 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     await engine.cancelNeed(turn.bot.ctx, {
       actorId: turn.member?.id ?? 0,
       needId,
-      key: `cancel:${needId}:${turn.member?.id}`,
+      key: opKey(turn, `cancel-${needId}`),
     });
     return one(say(turn, "done-need-cancelled", { id: needId }));
   },
@@ -161,7 +144,7 @@ async function donateNow(turn: Turn, arg: string): Promise<Step> {
   await engine.donate(turn.bot.ctx, {
     actorId: turn.member?.id ?? 0,
     minutes,
-    key: `donate:${turn.inc.userId}:${Date.now()}`,
+    key: opKey(turn, "donate"),
   });
   return one(say(turn, "done-donate", { hours: hours(minutes) }));
 }

@@ -17,6 +17,8 @@ export interface Incoming {
   action?: string;
   /** The platform's language for this user (e.g. Telegram's language_code), until they choose. */
   localeHint?: string;
+  /** The platform's id for this event (e.g. a Telegram update id): a redelivery has the same one. */
+  eventId?: string;
 }
 
 /** A button: its label and the opaque token it sends back. */

@@ -3,7 +3,7 @@
 import type { Tx } from "../db/client.ts";
 import type { DomainEvent, NeedView } from "../engine/index.ts";
 import { categoryName, hours, needSummary, when } from "./format.ts";
-import { t } from "./i18n.ts";
+import { type Locale, t } from "./i18n.ts";
 import { toGroup, toMember } from "./outbox.ts";
 
 async function needOf(tx: Tx, needId: number): Promise<NeedView & { postedById: number; path: string }> {
@@ -73,6 +73,23 @@ function groupPost(n: NeedView, state: "open" | "taken" | "closed") {
   });
 }
 
+/** "Please confirm and rate": one to five stars, or a dispute (to the elder and their family). */
+export function reportedPrompt(l: Locale, n: Pick<NeedView, "id" | "volunteerName" | "reportedMinutes">) {
+  const stars = [1, 2, 3, 4, 5].map((r) => ({
+    label: "★".repeat(r),
+    kind: "confirm",
+    payload: { needId: n.id, rating: r },
+  }));
+  return {
+    text: t(l, "note-need-reported", { id: n.id, volunteer: n.volunteerName ?? "", minutes: n.reportedMinutes ?? 0 }),
+    buttons: [
+      stars.slice(0, 3),
+      stars.slice(3),
+      [{ label: t(l, "btn-dispute"), kind: "dispute", payload: { needId: n.id } }],
+    ],
+  };
+}
+
 /** The listener the conversation layer installs on the engine context. */
 export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> {
   const each = async (ids: number[], render: Parameters<typeof toMember>[3]) => {
@@ -129,23 +146,7 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     }
     case "need.reported": {
       const n = await needOf(tx, e.needId);
-      const stars = [1, 2, 3, 4, 5].map((r) => ({
-        label: "★".repeat(r),
-        kind: "confirm",
-        payload: { needId: n.id, rating: r },
-      }));
-      await each(await requesterSide(tx, n), (l) => ({
-        text: t(l, "note-need-reported", {
-          id: n.id,
-          volunteer: n.volunteerName ?? "",
-          minutes: n.reportedMinutes ?? 0,
-        }),
-        buttons: [
-          stars.slice(0, 3),
-          stars.slice(3),
-          [{ label: t(l, "btn-dispute"), kind: "dispute", payload: { needId: n.id } }],
-        ],
-      }));
+      await each(await requesterSide(tx, n), (l) => reportedPrompt(l, n));
       return;
     }
     case "need.confirmed":

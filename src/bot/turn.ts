@@ -33,18 +33,14 @@ export interface Step {
 export const tr = (turn: Turn, key: string, args?: Record<string, string | number>) => t(turn.locale, key, args);
 
 /** A reply of one localized message, with buttons stored for this member. */
-export async function say(
+export function say(
   turn: Turn,
   key: string,
   args?: Record<string, string | number>,
   buttons?: ButtonSpec[][],
   extra: Partial<Reply> = {},
 ): Promise<Reply> {
-  return {
-    text: tr(turn, key, args),
-    buttons: buttons ? await makeButtons(turn.bot.ctx, turn.member?.id ?? null, buttons) : undefined,
-    ...extra,
-  };
+  return text(turn, tr(turn, key, args), buttons, extra);
 }
 
 /** A reply with plain text (already localized). */
@@ -73,7 +69,9 @@ export function rows<T>(items: T[], perRow = 2): T[][] {
   return out;
 }
 
-/** A fresh idempotency key for an operation started by this event. */
+/** The idempotency key of an operation started by this event. */
 export function opKey(turn: Turn, label: string): string {
+  // The same platform event delivered again yields the same key, so the engine applies it once.
+  if (turn.inc.eventId) return `${turn.inc.channel}:event:${turn.inc.eventId}:${label}`;
   return `${turn.inc.channel}:${turn.inc.userId}:${label}:${Date.now()}:${Math.random().toString(36).slice(2, 10)}`;
 }
