@@ -15,7 +15,7 @@ export async function toMember(tx: Tx, now: Date, memberId: number, render: Rend
   const member = await tx.member.findUnique({ where: { id: memberId }, include: { identities: true } });
   if (!member?.identities.length) return;
   const locale = isLocale(member.locale) ? member.locale : "zh-CN";
-  for (const ident of member.identities) {
+  for (const ident of member.identities.filter((i) => !i.unreachableAt)) {
     const r = render(locale);
     const buttons = r.buttons ? await saveButtons(tx, now, memberId, r.buttons) : undefined;
     await queue(tx, now, ident.channel, ident.externalId, memberId, { text: r.text, buttons });
@@ -26,10 +26,11 @@ export async function toMember(tx: Tx, now: Date, memberId: number, render: Rend
 export async function toGroup(
   tx: Tx,
   now: Date,
-  group: { channel: string; conversationId: string; locale: string },
+  group: { channel: string; conversationId: string; locale: string; unreachableAt?: Date | null },
   render: Render,
   opts: { ref?: string; edit?: boolean } = {},
 ): Promise<void> {
+  if (group.unreachableAt) return;
   const r = render(isLocale(group.locale) ? group.locale : "zh-CN");
   const buttons = r.buttons ? await saveButtons(tx, now, null, r.buttons) : undefined;
   await queue(tx, now, group.channel, group.conversationId, null, { text: r.text, buttons, ...opts });

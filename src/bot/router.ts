@@ -24,9 +24,9 @@ export async function handle(bot: Bot, inc: Incoming): Promise<Reply[]> {
   try {
     const step = await dispatch(turn);
     if (step.next) await setDialog(bot.ctx, turn.who, step.next);
-    return step.replies;
+    return step.replies.map((r) => privately(inc, r));
   } catch (e) {
-    if (e instanceof engine.AppError) return [{ text: t(locale, e.code, e.params) }];
+    if (e instanceof engine.AppError) return [privately(inc, { text: t(locale, e.code, e.params) })];
     console.error(
       "timebank: error handling %s event from %s:%s",
       inc.action ? "button" : "text",
@@ -36,6 +36,11 @@ export async function handle(bot: Bot, inc: Incoming): Promise<Reply[]> {
     );
     return [{ text: t(locale, "error-internal") }];
   }
+}
+
+/** A button pressed in a group is answered in the presser's private chat, not in front of everyone. */
+function privately(inc: Incoming, r: Reply): Reply {
+  return inc.action && inc.conversationType === "group" && !r.to ? { ...r, to: inc.userId } : r;
 }
 
 async function dispatch(turn: Turn): Promise<Step> {

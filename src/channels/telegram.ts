@@ -1,0 +1,241 @@
+// The Telegram channel on grammY: translates updates to the shared contract and replies back.
+// Long polling by default; webhook mode with a secret token. Outgoing messages are paced to
+// Telegram's limits, 429s are waited out, and chats that blocked the bot are marked unreachable.
+import { createServer, type Server } from "node:http";
+import { type Context, Bot as Grammy, GrammyError, InputFile, webhookCallback } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
+import { type Locale, t } from "../bot/i18n.ts";
+import { deliver, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { handle } from "../bot/router.ts";
+import type { Bot } from "../bot/turn.ts";
+import { createLimiter, type Limits, TELEGRAM_LIMITS } from "./limiter.ts";
+
+/** How the Telegram channel runs. */
+export interface TelegramConfig {
+  token: string;
+  /** Bot API base URL: a self-hosted Bot API server, a proxy, or a test fake. */
+  apiRoot?: string;
+  /** Webhook mode instead of long polling. */
+  webhook?: { url: string; secret: string; port: number; host?: string };
+  /** Long-poll timeout in seconds (Telegram's default 30). */
+  pollTimeout?: number;
+  limits?: Limits;
+}
+
+/** Commands shown in Telegram's menu, for everyone and, in their private chats, for admins. */
+const MEMBER_MENU = [
+  "start",
+  "help",
+  "need",
+  "tasks",
+  "mytasks",
+  "confirm",
+  "balance",
+  "history",
+  "gift",
+  "donate",
+  "lang",
+  "link",
+  "cancel",
+];
+const ADMIN_MENU = [...MEMBER_MENU, "review", "certify", "members", "grant", "train", "unit", "broadcast", "stats"];
+
+const keyboard = (reply: Reply): InlineKeyboardMarkup | undefined =>
+  reply.buttons?.length
+    ? { inline_keyboard: reply.buttons.map((row) => row.map((b) => ({ text: b.label, callback_data: b.token }))) }
+    : undefined;
+
+/** Creates the channel; `start()` begins polling (or serving the webhook), `stop()` ends it. */
+export function createTelegram(bot: Bot, cfg: TelegramConfig) {
+  const g = new Grammy(cfg.token, { client: { apiRoot: cfg.apiRoot } });
+  const { ctx } = bot;
+  const limiter = createLimiter(cfg.limits ?? TELEGRAM_LIMITS, (chat) => chat.startsWith("-"));
+
+  /** Marks a chat that refuses our messages, so the outbox stops writing to it. */
+  async function unreachable(chat: string) {
+    await ctx.db.tx(async (tx) => {
+      await tx.identity.updateMany({
+        where: { channel: "telegram", externalId: chat },
+        data: { unreachableAt: ctx.now() },
+      });
+      await tx.groupBinding.updateMany({
+        where: { channel: "telegram", conversationId: chat },
+        data: { unreachableAt: ctx.now() },
+      });
+    });
+  }
+
+  /** Calls the Bot API within the limits, waiting out 429s; 403 and "chat not found" are final. */
+  async function call<T>(chat: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      await limiter.wait(chat);
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof GrammyError && e.error_code === 429) {
+          limiter.pause((e.parameters.retry_after ?? 1) * 1000);
+          continue;
+        }
+        if (e instanceof GrammyError && (e.error_code === 403 || /chat not found/i.test(e.description))) {
+          await unreachable(chat);
+          throw new PermanentDeliveryError(e.description);
+        }
+        throw e;
+      }
+    }
+  }
+
+  const outlet: Outlet = {
+    channel: "telegram",
+    async send(chat, reply) {
+      const reply_markup = keyboard(reply);
+      const a = reply.attachment;
+      const msg = await call<{ message_id: number }>(chat, () =>
+        a
+          ? a.kind === "image"
+            ? g.api.sendPhoto(chat, new InputFile(a.bytes, a.name), { caption: reply.text, reply_markup })
+            : g.api.sendDocument(chat, new InputFile(a.bytes, a.name), { caption: reply.text, reply_markup })
+          : g.api.sendMessage(chat, reply.text, { reply_markup }),
+      );
+      return String(msg.message_id);
+    },
+    async edit(chat, messageId, reply) {
+      try {
+        await call(chat, () =>
+          g.api.editMessageText(chat, Number(messageId), reply.text, {
+            reply_markup: keyboard(reply) ?? { inline_keyboard: [] },
+          }),
+        );
+      } catch (e) {
+        if (!(e instanceof GrammyError && /not modified/i.test(e.description))) throw e;
+      }
+    },
+  };
+
+  let draining: Promise<unknown> = Promise.resolve();
+  /** Delivers the outbox in the background, one pass at a time. */
+  function drain() {
+    draining = draining
+      .then(async () => {
+        while ((await deliver(ctx, outlet)) > 0) {}
+      })
+      .catch((e) => console.error("timebank: telegram delivery failed", e));
+    return draining;
+  }
+
+  // Updates of one chat are handled one after another, in order (webhooks may arrive together).
+  const chains = new Map<string, Promise<void>>();
+  g.use(async (c, next) => {
+    const key = String(c.chat?.id ?? c.from?.id ?? "");
+    const prev = chains.get(key) ?? Promise.resolve();
+    const run = prev.then(() => next());
+    chains.set(
+      key,
+      run.catch(() => undefined),
+    );
+    await run;
+  });
+
+  async function process(c: Context, input: { text?: string; action?: string }) {
+    const from = c.from;
+    const chat = c.chat ?? (from ? { id: from.id, type: "private" as const } : undefined);
+    if (!from || !chat) return;
+    const eventId = String(c.update.update_id);
+    const seen = await ctx.db.read((db) =>
+      db.processedEvent.findUnique({ where: { channel_eventId: { channel: "telegram", eventId } } }),
+    );
+    if (seen) return;
+    const inc: Incoming = {
+      channel: "telegram",
+      userId: String(from.id),
+      userName: [from.first_name, from.last_name].filter(Boolean).join(" "),
+      conversationId: String(chat.id),
+      conversationType: chat.type === "private" ? "private" : "group",
+      localeHint: from.language_code,
+      eventId,
+      ...input,
+    };
+    // Someone who writes to the bot can be reached again.
+    await ctx.db.tx((tx) =>
+      tx.identity.updateMany({
+        where: { channel: "telegram", externalId: inc.userId, unreachableAt: { not: null } },
+        data: { unreachableAt: null },
+      }),
+    );
+    const replies = await handle(bot, inc);
+    for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? inc.conversationId, r);
+    await ctx.db
+      .tx((tx) => tx.processedEvent.create({ data: { channel: "telegram", eventId } }))
+      .catch(() => undefined);
+    void drain();
+  }
+
+  g.on("callback_query:data", async (c) => {
+    await c.answerCallbackQuery().catch(() => undefined);
+    await process(c, { action: c.callbackQuery.data });
+  });
+  g.on("message:text", (c) => process(c, { text: c.message.text }));
+  g.on(["message", "edited_message"], async (c) => {
+    if (c.chat?.type !== "private") return;
+    const locale: Locale = c.from?.language_code?.startsWith("zh") ? "zh-CN" : "en";
+    await c.reply(t(locale, "not-text"));
+  });
+  // The channel's one error boundary: log with context, apologise, keep running.
+  g.catch(async (err) => {
+    console.error("timebank: telegram update %s failed", err.ctx.update.update_id, err.error);
+    const locale: Locale = err.ctx.from?.language_code?.startsWith("en") ? "en" : "zh-CN";
+    if (err.ctx.chat) await err.ctx.reply(t(locale, "error-internal")).catch(() => undefined);
+  });
+
+  /** Publishes the command menu per language, and the wider admin menu in admins' private chats. */
+  async function setCommands() {
+    const menu = (names: string[], l: Locale) =>
+      names.map((command) => ({ command, description: t(l, `cmd-${command}`) }));
+    await g.api.setMyCommands(menu(MEMBER_MENU, "en"));
+    await g.api.setMyCommands(menu(MEMBER_MENU, "zh-CN"), { language_code: "zh" });
+    const admins = await ctx.db.read((db) =>
+      db.identity.findMany({
+        where: { channel: "telegram", member: { roles: { some: { role: "admin" } } } },
+        include: { member: true },
+      }),
+    );
+    for (const a of admins) {
+      const l: Locale = a.member.locale === "en" ? "en" : "zh-CN";
+      await g.api.setMyCommands(menu(ADMIN_MENU, l), { scope: { type: "chat", chat_id: Number(a.externalId) } });
+    }
+  }
+
+  let server: Server | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return {
+    grammy: g,
+    outlet,
+    drain,
+    async start() {
+      await g.init();
+      await setCommands();
+      timer = setInterval(() => void drain(), 1000);
+      if (cfg.webhook) {
+        const wh = cfg.webhook;
+        server = createServer(webhookCallback(g, "http", { secretToken: wh.secret }));
+        await new Promise<void>((r) => server?.listen(wh.port, wh.host ?? "0.0.0.0", r));
+        await g.api.setWebhook(wh.url, { secret_token: wh.secret });
+      } else {
+        await g.api.deleteWebhook();
+        void g.start({ timeout: cfg.pollTimeout ?? 30, drop_pending_updates: false });
+      }
+    },
+    /** The webhook server's port (after start, in webhook mode). */
+    port: () => {
+      const a = server?.address();
+      return typeof a === "object" && a ? a.port : 0;
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      if (server) await new Promise((r) => server?.close(r));
+      else await g.stop();
+      await draining;
+    },
+  };
+}
