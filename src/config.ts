@@ -12,6 +12,19 @@ const Env = z.object({
   TIMEBANK_ROOT_LEVEL: z.string().min(1).max(40).default("district"),
   /** First admins of the root unit: "channel:id=Name,channel:id=Name". */
   TIMEBANK_ADMINS: z.string().default("console:admin=管理员"),
+  /** Turns the Telegram channel on (from @BotFather). Never logged. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]+$/, "not a Telegram bot token")
+    .optional(),
+  TELEGRAM_API_ROOT: z.string().url().optional(),
+  TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,256}$/, "8–256 letters, digits, _ or -")
+    .optional(),
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  TELEGRAM_WEBHOOK_HOST: z.string().default("0.0.0.0"),
 });
 
 /** The validated configuration. */
@@ -32,6 +45,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!m) throw new Error(`configuration: TIMEBANK_ADMINS: "${s}" is not channel:id=Name`);
       return { channel: m[1] as string, externalId: m[2] as string, name: m[3] as string };
     });
+  if (parsed.data.TELEGRAM_WEBHOOK_URL && !parsed.data.TELEGRAM_WEBHOOK_SECRET) {
+    throw new Error(
+      "configuration: TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (updates without it are refused)",
+    );
+  }
   return { ...parsed.data, admins };
 }
 

@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { createBot } from "./bot/app.ts";
 import { deliver } from "./bot/outbox.ts";
 import { createConsole } from "./channels/console.ts";
+import { createTelegram } from "./channels/telegram.ts";
 import { loadConfig, redactUrl } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
@@ -70,7 +71,55 @@ async function runConsole(script: string | undefined) {
   });
 }
 
+/** Starts the configured platform channels; returns them so they can be stopped. */
+async function startPlatforms(
+  config: Awaited<ReturnType<typeof boot>>["config"],
+  bot: Awaited<ReturnType<typeof boot>>["bot"],
+) {
+  const started: Array<{ name: string; stop(): Promise<void> }> = [];
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const tg = createTelegram(bot, {
+      token: config.TELEGRAM_BOT_TOKEN,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      webhook: config.TELEGRAM_WEBHOOK_URL
+        ? {
+            url: config.TELEGRAM_WEBHOOK_URL,
+            secret: config.TELEGRAM_WEBHOOK_SECRET ?? "",
+            port: config.TELEGRAM_WEBHOOK_PORT,
+            host: config.TELEGRAM_WEBHOOK_HOST,
+          }
+        : undefined,
+    });
+    await tg.start();
+    console.log(`timebank: telegram channel started (${config.TELEGRAM_WEBHOOK_URL ? "webhook" : "long polling"})`);
+    started.push({ name: "telegram", stop: () => tg.stop() });
+  }
+  return started;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--script");
-  await runConsole(i > 0 ? process.argv[i + 1] : undefined);
+  const script = i > 0 ? process.argv[i + 1] : undefined;
+  const platforms = !script && (process.env.TELEGRAM_BOT_TOKEN ?? "") !== "";
+  if (!platforms) await runConsole(script);
+  else {
+    const { config, db, bot, clock } = await boot();
+    const channels = await startPlatforms(config, bot);
+    const stop = async () => {
+      for (const c of channels) await c.stop();
+      await db.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", () => void stop());
+    process.once("SIGTERM", () => void stop());
+    // The console can run beside a platform in the same process, sharing the engine and database.
+    if (process.argv.includes("--console")) {
+      const con = createConsole(bot, undefined, clock);
+      const rl = createInterface({ input: process.stdin });
+      let chain = Promise.resolve();
+      rl.on("line", (l) => {
+        chain = chain.then(() => con.line(l));
+      });
+    }
+  }
 }
