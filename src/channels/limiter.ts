@@ -15,7 +15,9 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   let nextGlobal = 0;
   const nextChat = new Map<string, number>();
   const groupSends = new Map<string, number[]>();
-  const gap = 1000 / limits.perSecond;
+  // 5% under the limit: requests spaced exactly at the limit can arrive bunched after network
+  // jitter and be counted over it, and every 429 costs a whole retry_after of silence.
+  const gap = 1000 / (limits.perSecond * 0.95);
   return {
     /** Reserves the earliest allowed slot for this chat and sleeps until it. */
     async wait(chat: string): Promise<void> {

@@ -9,6 +9,7 @@ import { type Locale, t } from "../bot/i18n.ts";
 import { deliver, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
+import { sqlOf } from "../db/client.ts";
 import { createLimiter, type Limits, TELEGRAM_LIMITS } from "./limiter.ts";
 
 /** How the Telegram channel runs. */
@@ -137,15 +138,53 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     await run;
   });
 
+  // Handled update ids: remembered in memory at once and written to the database in small batches,
+  // off the replies' path (each write is a synced commit). A crash before a batch is written means
+  // those updates may be handled again if redelivered, which changes nothing: every operation's
+  // idempotency key is derived from the update id.
+  const recent = new Set<string>();
+  let pending: string[] = [];
+  let recording: Promise<unknown> = Promise.resolve();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  function flush() {
+    flushTimer = undefined;
+    const batch = pending;
+    pending = [];
+    if (!batch.length) return recording;
+    recording = recording
+      .then(() =>
+        ctx.db.tx(async (tx) => {
+          for (const id of batch) {
+            await sqlOf(tx).run(
+              "INSERT INTO processed_event (channel, event_id, created_at) VALUES ('telegram', ?, ?) ON CONFLICT DO NOTHING",
+              [id, ctx.now()],
+            );
+          }
+        }),
+      )
+      .catch((e) => console.error("timebank: could not record handled updates", e));
+    return recording;
+  }
+  function remember(eventId: string) {
+    recent.add(eventId);
+    if (recent.size > 10_000) recent.delete(recent.values().next().value as string);
+    pending.push(eventId);
+    flushTimer ??= setTimeout(flush, 200);
+  }
+  async function processed(eventId: string): Promise<boolean> {
+    if (recent.has(eventId)) return true;
+    const row = await ctx.db.read((db) =>
+      sqlOf(db).get("SELECT 1 AS x FROM processed_event WHERE channel = 'telegram' AND event_id = ?", [eventId]),
+    );
+    return !!row;
+  }
+
   async function process(c: Context, input: { text?: string; action?: string }) {
     const from = c.from;
     const chat = c.chat ?? (from ? { id: from.id, type: "private" as const } : undefined);
     if (!from || !chat) return;
     const eventId = String(c.update.update_id);
-    const seen = await ctx.db.read((db) =>
-      db.processedEvent.findUnique({ where: { channel_eventId: { channel: "telegram", eventId } } }),
-    );
-    if (seen) return;
+    if (await processed(eventId)) return;
     const inc: Incoming = {
       channel: "telegram",
       userId: String(from.id),
@@ -156,18 +195,23 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       eventId,
       ...input,
     };
-    // Someone who writes to the bot can be reached again.
-    await ctx.db.tx((tx) =>
-      tx.identity.updateMany({
-        where: { channel: "telegram", externalId: inc.userId, unreachableAt: { not: null } },
-        data: { unreachableAt: null },
-      }),
+    // Someone who writes to the bot can be reached again (checked with a read: this is every update's path).
+    const blocked = await ctx.db.read((db) =>
+      sqlOf(db).get(
+        "SELECT 1 AS x FROM identity WHERE channel = 'telegram' AND external_id = ? AND unreachable_at IS NOT NULL",
+        [inc.userId],
+      ),
     );
+    if (blocked)
+      await ctx.db.tx((tx) =>
+        tx.identity.updateMany({
+          where: { channel: "telegram", externalId: inc.userId },
+          data: { unreachableAt: null },
+        }),
+      );
     const replies = await handle(bot, inc);
     for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? inc.conversationId, r);
-    await ctx.db
-      .tx((tx) => tx.processedEvent.create({ data: { channel: "telegram", eventId } }))
-      .catch(() => undefined);
+    remember(eventId);
     void drain();
   }
 
@@ -236,6 +280,8 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       if (server) await new Promise((r) => server?.close(r));
       else await g.stop();
       await draining;
+      if (flushTimer) clearTimeout(flushTimer);
+      await flush();
     },
   };
 }
