@@ -74,7 +74,10 @@ async function command(turn: Turn, name: string, arg: string): Promise<Step> {
   return run(turn, arg);
 }
 
-/** /start [code]: register, or link this channel to an existing member with a code from /link. */
+/**
+ * /start [arg]: register, or link this channel to an existing member with a code from /link.
+ * Platform deep links carry the argument (t.me/<bot>?start=<code> or ?start=u<unit id>).
+ */
 async function start(turn: Turn, arg: string): Promise<Step> {
   if (turn.member) return { replies: [await say(turn, "already-registered", { name: turn.member.name })] };
   if (/^\d{6}$/.test(arg)) {
@@ -88,7 +91,12 @@ async function start(turn: Turn, arg: string): Promise<Step> {
       return { replies: [await say(turn, "channel-linked")] };
     }
   }
-  return startRegistration(turn, /^\d{6}$/.test(arg) ? arg : undefined);
+  // "u12": a deep link that joins unit 12 (printed on a community's poster or QR code).
+  const unit = /^u(\d{1,9})$/.exec(arg);
+  return startRegistration(turn, {
+    code: /^\d{6}$/.test(arg) ? arg : undefined,
+    unitId: unit ? Number(unit[1]) : undefined,
+  });
 }
 
 async function help(turn: Turn): Promise<Step> {

@@ -299,4 +299,18 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
     const second = new Set(box.got.filter((g) => g.reply.text.includes("只给二社区")).map((g) => g.to));
     expect([...second].sort()).toEqual(["otheradmin", "stranger"]);
   });
+
+  it("a deep link with a unit joins that unit without asking", async () => {
+    const p = person(w.bot, "poster-reader");
+    await p.say(`/start u${w.other}`);
+    await p.press("中文");
+    await p.press("志愿者");
+    await p.say("读者");
+    const asked = await p.say("1995");
+    expect(asked).toContain("手机号");
+    await p.press("跳过");
+    const m = await engine.findByIdentity(w.bot.ctx, "test", "poster-reader");
+    const roles = await engine.rolesFor(w.bot.ctx, m?.id ?? 0);
+    expect(roles.map((r) => r.unitId)).toEqual([w.other]);
+  });
 });

@@ -32,8 +32,12 @@ const next = (step: string, data: Data) => ({ flow, step, data: data as Record<s
 const asLocale = (turn: Turn, data: Data): Turn => ({ ...turn, locale: data.locale ?? turn.locale });
 
 /** /start for someone not registered yet: the first question. */
-export async function startRegistration(turn: Turn, code?: string): Promise<Step> {
-  const data: Data = code ? { code } : {};
+export async function startRegistration(turn: Turn, preset: { code?: string; unitId?: number } = {}): Promise<Step> {
+  const units = preset.unitId ? await engine.unitsUnder(turn.bot.ctx, turn.bot.rootUnitId) : [];
+  const data: Data = {
+    ...(preset.code ? { code: preset.code } : {}),
+    ...(units.some((u) => u.id === preset.unitId) ? { unitId: preset.unitId } : {}),
+  };
   return {
     replies: [await say(turn, "welcome", {}, [LOCALES.map((l) => choice(turn, t(l, "language-name"), l))])],
     next: next("lang", data),
@@ -217,7 +221,10 @@ export async function registerStep(
   if (data.role === "family" && step === "unit") return finish(tt, data);
   const order = ORDER[data.role ?? "volunteer"] ?? [];
   const after = step === "role" ? order[0] : order[order.indexOf(step) + 1];
-  if (after) return ask(turn, data, data.code && after === "code" ? "relation" : after);
+  const skip = (x: string | undefined): string | undefined =>
+    x === "code" && data.code ? "relation" : x === "unit" && data.unitId ? order[order.indexOf(x) + 1] : x;
+  const nextStep = skip(after);
+  if (nextStep) return ask(turn, data, nextStep);
   return finish(tt, data);
 }
 
