@@ -1,0 +1,306 @@
+// The Slack channel on Bolt: one slash command (/timebank <command> …), direct messages and app
+// mentions as text, Block Kit buttons, and a modal for posting a need (the same dialog also runs
+// step by step in a DM). HTTP (Events API, signed requests) or Socket Mode.
+import { App, LogLevel } from "@slack/bolt";
+import type { KnownBlock } from "@slack/types";
+import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
+import { deliver, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { handle } from "../bot/router.ts";
+import type { Bot } from "../bot/turn.ts";
+import { sqlOf } from "../db/client.ts";
+import * as engine from "../engine/index.ts";
+import { createLimiter, type Limits } from "./limiter.ts";
+import { needModal, submitNeedModal } from "./slack-modal.ts";
+import { SocketReceiver } from "./slack-socket.ts";
+
+/** How the Slack channel runs. */
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode: requests are verified with this secret (bad or stale signatures refused). */
+  signingSecret?: string;
+  /** Socket Mode instead of HTTP: no public URL needed. */
+  appToken?: string;
+  /** Web API base URL, e.g. "https://slack.com/api/" (a proxy, or a test fake). */
+  apiUrl?: string;
+  port?: number;
+  limits?: Limits;
+}
+
+/** Slack asks for about one message a second per channel; bursts beyond that are answered 429. */
+export const SLACK_LIMITS: Limits = { perSecond: 50, perChatMs: 1000, perGroupPerMinute: 60 };
+
+const COMMANDS = new Set([
+  "start",
+  "help",
+  "need",
+  "tasks",
+  "mytasks",
+  "confirm",
+  "myneeds",
+  "balance",
+  "history",
+  "gift",
+  "donate",
+  "goods",
+  "cash",
+  "lang",
+  "link",
+  "family",
+  "cancel",
+  "review",
+  "certify",
+  "grant",
+  "train",
+  "qualify",
+  "verify",
+  "members",
+  "role",
+  "unit",
+  "broadcast",
+  "stats",
+  "elder",
+  "linkfamily",
+  "cancelneed",
+]);
+
+/** Block Kit for a reply: its text, then one actions block per row of buttons. */
+function blocks(reply: Reply): KnownBlock[] {
+  const out: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: reply.text.slice(0, 3000) } }];
+  for (const row of reply.buttons ?? []) {
+    out.push({
+      type: "actions",
+      elements: row.map((b) => ({
+        type: "button" as const,
+        text: { type: "plain_text" as const, text: b.label.slice(0, 75) },
+        action_id: b.token,
+        value: b.token,
+      })),
+    });
+  }
+  return out;
+}
+
+/** Creates the channel; `start()` connects (HTTP server or Socket Mode), `stop()` disconnects. */
+export function createSlack(bot: Bot, cfg: SlackConfig) {
+  const { ctx } = bot;
+  const receiver = cfg.appToken ? new SocketReceiver(cfg.appToken, cfg.apiUrl) : undefined;
+  const app = new App({
+    token: cfg.botToken,
+    signingSecret: receiver ? undefined : cfg.signingSecret,
+    receiver,
+    // 429s come back to us (rather than being retried with the client's long backoff) so that
+    // the outlet can hold every send for exactly the Retry-After Slack asked for.
+    clientOptions: { ...(cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {}), rejectRateLimitedCalls: true },
+    logLevel: LogLevel.ERROR,
+  });
+  const client = app.client;
+  const limiter = createLimiter(cfg.limits ?? SLACK_LIMITS, (chat) => !/^[UW]/.test(chat));
+
+  /** Calls the Web API within the limits, holding all sends for a 429's Retry-After. */
+  async function call<T>(conversation: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      await limiter.wait(conversation);
+      try {
+        return await fn();
+      } catch (e) {
+        const retryAfter =
+          (e as { code?: string; retryAfter?: number }).code === "slack_webapi_rate_limited_error"
+            ? (e as { retryAfter: number }).retryAfter
+            : undefined;
+        if (retryAfter === undefined) throw e;
+        limiter.pause(retryAfter * 1000);
+      }
+    }
+  }
+
+  const outlet: Outlet = {
+    channel: "slack",
+    async send(conversation, reply) {
+      try {
+        if (reply.attachment) {
+          const a = reply.attachment;
+          const open = /^[UW]/.test(conversation)
+            ? await call(conversation, () => client.conversations.open({ users: conversation }))
+            : undefined;
+          await call(conversation, () =>
+            client.filesUploadV2({
+              channel_id: open?.channel?.id ?? conversation,
+              file: Buffer.from(a.bytes),
+              filename: a.name,
+              initial_comment: reply.text,
+            }),
+          );
+          return `file:${a.name}`;
+        }
+        const res = await call(conversation, () =>
+          client.chat.postMessage({ channel: conversation, text: reply.text, blocks: blocks(reply) }),
+        );
+        return `${res.channel}:${res.ts}`;
+      } catch (e) {
+        const code = (e as { data?: { error?: string } }).data?.error ?? "";
+        if (/channel_not_found|not_in_channel|is_archived|user_not_found|cannot_dm_bot|account_inactive/.test(code)) {
+          await ctx.db.tx(async (tx) => {
+            await tx.identity.updateMany({
+              where: { channel: "slack", externalId: conversation },
+              data: { unreachableAt: ctx.now() },
+            });
+            await tx.groupBinding.updateMany({
+              where: { channel: "slack", conversationId: conversation },
+              data: { unreachableAt: ctx.now() },
+            });
+          });
+          throw new PermanentDeliveryError(code);
+        }
+        throw e;
+      }
+    },
+    async edit(conversation, messageId, reply) {
+      const [channel, ts] = messageId.split(":");
+      await call(conversation, () =>
+        client.chat.update({ channel: channel ?? conversation, ts: ts ?? "", text: reply.text, blocks: blocks(reply) }),
+      );
+    },
+  };
+
+  let draining: Promise<unknown> = Promise.resolve();
+  function drain() {
+    draining = draining
+      .then(async () => {
+        while ((await deliver(ctx, outlet)) > 0) {}
+      })
+      .catch((e) => console.error("timebank: slack delivery failed", e));
+    return draining;
+  }
+
+  const locales = new Map<string, string>();
+  /** The Slack user's language, until they choose one as a member. */
+  async function localeOf(user: string): Promise<string | undefined> {
+    if (!locales.has(user)) {
+      const info = await client.users.info({ user, include_locale: true }).catch(() => undefined);
+      locales.set(user, info?.user?.locale ?? "");
+    }
+    return locales.get(user) || undefined;
+  }
+
+  /** An event id handled before (Slack retries with X-Slack-Retry-Num) is skipped. */
+  async function firstTime(eventId: string): Promise<boolean> {
+    try {
+      await ctx.db.tx((tx) =>
+        sqlOf(tx).run("INSERT INTO processed_event (channel, event_id, created_at) VALUES ('slack', ?, ?)", [
+          eventId,
+          ctx.now(),
+        ]),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function process(inc: Omit<Incoming, "channel" | "localeHint">) {
+    const full: Incoming = { channel: "slack", localeHint: await localeOf(inc.userId), ...inc };
+    const replies = await handle(bot, full);
+    for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? full.conversationId, r);
+    void drain();
+  }
+
+  app.command("/timebank", async ({ command, ack, body }) => {
+    await ack();
+    if (!(await firstTime(`cmd:${body.trigger_id}`))) return;
+    const text = command.text.trim();
+    const [name = "help", ...rest] = text.split(/\s+/);
+    const inDm = command.channel_name === "directmessage";
+    const member = await engine.findByIdentity(ctx, "slack", command.user_id);
+    if (name === "need" && member && !rest.length) {
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: await needModal(bot, member, await localeOf(command.user_id)),
+      });
+      return;
+    }
+    await process({
+      userId: command.user_id,
+      userName: command.user_name,
+      conversationId: inDm ? command.user_id : command.channel_id,
+      conversationType: inDm ? "private" : "group",
+      text: `/${name} ${rest.join(" ")}`.trim(),
+      eventId: `cmd:${body.trigger_id}`,
+    });
+  });
+
+  app.view("need", async ({ ack, body, view }) => {
+    const errors = await submitNeedModal(bot, body.user.id, view);
+    if (errors) await ack({ response_action: "errors", errors });
+    else await ack();
+    void drain();
+  });
+
+  app.message(async ({ message, body }) => {
+    const m = message as { channel_type?: string; user?: string; text?: string; subtype?: string; channel: string };
+    if (m.subtype || !m.user || m.channel_type !== "im") return;
+    const eventId = (body as { event_id?: string }).event_id ?? "";
+    if (!(await firstTime(eventId))) return;
+    let text = (m.text ?? "").trim();
+    // Slack keeps "/" for slash commands, so in a DM "need" or "balance 2" means the command.
+    const first = text.split(/\s+/)[0]?.toLowerCase() ?? "";
+    if (COMMANDS.has(first)) text = `/${text}`;
+    await process({ userId: m.user, conversationId: m.user, conversationType: "private", text, eventId });
+  });
+
+  app.event("app_mention", async ({ event, body }) => {
+    const eventId = (body as { event_id?: string }).event_id ?? "";
+    if (!event.user || !(await firstTime(eventId))) return;
+    const text = event.text.replace(/<@[^>]+>/g, "").trim();
+    const first = text.split(/\s+/)[0]?.toLowerCase() ?? "";
+    await process({
+      userId: event.user,
+      conversationId: event.channel,
+      conversationType: "group",
+      text: COMMANDS.has(first) ? `/${text}` : text,
+      eventId,
+    });
+  });
+
+  app.action(/.+/, async ({ ack, body, action }) => {
+    await ack();
+    const a = action as { action_id?: string; value?: string };
+    const b = body as {
+      user: { id: string; name?: string };
+      channel?: { id: string; name?: string };
+      trigger_id?: string;
+      container?: { is_ephemeral?: boolean };
+    };
+    if (!(await firstTime(`act:${b.trigger_id}`))) return;
+    const channel = b.channel?.id ?? b.user.id;
+    const inDm = channel.startsWith("D") || channel === b.user.id;
+    await process({
+      userId: b.user.id,
+      userName: b.user.name,
+      conversationId: inDm ? b.user.id : channel,
+      conversationType: inDm ? "private" : "group",
+      action: a.value ?? a.action_id ?? "",
+      eventId: `act:${b.trigger_id}`,
+    });
+  });
+
+  // The channel's one error boundary: Bolt calls this for anything a listener threw.
+  app.error(async (e) => {
+    console.error("timebank: slack request failed", e);
+  });
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return {
+    app,
+    outlet,
+    drain,
+    async start() {
+      timer = setInterval(() => void drain(), 1000);
+      await app.start(cfg.port ?? 3000);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await app.stop();
+      await draining;
+    },
+  };
+}
