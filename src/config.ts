@@ -25,6 +25,12 @@ const Env = z.object({
     .optional(),
   TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   TELEGRAM_WEBHOOK_HOST: z.string().default("0.0.0.0"),
+  /** Turns the Slack channel on (xoxb-…), with the signing secret (HTTP) or an app token (Socket Mode). */
+  SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "not a Slack bot token").optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith("xapp-", "not a Slack app-level token").optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
 });
 
 /** The validated configuration. */
@@ -48,6 +54,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.data.TELEGRAM_WEBHOOK_URL && !parsed.data.TELEGRAM_WEBHOOK_SECRET) {
     throw new Error(
       "configuration: TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (updates without it are refused)",
+    );
+  }
+  if (parsed.data.SLACK_BOT_TOKEN && !parsed.data.SLACK_APP_TOKEN && !parsed.data.SLACK_SIGNING_SECRET) {
+    throw new Error(
+      "configuration: SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)",
     );
   }
   return { ...parsed.data, admins };

@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { createBot } from "./bot/app.ts";
 import { deliver } from "./bot/outbox.ts";
 import { createConsole } from "./channels/console.ts";
+import { createSlack } from "./channels/slack.ts";
 import { createTelegram } from "./channels/telegram.ts";
 import { loadConfig, redactUrl } from "./config.ts";
 import { openDb } from "./db/client.ts";
@@ -94,13 +95,28 @@ async function startPlatforms(
     console.log(`timebank: telegram channel started (${config.TELEGRAM_WEBHOOK_URL ? "webhook" : "long polling"})`);
     started.push({ name: "telegram", stop: () => tg.stop() });
   }
+  if (config.SLACK_BOT_TOKEN) {
+    const slack = createSlack(bot, {
+      botToken: config.SLACK_BOT_TOKEN,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      appToken: config.SLACK_APP_TOKEN,
+      apiUrl: config.SLACK_API_URL,
+      port: config.SLACK_PORT,
+    });
+    await slack.start();
+    console.log(
+      `timebank: slack channel started (${config.SLACK_APP_TOKEN ? "Socket Mode" : `HTTP on port ${config.SLACK_PORT}`})`,
+    );
+    started.push({ name: "slack", stop: () => slack.stop() });
+  }
   return started;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--script");
   const script = i > 0 ? process.argv[i + 1] : undefined;
-  const platforms = !script && (process.env.TELEGRAM_BOT_TOKEN ?? "") !== "";
+  const platforms =
+    !script && ((process.env.TELEGRAM_BOT_TOKEN ?? "") !== "" || (process.env.SLACK_BOT_TOKEN ?? "") !== "");
   if (!platforms) await runConsole(script);
   else {
     const { config, db, bot, clock } = await boot();
