@@ -163,7 +163,9 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
   };
 
   let draining: Promise<unknown> = Promise.resolve();
+  let stopped = false;
   function drain() {
+    if (stopped) return draining;
     draining = draining
       .then(async () => {
         while ((await deliver(ctx, outlet)) > 0) {}
@@ -298,6 +300,7 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
       await app.start(cfg.port ?? 3000);
     },
     async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
       await app.stop();
       await draining;

@@ -115,8 +115,10 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   };
 
   let draining: Promise<unknown> = Promise.resolve();
+  let stopped = false;
   /** Delivers the outbox in the background, one pass at a time. */
   function drain() {
+    if (stopped) return draining;
     draining = draining
       .then(async () => {
         while ((await deliver(ctx, outlet)) > 0) {}
@@ -276,6 +278,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       return typeof a === "object" && a ? a.port : 0;
     },
     async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
       if (server) await new Promise((r) => server?.close(r));
       else await g.stop();
