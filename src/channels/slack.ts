@@ -199,11 +199,21 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     }
   }
 
+  /** Work still running after its request was acknowledged (so `idle()` can wait for it). */
+  const inFlight = new Set<Promise<unknown>>();
   async function process(inc: Omit<Incoming, "channel" | "localeHint">) {
-    const full: Incoming = { channel: "slack", localeHint: await localeOf(inc.userId), ...inc };
-    const replies = await handle(bot, full);
-    for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? full.conversationId, r);
-    void drain();
+    const work = (async () => {
+      const full: Incoming = { channel: "slack", localeHint: await localeOf(inc.userId), ...inc };
+      const replies = await handle(bot, full);
+      for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? full.conversationId, r);
+    })();
+    inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(work);
+      void drain();
+    }
   }
 
   app.command("/timebank", async ({ command, ack, body }) => {
@@ -295,6 +305,11 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     app,
     outlet,
     drain,
+    /** Resolves when every acknowledged request has been handled and the outbox delivered. */
+    async idle() {
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+      await drain();
+    },
     async start() {
       timer = setInterval(() => void drain(), 1000);
       await app.start(cfg.port ?? 3000);

@@ -44,7 +44,7 @@ describe.each(PROVIDERS)("slack on %s", (provider) => {
   /** Sends, waits for the ack, then for the bot to have answered and delivered its outbox. */
   const settle = async (count: number, where: string) => {
     await until(() => fake.posts.filter((p) => p.channel === where).length > count);
-    await slack.drain();
+    await slack.idle();
   };
   const command = async (user: string, text: string, channel = user) => {
     const before = fake.posts.filter((p) => p.channel === (channel === user ? user : channel)).length;
