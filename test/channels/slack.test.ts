@@ -253,4 +253,14 @@ describe.each(PROVIDERS)("slack on %s", (provider) => {
     expect(fake.files.at(-1)).toMatchObject({ name: "certificate.pdf", channel: "DWANG" });
     expect(fake.calls.some((c) => c.method === "files.completeUploadExternal")).toBe(true);
   });
+
+  it("answers an app mention in a channel as a command there", async () => {
+    const before = fake.posts.filter((p) => p.channel === CHANNEL).length;
+    expect(
+      (await signedPost(url, SECRET, payloads.mention("UADMIN", CHANNEL, "stats"), "application/json")).status,
+    ).toBe(200);
+    await until(() => fake.posts.filter((p) => p.channel === CHANNEL).length > before);
+    await slack.idle();
+    expect(fake.posts.filter((p) => p.channel === CHANNEL).at(-1)?.text).toContain("服务老人");
+  });
 });

@@ -237,6 +237,17 @@ export const payloads = {
       event: { type: "message", channel_type: "im", user, text, channel: `D${user.slice(1)}`, ts: "1.1" },
     });
   },
+  mention(user: string, channel: string, text: string) {
+    return JSON.stringify({
+      token: "x",
+      team_id: "T1",
+      api_app_id: "A1",
+      type: "event_callback",
+      event_id: `Ev${randomUUID()}`,
+      event_time: 1,
+      event: { type: "app_mention", user, text: `<@UBOT> ${text}`, channel, ts: "1.2" },
+    });
+  },
   view(user: string, values: Json) {
     const payload = {
       type: "view_submission",
