@@ -233,3 +233,14 @@ cmd-train = Record training
 cmd-unit = Units and group binding
 cmd-broadcast = Send an announcement
 cmd-stats = Statistics
+note-reminder = ⏰ Reminder: need #{ $id } ({ $category }) that you took starts at { $start } (in about { $hours } h).
+note-followup = Hello, the volunteer reported the service and we have not heard from you yet:
+note-escalate = Need #{ $id } was reported { $hours } hours ago and is still not confirmed; please follow up.
+note-goods-settled = Your goods quota for this period has been settled ({ $hours } h).
+note-digest = { $count } needs are waiting for volunteers this week:
+note-monthly = { $unit }, last month: { $elders } elders served, { $times } services, { $hours } hours; { $volunteers } active volunteers; average rating { $rating }.
+note-commendation =
+    { $unit }: the year's commendation
+    Most hours served:
+    { $top }
+    Star promotions this year: { $promoted }

@@ -233,3 +233,14 @@ cmd-train = 记录培训
 cmd-unit = 单位与群绑定
 cmd-broadcast = 发通知
 cmd-stats = 统计
+note-reminder = ⏰ 提醒：您接的需求 #{ $id }（{ $category }）将在 { $start } 开始（还有约 { $hours } 小时）。
+note-followup = 您好，志愿者的服务已经汇报，还没有收到您的确认：
+note-escalate = 需求 #{ $id } 汇报后 { $hours } 小时仍未确认，请跟进（满意度回访）。
+note-goods-settled = 本期可兑换物品的额度已结算清零（{ $hours } 小时）。
+note-digest = 本周有 { $count } 个需求等待志愿者：
+note-monthly = { $unit } 上月：服务老人 { $elders } 位，{ $times } 人次，共 { $hours } 小时；活跃志愿者 { $volunteers } 位；平均评分 { $rating }。
+note-commendation =
+    { $unit } 年度表彰
+    服务时长前十名：
+    { $top }
+    本年星级晋升：{ $promoted }
