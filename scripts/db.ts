@@ -4,15 +4,18 @@
 //   db.ts check         fail when the generated schema drifted or the migrations disagree with
 //                       the schema, on SQLite and on PostgreSQL (POSTGRES_URL, or a temp server)
 //   db.ts new NAME      write a new migration folder for both providers from the schema change
+//   db.ts restore FILE  put a backup (data/backups/timebank-*.db) back as the SQLite database;
+//                       the bot must be stopped; the current file is kept as *.before-restore
 //   db.ts copy TO_URL   copy everything from DATABASE_URL (default the SQLite file) into an empty
 //                       database at TO_URL (e.g. PostgreSQL), keeping ids, and verify it
 
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import pg from "pg";
-import { DEFAULT_DATABASE_URL, type Provider } from "../src/db/adapters.ts";
+import { DEFAULT_DATABASE_URL, type Provider, providerOf, sqlitePath } from "../src/db/adapters.ts";
 import { copyDatabase } from "../src/db/copy.ts";
 import { applyMigrations, PRISMA_DIR, pendingSchemaDiff } from "../src/db/migrate.ts";
 import { lastEnginePanic } from "../src/db/schema-engine.ts";
@@ -86,6 +89,28 @@ async function newMigration(name: string): Promise<void> {
   }
 }
 
+/** Replaces the SQLite database with a backup, keeping the current file beside it. */
+function restore(file: string) {
+  const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  if (providerOf(url) !== "sqlite")
+    throw new Error("restore is for the SQLite file; restore PostgreSQL with its own tools");
+  const check = new Database(file, { readonly: true, fileMustExist: true });
+  const ok = check.prepare("SELECT 1 FROM sqlite_master WHERE name = '_prisma_migrations'").get();
+  check.close();
+  if (!ok) throw new Error(`${file} is not a time-bank database backup`);
+  const target = sqlitePath(url);
+  if (existsSync(target)) {
+    // Fold the write-ahead log into the file first, so the kept copy is complete.
+    const live = new Database(target);
+    live.pragma("wal_checkpoint(TRUNCATE)");
+    live.close();
+    copyFileSync(target, `${target}.before-restore`);
+  }
+  for (const ext of ["-wal", "-shm"]) rmSync(`${target}${ext}`, { force: true });
+  copyFileSync(file, target);
+  console.log(`restored ${file} to ${target} (the previous file is ${target}.before-restore)`);
+}
+
 const [cmd, arg] = process.argv.slice(2);
 process.on("uncaughtException", (e) => {
   console.error(e, lastEnginePanic());
@@ -105,9 +130,11 @@ if (cmd === "schema") {
   const from = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   await copyDatabase(from, arg, (line) => console.log(line));
   console.log("copied and verified: same rows, same balances");
+} else if (cmd === "restore" && arg) {
+  restore(arg);
 } else if (cmd === "new" && arg) {
   await newMigration(arg);
 } else {
-  console.error("usage: db.ts schema | migrate | check | new NAME | copy TO_URL");
+  console.error("usage: db.ts schema | migrate | check | new NAME | copy TO_URL | restore BACKUP_FILE");
   process.exitCode = 2;
 }

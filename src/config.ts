@@ -25,6 +25,17 @@ const Env = z.object({
     .optional(),
   TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   TELEGRAM_WEBHOOK_HOST: z.string().default("0.0.0.0"),
+  /** Scheduled jobs (reminders, follow-ups, expiry, reports, backups); "off" to run none in this process. */
+  TIMEBANK_JOBS: z.enum(["on", "off"]).default("on"),
+  TIMEBANK_TIME_ZONE: z.string().default("Asia/Shanghai"),
+  TIMEBANK_REMINDER_HOURS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/)
+    .default("24,1"),
+  TIMEBANK_FOLLOWUP_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  TIMEBANK_ESCALATE_HOURS: z.coerce.number().int().min(1).max(2160).default(72),
+  TIMEBANK_BACKUP_DIR: z.string().default("./data/backups"),
+  TIMEBANK_BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),
   /** Turns the Slack channel on (xoxb-…), with the signing secret (HTTP) or an app token (Socket Mode). */
   SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "not a Slack bot token").optional(),
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),

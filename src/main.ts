@@ -11,6 +11,8 @@ import { createTelegram } from "./channels/telegram.ts";
 import { loadConfig, redactUrl } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
+import { timebankJobs } from "./jobs/jobs.ts";
+import { createScheduler } from "./jobs/scheduler.ts";
 
 /** Opens everything the channels need. */
 export async function boot(env = process.env, startAt?: Date) {
@@ -50,6 +52,7 @@ async function runConsole(script: string | undefined) {
     await db.close();
     return;
   }
+  const jobs = await startJobs(config, bot);
   console.log(`时间银行 · ${config.TIMEBANK_BANK_NAME} (${db.provider}: ${redactUrl(config.DATABASE_URL)})`);
   console.log("/start 注册 · /help 帮助 · @名字: 以他人身份说话 · Ctrl-D 退出");
   const timer = setInterval(() => void deliver(bot.ctx, con.outlet).catch(() => undefined), 1000);
@@ -67,9 +70,32 @@ async function runConsole(script: string | undefined) {
   rl.on("close", () => {
     void chain.then(async () => {
       clearInterval(timer);
+      await jobs.stop();
       await db.close();
     });
   });
+}
+
+/** Starts the scheduled jobs (unless TIMEBANK_JOBS=off). */
+async function startJobs(
+  config: Awaited<ReturnType<typeof boot>>["config"],
+  bot: Awaited<ReturnType<typeof boot>>["bot"],
+) {
+  if (config.TIMEBANK_JOBS === "off") return { stop: async () => {} };
+  const scheduler = createScheduler(
+    bot.ctx,
+    timebankJobs({
+      reminderHours: config.TIMEBANK_REMINDER_HOURS.split(",").map(Number),
+      followUpHours: config.TIMEBANK_FOLLOWUP_HOURS,
+      escalateHours: config.TIMEBANK_ESCALATE_HOURS,
+      backupDir: config.TIMEBANK_BACKUP_DIR,
+      backupKeep: config.TIMEBANK_BACKUP_KEEP,
+      timeZone: config.TIMEBANK_TIME_ZONE,
+    }),
+    config.TIMEBANK_TIME_ZONE,
+  );
+  await scheduler.start();
+  return scheduler;
 }
 
 /** Starts the configured platform channels; returns them so they can be stopped. */
@@ -121,7 +147,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else {
     const { config, db, bot, clock } = await boot();
     const channels = await startPlatforms(config, bot);
+    const jobs = await startJobs(config, bot);
     const stop = async () => {
+      await jobs.stop();
       for (const c of channels) await c.stop();
       await db.close();
       process.exit(0);

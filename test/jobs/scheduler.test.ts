@@ -1,5 +1,6 @@
 // Jobs fire at the right times in the bank's time zone, exactly once even with two scheduler
 // instances on one database, and a missed run is caught up once.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -168,5 +169,16 @@ describe("backups", () => {
     const kept = readdirSync(join(dir, "b")).sort();
     expect(kept).toEqual(["timebank-202606021900.db", "timebank-202606031900.db"]);
     expect(existsSync(join(dir, "b", kept[1] ?? ""))).toBe(true);
+    // `npm run db:restore -- FILE` puts a backup back, keeping the current file beside it.
+    const later = await openDb(`file:${src}`);
+    await engine.ensureBank(engine.createCtx(later), { code: "later", name: "之后", level: "district" });
+    await later.close();
+    execFileSync(process.execPath, ["--import", "tsx", "scripts/db.ts", "restore", join(dir, "b", kept[0] ?? "")], {
+      env: { ...process.env, DATABASE_URL: `file:${src}` },
+    });
+    const restored = new Database(src, { readonly: true });
+    expect(restored.prepare("SELECT code FROM bank ORDER BY id").all()).toEqual([{ code: "b" }]);
+    restored.close();
+    expect(existsSync(`${src}.before-restore`)).toBe(true);
   });
 });
