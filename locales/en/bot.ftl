@@ -78,6 +78,7 @@ help-all =
     /balance your credits  /history your entries
     /gift to a direct relative  /donate  /goods exchange for goods
     /lang language  /link link another chat account  /cancel stop what you are doing
+    /certificate [period] service-record certificate  /verify CODE check one
 help-volunteer = Volunteers: /tasks needs you can take  /mytasks your tasks
 help-elder = Elders: /need ask for help  /confirm confirm and rate a service  /myneeds your needs  /family a code for your family
 help-family = Family: /need ask for help for your elder  /confirm confirm and rate  /myneeds progress
@@ -85,6 +86,7 @@ help-admin =
     Admins: /review needs to review  /certify services to certify  /grant ID MINUTES  /train ID MINUTES  /qualify ID CATEGORY
     /verify ID  /members NAME  /role ID ROLE [UNIT]  /unit [add NAME LEVEL | bind [UNIT]]
     /broadcast [volunteer|elder|family] TEXT  /stats [DAYS]  /elder NAME YEAR PHONE ADDRESS  /linkfamily ELDER RELATIVE RELATION
+    /chart statistics chart  /export [period] service records
 help-hotline = Hotline: /elder NAME YEAR PHONE ADDRESS (register an elder)  /need ELDER_ID (post for them)  /members NAME
 tier-ordinary = ordinary
 tier-technical = technical
@@ -244,3 +246,11 @@ note-commendation =
     Most hours served:
     { $top }
     Star promotions this year: { $promoted }
+bad-period = Write the period as 2026, 2026-03 or 2026-01..2026-06 (nothing for all time).
+certificate-caption = Your service-record certificate ({ $hours } h in the period), code { $code }.
+verify-ok = ✅ Genuine: { $code } certifies that { $member } ({ $unit }) served { $hours } h in { $period } ({ $detail }); issued { $issued }.
+verify-unknown = ❌ No certificate has this code. Please check it.
+chart-title = { $unit }: the last 12 months
+chart-hours = hours served
+chart-times = services
+export-caption = Certified service records: { $count } rows (XLSX and CSV).

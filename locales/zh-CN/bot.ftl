@@ -78,6 +78,7 @@ help-all =
     /balance 查看时间积分  /history 积分明细
     /gift 赠予直系亲属  /donate 捐赠  /goods 兑换物品
     /lang 切换语言  /link 关联其他聊天账号  /cancel 取消当前操作
+    /certificate [时间段] 服务记录证明  /verify 验证码 查验证明
 help-volunteer = 志愿者：/tasks 可接的需求  /mytasks 我的任务
 help-elder = 老人：/need 发布需求  /confirm 确认服务并评价  /myneeds 我的需求  /family 获取家属关联码
 help-family = 家属：/need 替老人发布需求  /confirm 确认服务并评价  /myneeds 需求进度
@@ -85,6 +86,7 @@ help-admin =
     管理员：/review 审核需求  /certify 认证时长  /grant 编号 分钟  /train 编号 分钟  /qualify 编号 类别
     /verify 编号  /members 姓名  /role 编号 角色 [单位]  /unit [add 名称 级别 | bind [单位]]
     /broadcast [volunteer|elder|family] 内容  /stats [天数]  /elder 姓名 出生年 电话 地址  /linkfamily 老人 家属 关系
+    /chart 统计图  /export [时间段] 导出服务记录
 help-hotline = 热线：/elder 姓名 出生年 电话 地址（登记老人）  /need 老人编号（代发需求）  /members 姓名
 tier-ordinary = 普通服务
 tier-technical = 技术服务
@@ -244,3 +246,11 @@ note-commendation =
     服务时长前十名：
     { $top }
     本年星级晋升：{ $promoted }
+bad-period = 时间段请写成 2026、2026-03 或 2026-01..2026-06（不写表示全部）。
+certificate-caption = 您的服务记录证明（本期 { $hours } 小时），验证码 { $code }。
+verify-ok = ✅ 真实有效：{ $code } 证明 { $member }（{ $unit }）在 { $period } 服务 { $hours } 小时（{ $detail }），出具于 { $issued }。
+verify-unknown = ❌ 没有这个验证码的证明。请核对验证码。
+chart-title = { $unit } 近 12 个月服务情况
+chart-hours = 服务小时
+chart-times = 服务人次
+export-caption = 服务记录导出，共 { $count } 条（XLSX 与 CSV）。

@@ -6,6 +6,7 @@ import { runAction } from "./actions.ts";
 import { ADMIN_COMMANDS } from "./admin.ts";
 import { MEMBER_COMMANDS } from "./commands.ts";
 import type { Incoming, Reply } from "./contract.ts";
+import { DOCUMENT_COMMANDS } from "./documents.ts";
 import { needStep } from "./flows/need.ts";
 import { type Input, registerStep, startRegistration } from "./flows/register.ts";
 import { simpleStep } from "./flows/simple.ts";
@@ -14,7 +15,7 @@ import { clearDialog, type DialogState, findAction, getDialog, setDialog, useCod
 import { type Bot, type Step, say, type Turn } from "./turn.ts";
 
 /** Commands an unregistered person may use. */
-const OPEN = new Set(["start", "help", "lang", "cancel"]);
+const OPEN = new Set(["start", "help", "lang", "cancel", "verify"]);
 
 /** Handles one event; never throws for a user's mistake (those become messages). */
 export async function handle(bot: Bot, inc: Incoming): Promise<Reply[]> {
@@ -69,7 +70,13 @@ async function command(turn: Turn, name: string, arg: string): Promise<Step> {
   }
   if (name === "help") return help(turn);
   if (!turn.member && !OPEN.has(name)) return { replies: [await say(turn, "not-registered")] };
-  const run = MEMBER_COMMANDS[name] ?? ADMIN_COMMANDS[name];
+  // "/verify 12" is an admin verifying member 12; "/verify TB-…" checks a certificate, for anyone.
+  const run =
+    name === "verify"
+      ? /^#?\d+$/.test(arg)
+        ? ADMIN_COMMANDS.verify
+        : DOCUMENT_COMMANDS.verify
+      : (MEMBER_COMMANDS[name] ?? ADMIN_COMMANDS[name] ?? DOCUMENT_COMMANDS[name]);
   if (!run) return { replies: [await say(turn, "unknown-command", { name })] };
   return run(turn, arg);
 }

@@ -2,6 +2,8 @@
 // "@name: text" speaks as console user `name`, "@name #room: text" speaks in group `#room`, and a
 // plain line speaks as the last speaker. Buttons show as numbered choices; typing the number
 // presses it. Messages to other people (the outbox) are printed as "→ name: …".
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Outlet, Reply } from "../bot/contract.ts";
 import { deliver, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
@@ -34,6 +36,14 @@ export function createConsole(
     const lines = reply.text.split("\n");
     print(`${prefix}${lines[0] ?? ""}`);
     for (const l of lines.slice(1)) print(`  ${l}`);
+    if (reply.attachment) {
+      // A terminal cannot show a PDF or a picture: save it and say where.
+      const dir = process.env.TIMEBANK_FILES_DIR || "./data/files";
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, reply.attachment.name);
+      writeFileSync(file, reply.attachment.bytes);
+      print(`  📎 ${reply.attachment.name} (${reply.attachment.bytes.length} bytes) → ${file}`);
+    }
     const buttons = (reply.buttons ?? []).flat();
     if (buttons.length) {
       shown.set(

@@ -160,6 +160,26 @@ describe.each(PROVIDERS)("telegram on %s", (provider) => {
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
   });
 
+  it("sends documents as documents and images as photos", async () => {
+    await tg.outlet.send(String(WANG.id), {
+      text: "证明",
+      attachment: {
+        kind: "document",
+        name: "c.pdf",
+        mime: "application/pdf",
+        bytes: new TextEncoder().encode("%PDF-1.4"),
+      },
+    });
+    await tg.outlet.send(String(WANG.id), {
+      text: "图表",
+      attachment: { kind: "image", name: "s.png", mime: "image/png", bytes: new Uint8Array([137, 80, 78, 71]) },
+    });
+    const docs = fake.calls.filter((c) => c.method === "sendDocument" || c.method === "sendPhoto");
+    expect(docs.map((c) => c.method)).toEqual(["sendDocument", "sendPhoto"]);
+    expect(docs[0]?.params.document).toMatchObject({ file: "c.pdf" });
+    expect(docs[0]?.params.caption).toBe("证明");
+  });
+
   it("answers stickers and photos with a hint, not silence", async () => {
     fake.push({
       message: {

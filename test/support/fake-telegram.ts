@@ -56,13 +56,23 @@ async function body(req: IncomingMessage): Promise<Json> {
   const type = req.headers["content-type"] ?? "";
   if (type.includes("application/json")) return buf.length ? JSON.parse(buf.toString("utf8")) : {};
   if (type.includes("multipart/form-data")) {
-    const form = await new Request("http://x", {
-      method: "POST",
-      headers: { "content-type": type },
-      body: buf,
-    }).formData();
+    // A small, tolerant multipart parser: field values, and files as their name and size.
+    const boundary = /boundary=("?)([^";]+)\1/.exec(type)?.[2] ?? "";
     const out: Json = {};
-    for (const [k, v] of form.entries()) out[k] = typeof v === "string" ? tryJson(v) : { file: v.name, size: v.size };
+    for (const part of buf.toString("latin1").split(`--${boundary}`)) {
+      const sep = part.indexOf("\r\n\r\n");
+      if (sep < 0) continue;
+      const head = part.slice(0, sep);
+      const name = /name="([^"]+)"/.exec(head)?.[1];
+      if (!name) continue;
+      const raw = part.slice(sep + 4).replace(/\r\n$/, "");
+      const file = /filename="?([^";\r\n]*)"?/.exec(head)?.[1];
+      out[name] =
+        file !== undefined ? { file, size: raw.length } : tryJson(Buffer.from(raw, "latin1").toString("utf8"));
+    }
+    // grammY sends files as separate parts referenced by "attach://<part name>".
+    for (const [k, v] of Object.entries(out))
+      if (typeof v === "string" && v.startsWith("attach://")) out[k] = out[v.slice(9)];
     return out;
   }
   return Object.fromEntries(new URLSearchParams(buf.toString("utf8")));

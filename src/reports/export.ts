@@ -1,0 +1,88 @@
+// /export: the certified service records of a unit subtree for a period, with the fields a
+// volunteer-service record needs, as XLSX and CSV (for audits and upload to other systems).
+import ExcelJS from "exceljs";
+import { sqlOf } from "../db/client.ts";
+import type * as engine from "../engine/index.ts";
+import type { Period } from "./period.ts";
+
+/** One certified service. */
+export interface ServiceRow {
+  needId: number;
+  volunteer: string;
+  elder: string;
+  category: string;
+  date: string;
+  minutes: number;
+  creditedMinutes: number;
+  certifier: string;
+  unit: string;
+}
+
+export const COLUMNS: Array<[keyof ServiceRow, string]> = [
+  ["needId", "需求编号 need"],
+  ["volunteer", "志愿者 volunteer"],
+  ["elder", "服务对象 elder"],
+  ["category", "服务类别 category"],
+  ["date", "服务日期 date"],
+  ["minutes", "服务时长(分钟) minutes"],
+  ["creditedMinutes", "记入积分(分钟) credited"],
+  ["certifier", "认证人 certifier"],
+  ["unit", "单位 unit"],
+];
+
+/** The rows, for an admin (or hotline operator) over the unit. */
+export async function serviceRows(
+  ctx: engine.Ctx,
+  actorId: number,
+  unitId: number,
+  period: Period,
+): Promise<ServiceRow[]> {
+  return ctx.db.tx(async (tx) => {
+    const { requireRoleOver } = await import("../engine/authz.ts");
+    await requireRoleOver(tx, actorId, unitId, ["admin", "hotline"]);
+    const unit = await tx.unit.findUniqueOrThrow({ where: { id: unitId } });
+    const rows = await sqlOf(tx).all<Record<string, unknown>>(
+      `SELECT n.id AS "needId", v.name AS volunteer, e.name AS elder, c.name_zh AS category, n.start_at AS date,
+              n.reported_minutes AS minutes, n.credited_minutes AS "creditedMinutes", COALESCE(a.name, '') AS certifier, u.name AS unit
+         FROM need n JOIN unit u ON u.id = n.unit_id JOIN category c ON c.id = n.category_id
+         JOIN member v ON v.id = n.volunteer_id JOIN member e ON e.id = n.elder_id LEFT JOIN member a ON a.id = n.certified_by_id
+        WHERE n.status = 'certified' AND u.path LIKE ? AND n.certified_at >= ? AND n.certified_at < ?
+        ORDER BY n.id`,
+      [`${unit.path}%`, period.from, period.to],
+    );
+    return rows.map((r) => ({
+      needId: Number(r.needId),
+      volunteer: String(r.volunteer),
+      elder: String(r.elder),
+      category: String(r.category),
+      date: new Date(r.date as string).toISOString().slice(0, 10),
+      minutes: Number(r.minutes),
+      creditedMinutes: Number(r.creditedMinutes ?? 0),
+      certifier: String(r.certifier),
+      unit: String(r.unit),
+    }));
+  });
+}
+
+const csvCell = (v: unknown) => {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** CSV with a header row, UTF-8 with a BOM so spreadsheet programs read the Chinese correctly. */
+export function toCsv(rows: ServiceRow[]): Uint8Array {
+  const lines = [
+    COLUMNS.map(([, h]) => csvCell(h)).join(","),
+    ...rows.map((r) => COLUMNS.map(([k]) => csvCell(r[k])).join(",")),
+  ];
+  return new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`);
+}
+
+/** An XLSX workbook with one sheet of the rows. */
+export async function toXlsx(rows: ServiceRow[]): Promise<Uint8Array> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet("services");
+  ws.columns = COLUMNS.map(([key, header]) => ({ key, header, width: 16 }));
+  ws.addRows(rows);
+  return new Uint8Array(await wb.xlsx.writeBuffer());
+}
