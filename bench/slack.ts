@@ -2,7 +2,6 @@
 // against a bare Bolt app that only acks and replies, both through the same fake Slack in the same
 // run, serial: p50 and p99 from request to reply. Prints `slack-p50-ratio: X` last.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, LogLevel } from "@slack/bolt";
@@ -10,19 +9,13 @@ import { createSlack } from "../src/channels/slack.ts";
 import * as engine from "../src/engine/index.ts";
 import { boot } from "../src/main.ts";
 import { payloads, signedPost, startFakeSlack } from "../test/support/fake-slack.ts";
+import { freePort } from "../test/support/net.ts";
 
 const N = Number(process.env.BENCH_N ?? 300);
 const SECRET = "bench-signing-secret-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "timebank-bench-slack-"));
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
-const freePort = () =>
-  new Promise<number>((r) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
 
 /** Sends `n` slash commands one after another, timing each until its reply reaches the fake. */
 async function serial(

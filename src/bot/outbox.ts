@@ -116,3 +116,28 @@ export async function sendOrEdit(ctx: Ctx, outlet: Outlet, conversationId: strin
     );
   }
 }
+
+/**
+ * A channel's background delivery: `drain()` delivers until nothing is due, one pass at a time
+ * (called after each event and on a timer); after `stop()` it starts no new pass.
+ */
+export function createDrainer(ctx: Ctx, outlet: Outlet) {
+  let draining: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  return {
+    drain(): Promise<unknown> {
+      if (stopped) return draining;
+      draining = draining
+        .then(async () => {
+          while ((await deliver(ctx, outlet)) > 0) {}
+        })
+        .catch((e) => console.error("timebank: %s delivery failed", outlet.channel, e));
+      return draining;
+    },
+    /** Stops new passes and waits for the current one. */
+    async stop(): Promise<void> {
+      stopped = true;
+      await draining;
+    },
+  };
+}

@@ -4,7 +4,7 @@
 import { App, LogLevel } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
-import { deliver, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { createDrainer, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
@@ -162,17 +162,8 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     },
   };
 
-  let draining: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  function drain() {
-    if (stopped) return draining;
-    draining = draining
-      .then(async () => {
-        while ((await deliver(ctx, outlet)) > 0) {}
-      })
-      .catch((e) => console.error("timebank: slack delivery failed", e));
-    return draining;
-  }
+  const drainer = createDrainer(ctx, outlet);
+  const drain = drainer.drain;
 
   const locales = new Map<string, string>();
   /** The Slack user's language, until they choose one as a member. */
@@ -315,10 +306,9 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
       await app.start(cfg.port ?? 3000);
     },
     async stop() {
-      stopped = true;
       if (timer) clearInterval(timer);
       await app.stop();
-      await draining;
+      await drainer.stop();
     },
   };
 }

@@ -6,7 +6,7 @@ import { type Context, Bot as Grammy, GrammyError, InputFile, webhookCallback } 
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
 import { type Locale, t } from "../bot/i18n.ts";
-import { deliver, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { createDrainer, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
@@ -114,18 +114,8 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     },
   };
 
-  let draining: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  /** Delivers the outbox in the background, one pass at a time. */
-  function drain() {
-    if (stopped) return draining;
-    draining = draining
-      .then(async () => {
-        while ((await deliver(ctx, outlet)) > 0) {}
-      })
-      .catch((e) => console.error("timebank: telegram delivery failed", e));
-    return draining;
-  }
+  const drainer = createDrainer(ctx, outlet);
+  const drain = drainer.drain;
 
   // Updates of one chat are handled one after another, in order (webhooks may arrive together).
   const chains = new Map<string, Promise<void>>();
@@ -278,11 +268,10 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       return typeof a === "object" && a ? a.port : 0;
     },
     async stop() {
-      stopped = true;
       if (timer) clearInterval(timer);
       if (server) await new Promise((r) => server?.close(r));
       else await g.stop();
-      await draining;
+      await drainer.stop();
       if (flushTimer) clearTimeout(flushTimer);
       await flush();
     },

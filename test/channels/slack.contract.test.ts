@@ -1,11 +1,11 @@
 // The channel contract through the Slack adapter (real Bolt over signed HTTP, fake Web API).
-import { createServer } from "node:net";
 import { createBot } from "../../src/bot/app.ts";
 import { createSlack } from "../../src/channels/slack.ts";
 import { openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { scratchUrl } from "../support/db.ts";
 import { payloads, signedPost, startFakeSlack } from "../support/fake-slack.ts";
+import { freePort } from "../support/net.ts";
 import { channelContract, type Person, START } from "./contract.ts";
 
 const SECRET = "contract-signing-secret-0123456789";
@@ -24,12 +24,7 @@ channelContract("slack", async (provider) => {
   const bot = createBot(db, bank, () => clock.now);
   const fake = await startFakeSlack();
   fake.locales.set(IDS.li, "en-US");
-  const port = await new Promise<number>((r) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => r(p));
-    });
-  });
+  const port = await freePort();
   const url = `http://127.0.0.1:${port}/slack/events`;
   const slack = createSlack(bot, {
     botToken: "xoxb-c",

@@ -1,7 +1,6 @@
 // The real Bolt app against the project's fake Slack: signed HTTP requests (slash command, DMs,
 // buttons, a modal with a validation error), the Accept race in a bound channel, bad and stale
 // signatures, a retried event, a 429, and Socket Mode over a loopback WebSocket.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
 import type { Bot } from "../../src/bot/turn.ts";
@@ -11,18 +10,11 @@ import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS, scratchUrl } from "../support/db.ts";
 import { type FakeSlack, payloads, signedPost, startFakeSlack } from "../support/fake-slack.ts";
 import { checkLedger } from "../support/invariants.ts";
+import { freePort } from "../support/net.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const START = new Date("2026-06-01T02:00:00Z");
 const CHANNEL = "C0COMMUNITY";
-
-const freePort = () =>
-  new Promise<number>((r) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
 
 const until = async (what: () => boolean, ms = 5000) => {
   for (let i = 0; i < ms / 10 && !what(); i++) await new Promise((r) => setTimeout(r, 10));

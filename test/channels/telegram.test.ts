@@ -10,6 +10,7 @@ import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS, scratchUrl } from "../support/db.ts";
 import { type FakeTelegram, startFakeTelegram } from "../support/fake-telegram.ts";
 import { checkLedger } from "../support/invariants.ts";
+import { freePort } from "../support/net.ts";
 
 const START = new Date("2026-06-01T02:00:00Z");
 const ADMIN = { id: 1001, name: "管理员" };
@@ -249,13 +250,7 @@ describe.each(PROVIDERS)("telegram on %s", (provider) => {
 
   it("in webhook mode refuses a wrong secret and applies a redelivered update once", async () => {
     await tg.stop();
-    const { createServer } = await import("node:net");
-    const port = await new Promise<number>((r) => {
-      const srv = createServer().listen(0, "127.0.0.1", () => {
-        const a = srv.address();
-        srv.close(() => r(typeof a === "object" && a ? a.port : 0));
-      });
-    });
+    const port = await freePort();
     tg = createTelegram(bot, {
       token: fake.token,
       apiRoot: fake.apiRoot,
