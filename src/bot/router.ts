@@ -69,7 +69,8 @@ async function command(turn: Turn, name: string, arg: string): Promise<Step> {
     return { replies: [await say(turn, "cancelled")] };
   }
   if (name === "help") return help(turn);
-  if (!turn.member && !OPEN.has(name)) return { replies: [await say(turn, "not-registered")] };
+  const adminVerify = name === "verify" && /^#?\d+$/.test(arg);
+  if (!turn.member && (!OPEN.has(name) || adminVerify)) return { replies: [await say(turn, "not-registered")] };
   // "/verify 12" is an admin verifying member 12; "/verify TB-…" checks a certificate, for anyone.
   const run =
     name === "verify"

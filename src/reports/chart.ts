@@ -30,9 +30,9 @@ export async function monthlySeries(ctx: engine.Ctx, actorId: number, unitId: nu
   const rows = await ctx.db.read(async (c) => {
     const unit = await c.unit.findUniqueOrThrow({ where: { id: unitId } });
     return sqlOf(c).all<{ certified_at: string | Date; minutes: number }>(
-      `SELECT n.certified_at, n.reported_minutes AS minutes FROM need n JOIN unit u ON u.id = n.unit_id
-        WHERE n.status = 'certified' AND u.path LIKE ? AND n.certified_at >= ?`,
-      [`${unit.path}%`, from],
+      `SELECT n.certified_at, n.reported_minutes AS minutes FROM need n
+        WHERE n.status = 'certified' AND n.certified_at >= ? AND n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)`,
+      [from, `${unit.path}%`],
     );
   });
   const series = keys.map((k) => ({ month: k, minutes: 0, times: 0 }));

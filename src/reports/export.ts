@@ -46,9 +46,9 @@ export async function serviceRows(
               n.reported_minutes AS minutes, n.credited_minutes AS "creditedMinutes", COALESCE(a.name, '') AS certifier, u.name AS unit
          FROM need n JOIN unit u ON u.id = n.unit_id JOIN category c ON c.id = n.category_id
          JOIN member v ON v.id = n.volunteer_id JOIN member e ON e.id = n.elder_id LEFT JOIN member a ON a.id = n.certified_by_id
-        WHERE n.status = 'certified' AND u.path LIKE ? AND n.certified_at >= ? AND n.certified_at < ?
+        WHERE n.status = 'certified' AND n.certified_at >= ? AND n.certified_at < ? AND n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)
         ORDER BY n.id`,
-      [`${unit.path}%`, period.from, period.to],
+      [period.from, period.to, `${unit.path}%`],
     );
     return rows.map((r) => ({
       needId: Number(r.needId),
