@@ -28,7 +28,7 @@ export interface CertificateData {
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-/** A 12-character code without look-alike letters, grouped for reading out: "TB-XXXX-XXXX-XXXX". */
+/** A 12-character code without look-alike letters, grouped for reading out, like "TB-7KQM-2RWD-H4PN". */
 function newCode(): string {
   const c = Array.from({ length: 12 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
   return `TB-${c.slice(0, 4)}-${c.slice(4, 8)}-${c.slice(8)}`;
