@@ -249,6 +249,8 @@ export function timebankJobs(o: JobOptions): Job[] {
       spec: { at: "03:00" },
       async run(ctx, due) {
         if (ctx.db.provider !== "sqlite") return "skipped: PostgreSQL is backed up with its own tools";
+        // Nightly upkeep first: refresh the query planner's statistics where tables have grown.
+        await ctx.db.read((c) => c.$queryRawUnsafe("PRAGMA optimize"));
         return backupSqlite(ctx.db.url, o.backupDir, o.backupKeep, due);
       },
     },

@@ -46,7 +46,7 @@ export async function serviceRows(
               n.reported_minutes AS minutes, n.credited_minutes AS "creditedMinutes", COALESCE(a.name, '') AS certifier, u.name AS unit
          FROM need n JOIN unit u ON u.id = n.unit_id JOIN category c ON c.id = n.category_id
          JOIN member v ON v.id = n.volunteer_id JOIN member e ON e.id = n.elder_id LEFT JOIN member a ON a.id = n.certified_by_id
-        WHERE n.status = 'certified' AND n.certified_at >= ? AND n.certified_at < ? AND n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)
+        WHERE n.status = 'certified' AND n.certified_at >= ? AND n.certified_at < ? AND +n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)
         ORDER BY n.id`,
       [period.from, period.to, `${unit.path}%`],
     );
