@@ -11,6 +11,7 @@ import { sqlOf } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
 import { createLimiter, type Limits } from "./limiter.ts";
 import { needModal, submitNeedModal } from "./slack-modal.ts";
+import { registerModal, submitRegisterModal } from "./slack-register.ts";
 import { SocketReceiver } from "./slack-socket.ts";
 
 /** How the Slack channel runs. */
@@ -214,6 +215,13 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     const [name = "help", ...rest] = text.split(/\s+/);
     const inDm = command.channel_name === "directmessage";
     const member = await engine.findByIdentity(ctx, "slack", command.user_id);
+    if (name === "start" && !member && !rest.length) {
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: await registerModal(bot, await localeOf(command.user_id)),
+      });
+      return;
+    }
     if (name === "need" && member && !rest.length) {
       await client.views.open({
         trigger_id: command.trigger_id,
@@ -233,6 +241,13 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
 
   app.view("need", async ({ ack, body, view }) => {
     const errors = await submitNeedModal(bot, body.user.id, view);
+    if (errors) await ack({ response_action: "errors", errors });
+    else await ack();
+    void drain();
+  });
+
+  app.view("register", async ({ ack, body, view }) => {
+    const errors = await submitRegisterModal(bot, body.user.id, body.user.name ?? "", view.state.values as never);
     if (errors) await ack({ response_action: "errors", errors });
     else await ack();
     void drain();

@@ -248,14 +248,14 @@ export const payloads = {
       event: { type: "app_mention", user, text: `<@UBOT> ${text}`, channel, ts: "1.2" },
     });
   },
-  view(user: string, values: Json) {
+  view(user: string, values: Json, callbackId = "need") {
     const payload = {
       type: "view_submission",
-      user: { id: user },
+      user: { id: user, name: user.toLowerCase() },
       team: { id: "T1" },
       api_app_id: "A1",
       trigger_id: randomUUID(),
-      view: { id: "V1", callback_id: "need", private_metadata: "{}", state: { values } },
+      view: { id: "V1", callback_id: callbackId, private_metadata: "{}", state: { values } },
     };
     return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   },
