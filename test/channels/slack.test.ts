@@ -267,7 +267,7 @@ describe.each(PROVIDERS)("slack on %s", (provider) => {
     const opened = fake.views.length;
     await signedPost(url, SECRET, payloads.command("UNEW", "start"), form);
     await until(() => fake.views.length > opened);
-    expect((fake.views.at(-1)?.view as { callback_id: string }).callback_id).toBe("register");
+    expect((fake.views.at(-1)?.view as { callback_id?: string } | undefined)?.callback_id).toBe("register");
     const unit = await db.read((c) => c.unit.findFirstOrThrow({ where: { name: "香蜜湖社区" } }));
     const values = (birth: string, address: string) => ({
       lang: { v: { selected_option: { value: "zh-CN" } } },
