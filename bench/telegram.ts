@@ -47,16 +47,20 @@ try {
   // The full stack, on SQLite, /balance from registered volunteers.
   const { db, bot } = await boot({ DATABASE_URL: `file:${join(dir, "tg.db")}` });
   const fake = await startFakeTelegram();
-  for (let i = 0; i < N + 20; i++) {
-    await engine.registerMember(bot.ctx, {
-      channel: "telegram",
-      externalId: String(700_000 + i),
-      name: `v${i}`,
-      birthYear: 1990,
-      role: "volunteer",
-      unitId: bot.rootUnitId,
-    });
-  }
+  /** Volunteers with Telegram ids 700000 + i for i in [from, to). */
+  const volunteers = async (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      await engine.registerMember(bot.ctx, {
+        channel: "telegram",
+        externalId: String(700_000 + i),
+        name: `v${i}`,
+        birthYear: 1990,
+        role: "volunteer",
+        unitId: bot.rootUnitId,
+      });
+    }
+  };
+  await volunteers(0, N + 20);
   const tg = createTelegram(bot, { token: fake.token, apiRoot: fake.apiRoot, pollTimeout: 1, limits: UNPACED });
   await tg.start();
   await serial(fake, 20, "/balance", 700_000);
@@ -70,16 +74,7 @@ try {
   const admin = await engine.registerMember(bot.ctx, { channel: "telegram", externalId: "1", name: "admin" });
   await engine.bootstrapAdmin(bot.ctx, admin.id, bot.rootUnitId);
   const have = N + 20;
-  for (let i = have; i < BROADCAST; i++) {
-    await engine.registerMember(bot.ctx, {
-      channel: "telegram",
-      externalId: String(700_000 + i),
-      name: `v${i}`,
-      birthYear: 1990,
-      role: "volunteer",
-      unitId: bot.rootUnitId,
-    });
-  }
+  await volunteers(have, BROADCAST);
   const sender = createTelegram(bot, { token: limited.token, apiRoot: limited.apiRoot, pollTimeout: 1 });
   await engine.broadcast(bot.ctx, { actorId: admin.id, unitId: bot.rootUnitId, role: "volunteer", text: "bench" });
   const t0 = performance.now();

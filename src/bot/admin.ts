@@ -36,8 +36,8 @@ async function queue(turn: Turn, which: "review" | "certify"): Promise<Step> {
   return { replies };
 }
 
-/** The unit an admin acts on by default: where they hold their first admin role. */
-async function adminUnit(turn: Turn): Promise<number> {
+/** The unit an admin (or hotline operator) acts on by default: where they hold their first admin role. */
+export async function adminUnit(turn: Turn): Promise<number> {
   const r = (await engine.rolesFor(turn.bot.ctx, me(turn))).find((x) => x.role === "admin" || x.role === "hotline");
   if (!r) throw new engine.AppError("forbidden");
   return r.unitId;

@@ -1,21 +1,15 @@
 // Commands that answer with a document or an image: the service-record certificate and its
 // verification, the statistics chart, and the admins' export of service records.
-import * as engine from "../engine/index.ts";
 import { issueCertificate, verifyCertificate } from "../reports/certificate.ts";
 import { drawChart, monthlySeries } from "../reports/chart.ts";
 import { serviceRows, toCsv, toXlsx } from "../reports/export.ts";
 import { parsePeriod } from "../reports/period.ts";
+import { adminUnit } from "./admin.ts";
 import { hours } from "./format.ts";
 import { type Step, say, type Turn, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const me = (turn: Turn) => turn.member?.id ?? 0;
-
-async function staffUnit(turn: Turn): Promise<number> {
-  const r = (await engine.rolesFor(turn.bot.ctx, me(turn))).find((x) => x.role === "admin" || x.role === "hotline");
-  if (!r) throw new engine.AppError("forbidden");
-  return r.unitId;
-}
 
 /** Document commands by name. */
 export const DOCUMENT_COMMANDS: Record<string, Command> = {
@@ -60,7 +54,7 @@ export const DOCUMENT_COMMANDS: Record<string, Command> = {
   },
   /** /chart: the last 12 months of the admin's unit subtree as an image. */
   async chart(turn) {
-    const { unit, series } = await monthlySeries(turn.bot.ctx, me(turn), await staffUnit(turn));
+    const { unit, series } = await monthlySeries(turn.bot.ctx, me(turn), await adminUnit(turn));
     const png = drawChart(tr(turn, "chart-title", { unit }), series, {
       hours: tr(turn, "chart-hours"),
       times: tr(turn, "chart-times"),
@@ -78,7 +72,7 @@ export const DOCUMENT_COMMANDS: Record<string, Command> = {
   async export(turn, arg) {
     const period = parsePeriod(arg, turn.bot.ctx.now());
     if (!period) return { replies: [await say(turn, "bad-period")] };
-    const rows = await serviceRows(turn.bot.ctx, me(turn), await staffUnit(turn), period);
+    const rows = await serviceRows(turn.bot.ctx, me(turn), await adminUnit(turn), period);
     const text = tr(turn, "export-caption", { count: rows.length });
     return {
       replies: [

@@ -1,47 +1,14 @@
 // Who hears about what: turns the engine's domain events into outbox messages, inside the
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
 import type { Tx } from "../db/client.ts";
-import type { DomainEvent, NeedView } from "../engine/index.ts";
+import { type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
 import { categoryName, hours, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
 import { toGroup, toMember } from "./outbox.ts";
 
-async function needOf(tx: Tx, needId: number): Promise<NeedView & { postedById: number; path: string }> {
-  const n = await tx.need.findUniqueOrThrow({ where: { id: needId }, include: { category: true, unit: true } });
-  const people = await tx.member.findMany({
-    where: { id: { in: [n.elderId, n.volunteerId ?? 0] } },
-    select: { id: true, name: true },
-  });
-  const name = (id: number | null) => people.find((p) => p.id === id)?.name ?? null;
-  return {
-    id: n.id,
-    status: n.status,
-    unitId: n.unitId,
-    unitName: n.unit.name,
-    path: n.unit.path,
-    elderId: n.elderId,
-    elderName: name(n.elderId) ?? "",
-    categoryCode: n.category.code,
-    nameZh: n.category.nameZh,
-    nameEn: n.category.nameEn,
-    tier: n.category.tier,
-    description: n.description,
-    startAt: n.startAt,
-    endAt: n.endAt,
-    expectedMinutes: n.expectedMinutes,
-    payment: n.payment,
-    volunteerId: n.volunteerId,
-    volunteerName: name(n.volunteerId),
-    reportedMinutes: n.reportedMinutes,
-    rating: n.rating,
-    reason: n.reason,
-    postedById: n.postedById,
-  };
-}
-
 /** Admins whose unit is the given unit path or above it. */
-async function adminsOver(tx: Tx, path: string): Promise<number[]> {
-  const ancestors = path.split("/").filter(Boolean).map(Number);
+export async function adminsOver(tx: Tx, path: string): Promise<number[]> {
+  const ancestors = pathIds(path);
   const roles = await tx.role.findMany({
     where: { role: "admin", unitId: { in: ancestors } },
     select: { memberId: true },
@@ -51,12 +18,12 @@ async function adminsOver(tx: Tx, path: string): Promise<number[]> {
 
 /** Groups bound to the unit or any unit above it. */
 async function groupsOver(tx: Tx, path: string) {
-  const ancestors = path.split("/").filter(Boolean).map(Number);
+  const ancestors = pathIds(path);
   return tx.groupBinding.findMany({ where: { unitId: { in: ancestors } } });
 }
 
 /** The elder, their confirmed relatives, and whoever posted the need for them. */
-async function requesterSide(tx: Tx, n: { elderId: number; postedById: number }): Promise<number[]> {
+export async function requesterSide(tx: Tx, n: { elderId: number; postedById: number }): Promise<number[]> {
   const links = await tx.familyLink.findMany({
     where: { elderId: n.elderId, confirmedAt: { not: null } },
     select: { relativeId: true },
@@ -97,7 +64,7 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
   };
   switch (e.type) {
     case "need.submitted": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       await each(await adminsOver(tx, n.path), (l) => ({
         text: `${t(l, "note-need-submitted")}\n${needSummary(l, n)}`,
         buttons: [
@@ -110,21 +77,21 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       return;
     }
     case "need.published": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       for (const g of await groupsOver(tx, n.path))
         await toGroup(tx, now, g, groupPost(n, "open"), { ref: `need:${n.id}`, edit: true });
       await each([n.postedById], (l) => ({ text: t(l, "note-need-published", { id: n.id }) }));
       return;
     }
     case "need.rejected": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       await each(await requesterSide(tx, n), (l) => ({
         text: t(l, "note-need-rejected", { id: n.id, reason: e.reason }),
       }));
       return;
     }
     case "need.accepted": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       await each(await requesterSide(tx, n), (l) => ({
         text: t(l, "note-need-accepted", {
           id: n.id,
@@ -138,20 +105,20 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       return;
     }
     case "need.withdrawn": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       await each(await requesterSide(tx, n), (l) => ({ text: t(l, "note-need-withdrawn", { id: n.id }) }));
       for (const g of await groupsOver(tx, n.path))
         await toGroup(tx, now, g, groupPost(n, "open"), { ref: `need:${n.id}`, edit: true });
       return;
     }
     case "need.reported": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       await each(await requesterSide(tx, n), (l) => reportedPrompt(l, n));
       return;
     }
     case "need.confirmed":
     case "need.disputed": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       const key = e.type === "need.confirmed" ? "note-need-confirmed" : "note-need-disputed";
       await each(await adminsOver(tx, n.path), (l) => ({
         text: `${t(l, key, { id: n.id, rating: n.rating ?? 0, reason: n.reason ?? "" })}\n${needSummary(l, n)}`,
@@ -171,7 +138,7 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       return;
     case "need.cancelled":
     case "need.expired": {
-      const n = await needOf(tx, e.needId);
+      const n = await needViewIn(tx, e.needId);
       if (e.type === "need.cancelled" && e.volunteerId)
         await each([e.volunteerId], (l) => ({ text: t(l, "note-need-cancelled", { id: n.id }) }));
       if (e.type === "need.expired")

@@ -49,6 +49,20 @@ async function queue(
   });
 }
 
+/**
+ * Marks a conversation that refuses our messages (a user who blocked the bot, a group that
+ * removed it), so the outbox stops writing to it until the user writes again.
+ */
+export async function markUnreachable(ctx: Ctx, channel: string, conversationId: string): Promise<void> {
+  await ctx.db.tx(async (tx) => {
+    await tx.identity.updateMany({
+      where: { channel, externalId: conversationId },
+      data: { unreachableAt: ctx.now() },
+    });
+    await tx.groupBinding.updateMany({ where: { channel, conversationId }, data: { unreachableAt: ctx.now() } });
+  });
+}
+
 /** An error from an outlet that retrying cannot fix (the user blocked the bot, the group is gone). */
 export class PermanentDeliveryError extends Error {}
 

@@ -9,8 +9,13 @@ import type { Member } from "../db/generated/sqlite/client.ts";
 import * as engine from "../engine/index.ts";
 
 const WINDOWS = ["09:00-11:00", "14:00-16:00", "19:00-21:00"];
-const option = (text: string, value: string) => ({ text: { type: "plain_text", text: text.slice(0, 75) }, value });
-const input = (block_id: string, label: string, element: Record<string, unknown>, optional = false) => ({
+/** A Block Kit option. */
+export const option = (text: string, value: string) => ({
+  text: { type: "plain_text", text: text.slice(0, 75) },
+  value,
+});
+/** A Block Kit input block whose element answers as action "v". */
+export const input = (block_id: string, label: string, element: Record<string, unknown>, optional = false) => ({
   type: "input",
   block_id,
   optional,

@@ -6,18 +6,7 @@ import { type Locale, localeFromHint, t } from "../bot/i18n.ts";
 import { useCode } from "../bot/store.ts";
 import type { Bot } from "../bot/turn.ts";
 import * as engine from "../engine/index.ts";
-
-const option = (text: string, value: string) => ({
-  text: { type: "plain_text" as const, text: text.slice(0, 75) },
-  value,
-});
-const input = (block_id: string, label: string, element: Record<string, unknown>, optional = false) => ({
-  type: "input",
-  block_id,
-  optional,
-  label: { type: "plain_text", text: label.slice(0, 150) },
-  element: { action_id: "v", ...element },
-});
+import { input, option } from "./slack-modal.ts";
 
 /** The registration modal, in the Slack user's language. */
 export async function registerModal(bot: Bot, hint?: string) {

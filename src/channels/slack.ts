@@ -4,7 +4,7 @@
 import { App, LogLevel } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
-import { createDrainer, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { createDrainer, markUnreachable, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
@@ -140,16 +140,7 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
       } catch (e) {
         const code = (e as { data?: { error?: string } }).data?.error ?? "";
         if (/channel_not_found|not_in_channel|is_archived|user_not_found|cannot_dm_bot|account_inactive/.test(code)) {
-          await ctx.db.tx(async (tx) => {
-            await tx.identity.updateMany({
-              where: { channel: "slack", externalId: conversation },
-              data: { unreachableAt: ctx.now() },
-            });
-            await tx.groupBinding.updateMany({
-              where: { channel: "slack", conversationId: conversation },
-              data: { unreachableAt: ctx.now() },
-            });
-          });
+          await markUnreachable(ctx, "slack", conversation);
           throw new PermanentDeliveryError(code);
         }
         throw e;

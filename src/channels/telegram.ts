@@ -6,7 +6,7 @@ import { type Context, Bot as Grammy, GrammyError, InputFile, webhookCallback } 
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
 import { type Locale, t } from "../bot/i18n.ts";
-import { createDrainer, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { createDrainer, markUnreachable, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
@@ -53,20 +53,6 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   const { ctx } = bot;
   const limiter = createLimiter(cfg.limits ?? TELEGRAM_LIMITS, (chat) => chat.startsWith("-"));
 
-  /** Marks a chat that refuses our messages, so the outbox stops writing to it. */
-  async function unreachable(chat: string) {
-    await ctx.db.tx(async (tx) => {
-      await tx.identity.updateMany({
-        where: { channel: "telegram", externalId: chat },
-        data: { unreachableAt: ctx.now() },
-      });
-      await tx.groupBinding.updateMany({
-        where: { channel: "telegram", conversationId: chat },
-        data: { unreachableAt: ctx.now() },
-      });
-    });
-  }
-
   /** Calls the Bot API within the limits, waiting out 429s; 403 and "chat not found" are final. */
   async function call<T>(chat: string, fn: () => Promise<T>): Promise<T> {
     for (;;) {
@@ -79,7 +65,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
           continue;
         }
         if (e instanceof GrammyError && (e.error_code === 403 || /chat not found/i.test(e.description))) {
-          await unreachable(chat);
+          await markUnreachable(ctx, "telegram", chat);
           throw new PermanentDeliveryError(e.description);
         }
         throw e;

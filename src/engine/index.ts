@@ -15,7 +15,7 @@ export {
   registerOfflineElder,
 } from "./members.ts";
 export { acceptNeed, cancelNeed, elderContact, postNeed, reviewNeed, withdrawNeed } from "./needs.ts";
-export { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicyPatch, starLevel } from "./policy.ts";
+export { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicyPatch, pathIds, starLevel } from "./policy.ts";
 export {
   adminQueue,
   eldersFor,
@@ -23,6 +23,7 @@ export {
   type NeedView,
   needsOf,
   needView,
+  needViewIn,
   openNeedsFor,
   rolesFor,
   tasksOf,

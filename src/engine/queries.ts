@@ -1,7 +1,7 @@
 // Read models for the conversation layer: what each person may see, scoped by their roles.
 // Private fields (phone, address) never appear here; see needs.elderContact.
 import { z } from "zod";
-import type { Client } from "../db/client.ts";
+import type { Client, Tx } from "../db/client.ts";
 import { type HeldRole, rolesOf, within } from "./authz.ts";
 import { type Ctx, parse } from "./context.ts";
 import { AppError } from "./errors.ts";
@@ -15,7 +15,10 @@ export interface NeedView {
   status: string;
   unitId: number;
   unitName: string;
+  /** The unit's path, for finding the admins and groups above it. */
+  path: string;
   elderId: number;
+  postedById: number;
   elderName: string;
   categoryCode: string;
   nameZh: string;
@@ -33,7 +36,7 @@ export interface NeedView {
   reason: string | null;
 }
 
-async function views(c: Client, where: object, take = 20): Promise<NeedView[]> {
+async function views(c: Pick<Tx, "need" | "member">, where: object, take = 20): Promise<NeedView[]> {
   const rows = await c.need.findMany({
     where,
     include: { category: true, unit: true },
@@ -50,7 +53,9 @@ async function views(c: Client, where: object, take = 20): Promise<NeedView[]> {
     status: r.status,
     unitId: r.unitId,
     unitName: r.unit.name,
+    path: r.unit.path,
     elderId: r.elderId,
+    postedById: r.postedById,
     elderName: name(r.elderId) ?? "",
     categoryCode: r.category.code,
     nameZh: r.category.nameZh,
@@ -84,6 +89,13 @@ async function scopeUnits(c: Client, roles: HeldRole[], names: string[]): Promis
 export async function needView(ctx: Ctx, needId: number): Promise<NeedView | null> {
   const d = parse(id, needId);
   return ctx.db.read(async (c) => (await views(c, { id: d }, 1))[0] ?? null);
+}
+
+/** One need, read inside the caller's transaction (for notifications written with a change). */
+export async function needViewIn(tx: Tx, needId: number): Promise<NeedView> {
+  const [n] = await views(tx, { id: needId }, 1);
+  if (!n) throw new AppError("not-found", { what: "need" });
+  return n;
 }
 
 /** /tasks: published needs a volunteer may take now (their units, training met, qualified). */

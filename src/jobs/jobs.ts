@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { categoryName, hours, needSummary, when } from "../bot/format.ts";
 import { t } from "../bot/i18n.ts";
-import { reportedPrompt } from "../bot/notify.ts";
+import { adminsOver, reportedPrompt, requesterSide } from "../bot/notify.ts";
 import { toMember } from "../bot/outbox.ts";
 import { sqlitePath } from "../db/adapters.ts";
 import { sqlOf, type Tx } from "../db/client.ts";
@@ -29,20 +29,6 @@ async function firstTime(tx: Tx, key: string, now: Date): Promise<boolean> {
     [key, now],
   );
   return n === 1;
-}
-
-/** The elder, their confirmed relatives and whoever posted the need. */
-async function requesters(tx: Tx, n: { elderId: number; postedById: number }) {
-  const links = await tx.familyLink.findMany({ where: { elderId: n.elderId, confirmedAt: { not: null } } });
-  return [...new Set([n.elderId, n.postedById, ...links.map((l) => l.relativeId)])];
-}
-
-/** Admins at the unit with this path or above it. */
-async function adminsOver(tx: Tx, path: string) {
-  const ids = path.split("/").filter(Boolean).map(Number);
-  return [
-    ...new Set((await tx.role.findMany({ where: { role: "admin", unitId: { in: ids } } })).map((r) => r.memberId)),
-  ];
 }
 
 /** All jobs, with their schedules. */
@@ -95,7 +81,7 @@ export function timebankJobs(o: JobOptions): Job[] {
           await ctx.db.tx(async (tx) => {
             if (await firstTime(tx, `followup:${n.id}`, ctx.now())) {
               const shown = view ?? { id: n.id, volunteerName: "", reportedMinutes: n.reportedMinutes };
-              for (const id of await requesters(tx, n)) {
+              for (const id of await requesterSide(tx, n)) {
                 await toMember(tx, ctx.now(), id, (l) => {
                   const prompt = reportedPrompt(l, shown);
                   return { ...prompt, text: `${t(l, "note-followup")}\n${prompt.text}` };
