@@ -24,8 +24,8 @@ async function seed(db: Db) {
   await engine.bootstrapAdmin(ctx, admin.id, rootUnitId);
   const vol = await engine.registerMember(ctx, { channel: "bench", externalId: "v", name: "v", birthYear: 1990 });
   const elder = await engine.registerMember(ctx, { channel: "bench", externalId: "e", name: "e", birthYear: 1950 });
-  await engine.addRole(ctx, { actorId: admin.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
-  await engine.addRole(ctx, { actorId: admin.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
+  await engine.addRole(ctx, { actorId: vol.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
+  await engine.addRole(ctx, { actorId: elder.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
   await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
   // The volunteer already has an account, as after their first certification.
   await db.tx((tx) => memberAccountId(tx, bankId, vol.id));

@@ -1,6 +1,7 @@
 // Configuration, from the environment only (secrets never come from files in the repository).
 import { z } from "zod";
 import { DEFAULT_DATABASE_URL } from "./db/adapters.ts";
+import { isTimeZone } from "./engine/time.ts";
 
 const Env = z.object({
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
@@ -27,7 +28,10 @@ const Env = z.object({
   TELEGRAM_WEBHOOK_HOST: z.string().default("0.0.0.0"),
   /** Scheduled jobs (reminders, follow-ups, expiry, reports, backups); "off" to run none in this process. */
   TIMEBANK_JOBS: z.enum(["on", "off"]).default("on"),
-  TIMEBANK_TIME_ZONE: z.string().default("Asia/Shanghai"),
+  TIMEBANK_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, "not an IANA time zone (e.g. Asia/Shanghai)")
+    .default("Asia/Shanghai"),
   TIMEBANK_REMINDER_HOURS: z
     .string()
     .regex(/^\d+(,\d+)*$/)

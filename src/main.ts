@@ -11,12 +11,14 @@ import { createTelegram } from "./channels/telegram.ts";
 import { loadConfig, redactUrl } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
+import { setTimeZone } from "./engine/time.ts";
 import { timebankJobs } from "./jobs/jobs.ts";
 import { createScheduler } from "./jobs/scheduler.ts";
 
 /** Opens everything the channels need. */
 export async function boot(env = process.env, startAt?: Date) {
   const config = loadConfig(env);
+  setTimeZone(config.TIMEBANK_TIME_ZONE);
   const db = await openDb(config.DATABASE_URL);
   const ctx = engine.createCtx(db);
   const bank = await engine.ensureBank(ctx, {
@@ -37,12 +39,15 @@ export async function boot(env = process.env, startAt?: Date) {
       offset += ms;
     },
   };
-  return { config, db, bot: createBot(db, bank, () => new Date(Date.now() + offset)), clock };
+  const since = (await db.read((c) => c.bank.findUniqueOrThrow({ where: { id: bank.bankId } }))).createdAt;
+  const bot = { ...createBot(db, bank, () => new Date(Date.now() + offset)), since };
+  return { config, db, bot, clock };
 }
 
 async function runConsole(script: string | undefined) {
   const { config, db, bot, clock } = await boot();
-  const con = createConsole(bot, undefined, clock);
+  const jobs = makeScheduler(config, bot);
+  const con = createConsole(bot, undefined, clock, jobs);
   if (script) {
     for (const raw of readFileSync(script, "utf8").split("\n")) {
       if (!raw.trim() || raw.trimStart().startsWith("//")) continue;
@@ -52,7 +57,7 @@ async function runConsole(script: string | undefined) {
     await db.close();
     return;
   }
-  const jobs = await startJobs(config, bot);
+  if (config.TIMEBANK_JOBS === "on") await jobs.start();
   console.log(`时间银行 · ${config.TIMEBANK_BANK_NAME} (${db.provider}: ${redactUrl(config.DATABASE_URL)})`);
   console.log("/start 注册 · /help 帮助 · @名字: 以他人身份说话 · Ctrl-D 退出");
   const timer = setInterval(() => void deliver(bot.ctx, con.outlet).catch(() => undefined), 1000);
@@ -76,13 +81,12 @@ async function runConsole(script: string | undefined) {
   });
 }
 
-/** Starts the scheduled jobs (unless TIMEBANK_JOBS=off). */
-async function startJobs(
+/** The scheduler of the bank's jobs (not started), counting from when the bank was created. */
+function makeScheduler(
   config: Awaited<ReturnType<typeof boot>>["config"],
   bot: Awaited<ReturnType<typeof boot>>["bot"],
 ) {
-  if (config.TIMEBANK_JOBS === "off") return { stop: async () => {} };
-  const scheduler = createScheduler(
+  return createScheduler(
     bot.ctx,
     timebankJobs({
       reminderHours: config.TIMEBANK_REMINDER_HOURS.split(",").map(Number),
@@ -93,7 +97,17 @@ async function startJobs(
       timeZone: config.TIMEBANK_TIME_ZONE,
     }),
     config.TIMEBANK_TIME_ZONE,
+    bot.since,
   );
+}
+
+/** Starts the scheduled jobs (unless TIMEBANK_JOBS=off). */
+async function startJobs(
+  config: Awaited<ReturnType<typeof boot>>["config"],
+  bot: Awaited<ReturnType<typeof boot>>["bot"],
+) {
+  if (config.TIMEBANK_JOBS === "off") return { stop: async () => {} };
+  const scheduler = makeScheduler(config, bot);
   await scheduler.start();
   return scheduler;
 }

@@ -83,8 +83,9 @@ help-volunteer = Volunteers: /tasks needs you can take  /mytasks your tasks
 help-elder = Elders: /need ask for help  /confirm confirm and rate a service  /myneeds your needs  /family a code for your family
 help-family = Family: /need ask for help for your elder  /confirm confirm and rate  /myneeds progress
 help-admin =
-    Admins: /review needs to review  /certify services to certify  /grant ID MINUTES  /train ID MINUTES  /qualify ID CATEGORY
-    /verify ID  /members NAME  /role ID ROLE [UNIT]  /unit [add NAME LEVEL | bind [UNIT]]
+    Admins: /review needs to review  /certify services to certify  /grant ID MINUTES  /fund UNIT MINUTES (grant pool)  /train ID MINUTES  /qualify ID
+    /verify ID  /members NAME  /role ID ROLE [UNIT]  /unit [add NAME LEVEL | bind [UNIT] | unbind]
+    /policy [UNIT] rules  /policy set [UNIT] NAME VALUE  /audit [ACTION] [#MEMBER] admin log
     /broadcast [volunteer|elder|family] TEXT  /stats [DAYS]  /elder NAME YEAR PHONE ADDRESS  /linkfamily ELDER RELATIVE RELATION
     /chart statistics chart  /export [period] service records
 help-hotline = Hotline: /elder NAME YEAR PHONE ADDRESS (register an elder)  /need ELDER_ID (post for them)  /members NAME
@@ -108,7 +109,7 @@ day-2 = Day after
 ask-window = What time?
 ask-minutes = About how long?
 minutes-label = { $minutes } min
-ask-pay = You have { $hours } hours of credits. How should this service be arranged?
+ask-pay = You have { $hours } of credits. How should this service be arranged?
 need-draft =
     Please check: { $category } · { $start } · { $minutes } min · { $pay }
     { $description }
@@ -152,13 +153,13 @@ done-rejected = Need #{ $id } rejected; the requester has been told.
 done-disputed = Noted; an admin will look into need #{ $id }.
 done-approved = Need #{ $id } approved and published to volunteers.
 done-certified = Need #{ $id } certified: { $minutes } minutes credited.
-done-gift = Gave { $hours } hours.
-done-donate = Donated { $hours } hours. Thank you!
-done-goods = Exchanged { $hours } hours for goods.
+done-gift = Gave { $hours }.
+done-donate = Donated { $hours }. Thank you!
+done-goods = Exchanged { $hours } for goods.
 done-need-cancelled = Need #{ $id } cancelled.
 done-family-confirmed = Family link confirmed.
 done-verified = Verified.
-done-grant = Granted { $hours } hours of free service to #{ $id }.
+done-grant = Granted { $hours } of free service to #{ $id }.
 done-train = Training recorded; #{ $id } has { $total } minutes in all.
 done-qualify = Qualification verified for #{ $id }: { $category }.
 done-role = #{ $id } is now { $role }.
@@ -174,8 +175,8 @@ verification-unverified = unverified
 verification-pending = waiting for verification
 verification-verified = verified
 verification-rejected = not accepted
-balance = Available: { $available } h  Held: { $held } h  Lifetime service: { $lifetime } h  Stars: { $stars }★
-balance-goods = Available: { $available } h  Held: { $held } h  Lifetime service: { $lifetime } h  Stars: { $stars }★  Goods quota: { $goods } h
+balance = Available: { $available }  Held: { $held }  Lifetime service: { $lifetime }  Stars: { $stars }★
+balance-goods = Available: { $available }  Held: { $held }  Lifetime service: { $lifetime }  Stars: { $stars }★  Goods quota: { $goods }
 history-title = Your entries (page { $page }; next page: /history { $next }):
 history-line = { $when } { $reason } { $minutes } min ({ $status })
 history-empty = No entries yet.
@@ -190,7 +191,19 @@ reason-reversal = correction
 transfer-posted = posted
 transfer-pending = held
 transfer-voided = released
-stats = { $unit }, last { $days } days: { $elders } elders served, { $times } services, { $hours } hours; { $volunteers } active volunteers; average rating { $rating }.
+stats = { $unit }, last { $days ->
+        [one] day
+       *[other] { $days } days
+    }: { $elders ->
+        [one] 1 elder
+       *[other] { $elders } elders
+    } served, { $times ->
+        [one] 1 service
+       *[other] { $times } services
+    }, { $hours }; { $volunteers ->
+        [one] 1 active volunteer
+       *[other] { $volunteers } active volunteers
+    }; average rating { $rating }.
 group-need-open = 🙋 New need, who can help?
 group-need-taken = ✅ Taken by { $volunteer }:
 group-need-closed = ⛔ Closed:
@@ -202,12 +215,12 @@ note-need-withdrawn = The volunteer gave need #{ $id } back; we are looking for 
 note-need-reported = { $volunteer } reports need #{ $id } done: { $minutes } minutes. Please confirm and rate:
 note-need-confirmed = Need #{ $id } confirmed ({ $rating } stars); please certify:
 note-need-disputed = Need #{ $id } is disputed: { $reason }
-note-need-certified = Need #{ $id } certified: { $credited } h credited. You now have { $balance } h, { $stars }★. Thank you!
+note-need-certified = Need #{ $id } certified: { $credited } credited. You now have { $balance }, { $stars }★. Thank you!
 note-need-cancelled = Need #{ $id } was cancelled; no need to go.
 note-need-expired = Nobody took need #{ $id } in time; it is closed. You can post it again.
-note-gift = { $from } gave you { $hours } hours of credits.
-note-grant = Your community granted you { $hours } hours of free service.
-note-family-requested = { $name } says they are your { $relation } and wants to help with your time bank. Are they family?
+note-gift = { $from } gave you { $hours } of credits.
+note-grant = Your community granted you { $hours } of free service.
+note-family-requested = Please check: { $name } (member #{ $id }, born { $year }) says they are your { $relation } and wants to help with your time bank (post needs for you, confirm services, receive your gifts). If you do not know this person, press “Not my family”.
 note-family-confirmed = { $name } confirmed you as family.
 note-member-pending = A new elder waits for verification: { $name } (born { $year }), { $unit }
 note-broadcast = 📢 { $unit }: { $text }
@@ -238,19 +251,176 @@ cmd-stats = Statistics
 note-reminder = ⏰ Reminder: need #{ $id } ({ $category }) that you took starts at { $start } (in about { $hours } h).
 note-followup = Hello, the volunteer reported the service and we have not heard from you yet:
 note-escalate = Need #{ $id } was reported { $hours } hours ago and is still not confirmed; please follow up.
-note-goods-settled = Your goods quota for this period has been settled ({ $hours } h).
+note-goods-settled = Your goods quota for this period has been settled ({ $hours }).
 note-digest = { $count } needs are waiting for volunteers this week:
-note-monthly = { $unit }, last month: { $elders } elders served, { $times } services, { $hours } hours; { $volunteers } active volunteers; average rating { $rating }.
+note-monthly = { $unit }, last month: { $elders ->
+        [one] 1 elder
+       *[other] { $elders } elders
+    } served, { $times ->
+        [one] 1 service
+       *[other] { $times } services
+    }, { $hours }; { $volunteers ->
+        [one] 1 active volunteer
+       *[other] { $volunteers } active volunteers
+    }; average rating { $rating }.
 note-commendation =
     { $unit }: the year's commendation
     Most hours served:
     { $top }
     Star promotions this year: { $promoted }
 bad-period = Write the period as 2026, 2026-03 or 2026-01..2026-06 (nothing for all time).
-certificate-caption = Your service-record certificate ({ $hours } h in the period), code { $code }.
-verify-ok = ✅ Genuine: { $code } certifies that { $member } ({ $unit }) served { $hours } h in { $period } ({ $detail }); issued { $issued }.
+certificate-caption = Your service-record certificate ({ $hours } in the period), code { $code }.
+verify-ok = ✅ Genuine: { $code } certifies that { $member } ({ $unit }) served { $hours } in { $period } ({ $detail }); issued { $issued }.
 verify-unknown = ❌ No certificate has this code. Please check it.
 chart-title = { $unit }: the last 12 months
 chart-hours = hours served
 chart-times = services
 export-caption = Certified service records: { $count } rows (XLSX and CSV).
+note-role-offered = { $by } invites you to be { $role } at “{ $unit }”. If you accept, that unit's admins can record your training, verify you and so on. Accept?
+btn-accept-role = Accept
+btn-decline-role = Decline
+done-role-accepted = Accepted: you are now { $role }.
+done-role-declined = You declined the invitation.
+done-role-offered = #{ $id } is not in a unit you administer: they have been invited ({ $role }); it takes effect when they accept.
+done-unbind = This group is no longer bound to unit #{ $id }; needs and announcements stop here.
+amount-minutes = { $minutes ->
+        [one] 1 minute
+       *[other] { $minutes } minutes
+    }
+amount-hours = { $hours ->
+        [one] 1 hour
+       *[other] { $hours } hours
+    }
+amount-hours-minutes = { $hours ->
+        [one] 1 hour
+       *[other] { $hours } hours
+    } { $minutes ->
+        [one] 1 minute
+       *[other] { $minutes } minutes
+    }
+note-family-requested-by = (entered by admin { $admin })
+btn-decline-family = Not my family
+done-family-declined = Declined: this person will not be linked to you.
+done-family-requested = The elder has been asked to confirm; the link takes effect once they do.
+role-at = { $role } ({ $unit })
+field-input = input
+field-text = text (it has characters that cannot be read)
+field-minutes = minutes
+field-reason = reason
+field-startAt = start time
+field-endAt = end time
+field-expectedMinutes = expected duration
+field-role = role
+field-categoryCode = category
+field-toMemberId = recipient
+field-relativeId = relative's number
+field-relative = relative's number
+field-elderId = elder's number
+field-elder = elder's number
+field-member = member number
+field-memberId = member number
+field-unit = unit number
+field-unitId = unit number
+field-id = number
+field-need = need number
+field-needId = need number
+field-page = page
+field-days = days
+field-birthYear = year of birth
+field-name = name
+field-phone = phone
+field-address = address
+field-description = description
+field-place = place
+field-rating = rating
+field-relation = relation
+field-priority = priority category
+field-level = unit level
+field-key = rule name
+field-value = rule value
+field-patch = rule value
+field-policy = rule
+ask-qualify = Which professional qualification of #{ $id } did you verify?
+level-province = province
+level-city = city
+level-district = district
+level-county = county
+level-street = street
+level-township = township
+level-community = community
+level-property = estate
+level-family = family
+level-station = station
+ask-pay-elder = { $elder } has { $hours } of credits. Pay for this service with { $elder }'s credits? (They are held now, spent only when the service is certified, and the elder is told.)
+btn-pay-elder-credits = Use the elder's credits
+note-credit-held = { $by } posted need #{ $id } for you and held { $amount } of your credits for it (spent only when the service is certified; returned if it is cancelled).
+note-credit-spent = The service of need #{ $id } was certified; { $amount } of your credits paid for it.
+policy-title = Rules in force at { $unit } (version { $version }):
+done-policy = Changed. Rules in force at { $unit } (version { $version }):
+policy-line = { $name } ({ $key }): { $value } · from { $from }
+policy-default = default
+policy-none = no limit
+policy-yes = yes
+policy-no = no
+policy-usage = To change: /policy set [UNIT] NAME VALUE, e.g. /policy set goodsShare 0.5
+policy-multipliers-ordinary = ordinary service multiplier
+policy-multipliers-technical = technical service multiplier
+policy-multipliers-professional = professional service multiplier
+policy-minVolunteerAge = volunteers' minimum age
+policy-minElderAge = elders' minimum age
+policy-trainingMinutesRequired = training minutes before serving
+policy-reviewRequired = needs are reviewed
+policy-autoCertify = certify on confirmation
+policy-dailyCapMinutes = daily service cap (minutes)
+policy-maxServiceMinutes = longest service (minutes)
+policy-storageCapMinutes = storage cap (minutes)
+policy-overCap = above the cap (donate / truncate)
+policy-giftRelations = relations that may receive gifts
+policy-goodsShare = share for goods
+policy-settlementMonths = goods settlement period (months)
+policy-redemptionAge = minimum age to redeem
+policy-hardshipRedemptionAge = minimum age to redeem (hardship)
+policy-grantMaxMinutes = most minutes per grant
+policy-grantYearMaxMinutes = most granted minutes per elder per year
+policy-starThresholdsHours = hours for 1★ to 5★
+audit-title = Admin log (newest first; filter with /audit ACTION #MEMBER pPAGE):
+audit-empty = No entries match.
+audit-line = { $when } · { $actor } · { $action } · { $unit } · { $target } { $change }
+audit-broadcast = announcement
+audit-category-set = category set
+audit-credit-grant = free hours granted
+audit-credit-reverse = transfer reversed
+audit-elder-register = elder registered
+audit-family-link = family linked
+audit-family-request = family link requested
+audit-family-confirm = family link confirmed
+audit-family-decline = family link declined
+audit-grant-fund = grant pool funded
+audit-group-bind = group bound
+audit-group-unbind = group unbound
+audit-need-cancel = need cancelled
+audit-need-certify = service certified
+audit-need-refuse = certification refused
+audit-need-review = need reviewed
+audit-policy-set = rule changed
+audit-role-add = role given
+audit-role-offer = role offered
+audit-role-accept = role accepted
+audit-role-decline = role declined
+audit-unit-create = unit created
+audit-member-verify = member verified
+audit-member-priority = priority set
+audit-member-training = training recorded
+audit-member-qualify = qualification verified
+done-fund = Funded unit #{ $id }'s grant pool with { $amount }; it now holds { $pool }.
+done-refused = Certification of need #{ $id } refused; the volunteer and the elder's side have been told.
+ask-reason-refuse = Why is need #{ $id } not certified? (The volunteer will see this.)
+ask-reason-adjust = Why do you certify fewer minutes for need #{ $id }? (The volunteer will see this.)
+ask-minutes-adjust = How many minutes do you certify? (At most what the volunteer reported.)
+btn-adjust = Adjust minutes
+btn-refuse = Refuse
+note-certify-adjusted = An admin adjusted the certified minutes: { $reason }
+note-need-refused = The service of need #{ $id } was not certified: { $reason }
+cmd-fund = Fund a grant pool
+cmd-policy = Rules
+cmd-audit = Admin log

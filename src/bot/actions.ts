@@ -2,6 +2,7 @@
 // presser for every one of them (a forwarded or replayed button does nothing it should not).
 import * as engine from "../engine/index.ts";
 import { askMinutes, askReason } from "./flows/simple.ts";
+import { categoryName } from "./format.ts";
 import { opKey, type Step, say, type Turn, tr } from "./turn.ts";
 
 const num = (x: unknown) => (typeof x === "number" && Number.isInteger(x) && x > 0 ? x : 0);
@@ -65,6 +66,10 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
       return { replies: [await say(turn, "done-confirmed", { id: needId, rating: num(payload.rating) })] };
     case "dispute":
       return askReason(turn, "dispute", needId);
+    case "adjust":
+      return askMinutes(turn, "adjust", { needId });
+    case "refuse":
+      return askReason(turn, "refuse", needId);
     case "certify": {
       const r = await engine.certifyNeed(ctx, { actorId, needId, key: opKey(turn, "certify") });
       return { replies: [await say(turn, "done-certified", { id: needId, minutes: r.creditedMinutes })] };
@@ -72,6 +77,28 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
     case "family":
       await engine.confirmFamily(ctx, { actorId, linkId: num(payload.linkId) });
       return { replies: [await say(turn, "done-family-confirmed")] };
+    case "role-offer": {
+      const r = await engine.acceptRoleOffer(ctx, {
+        actorId,
+        offerId: num(payload.offerId),
+        accept: payload.accept === true,
+      });
+      const role = tr(turn, `role-${r.role}`);
+      return { replies: [await say(turn, r.accepted ? "done-role-accepted" : "done-role-declined", { role })] };
+    }
+    case "family-decline":
+      await engine.declineFamily(ctx, { actorId, linkId: num(payload.linkId) });
+      return { replies: [await say(turn, "done-family-declined")] };
+    case "qualify": {
+      const code = typeof payload.code === "string" ? payload.code : "";
+      await engine.qualify(ctx, { actorId, memberId: num(payload.memberId), categoryCode: code });
+      const cat = (await engine.categoryByCode(ctx, code)) ?? { nameZh: code, nameEn: code };
+      return {
+        replies: [
+          await say(turn, "done-qualify", { id: num(payload.memberId), category: categoryName(turn.locale, cat) }),
+        ],
+      };
+    }
     case "verify":
       await engine.verifyMember(ctx, { actorId, memberId: num(payload.memberId), approve: true });
       return { replies: [await say(turn, "done-verified")] };

@@ -3,14 +3,15 @@
 // are typed inline (admins type; elders get buttons). Every one is re-authorized in the engine.
 import { z } from "zod";
 import * as engine from "../engine/index.ts";
-import { hours, needSummary } from "./format.ts";
-import { opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
+import { categoryName, duration, needSummary, when } from "./format.ts";
+import { certifyButtons } from "./notify.ts";
+import { countArg, opKey, rows, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const one = async (r: Promise<Awaited<ReturnType<typeof say>>>): Promise<Step> => ({ replies: [await r] });
 const me = (turn: Turn) => turn.member?.id ?? 0;
-/** "#12" or "12" → 12; anything else refused as invalid input by the engine's zod check. */
-const idArg = (s: string | undefined) => Number.parseInt((s ?? "").replace(/^#/, ""), 10);
+/** "#12" or "12" → 12; anything else is refused with a localized message naming the field. */
+const idArg = (s: string | undefined, field = "id") => countArg(s, field);
 const words = (arg: string) => arg.trim().split(/\s+/).filter(Boolean);
 
 async function queue(turn: Turn, which: "review" | "certify"): Promise<Step> {
@@ -26,7 +27,7 @@ async function queue(turn: Turn, which: "review" | "certify"): Promise<Step> {
               { label: tr(turn, "btn-reject"), kind: "review", payload: { needId: n.id, approve: false } },
             ],
           ]
-        : [[{ label: tr(turn, "btn-certify"), kind: "certify", payload: { needId: n.id } }]];
+        : certifyButtons(turn.locale, n.id);
     const head =
       which === "certify"
         ? `${tr(turn, `status-${n.status}`)} · ${n.volunteerName ?? ""} · ${n.reportedMinutes ?? 0}′ · ${"★".repeat(n.rating ?? 0)}\n`
@@ -43,33 +44,73 @@ export async function adminUnit(turn: Turn): Promise<number> {
   return r.unitId;
 }
 
+function actionName(turn: Turn, action: string): string {
+  const key = `audit-${action.replace(".", "-")}`;
+  const name = tr(turn, key);
+  return name === key ? action : name;
+}
+
+function policyValue(turn: Turn, v: unknown): string {
+  if (v === null) return tr(turn, "policy-none");
+  if (typeof v === "boolean") return tr(turn, v ? "policy-yes" : "policy-no");
+  return Array.isArray(v) ? v.join(",") : String(v);
+}
+
+/** A unit level in the reader's language ("community" → 社区); a level typed by an admin stays as typed. */
+export function levelName(turn: Turn, level: string): string {
+  const key = `level-${level}`;
+  const name = tr(turn, key);
+  return name === key ? level : name;
+}
+
 /** Admin commands by name. */
 export const ADMIN_COMMANDS: Record<string, Command> = {
   review: (turn) => queue(turn, "review"),
   certify: (turn) => queue(turn, "certify"),
   async grant(turn, arg) {
-    const [elder, minutes] = words(arg);
-    await engine.grant(turn.bot.ctx, {
+    const [elder, amount] = words(arg);
+    const elderId = idArg(elder, "elder");
+    const minutes = countArg(amount, "minutes", 1, 1_000_000);
+    await engine.grant(turn.bot.ctx, { actorId: me(turn), elderId, minutes, key: opKey(turn, "grant") });
+    return one(say(turn, "done-grant", { id: elderId, hours: duration(turn.locale, minutes) }));
+  },
+  async fund(turn, arg) {
+    // /fund UNIT MINUTES — an admin above a unit funds its grant pool from issuance.
+    const [unit, amount] = words(arg);
+    const unitId = idArg(unit, "unit");
+    const minutes = countArg(amount, "minutes", 1, 1_000_000);
+    const r = await engine.fundGrantPool(turn.bot.ctx, {
       actorId: me(turn),
-      elderId: idArg(elder),
-      minutes: Number(minutes),
-      key: opKey(turn, "grant"),
+      unitId,
+      minutes,
+      key: opKey(turn, "fund"),
     });
-    return one(say(turn, "done-grant", { id: idArg(elder), hours: hours(Number(minutes)) }));
+    return one(
+      say(turn, "done-fund", {
+        id: unitId,
+        amount: duration(turn.locale, minutes),
+        pool: duration(turn.locale, r.pool),
+      }),
+    );
   },
   async train(turn, arg) {
     const [member, minutes] = words(arg);
     const r = await engine.recordTraining(turn.bot.ctx, {
       actorId: me(turn),
-      memberId: idArg(member),
-      minutes: Number(minutes),
+      memberId: idArg(member, "member"),
+      minutes: countArg(minutes, "minutes", 1, 10_000),
     });
     return one(say(turn, "done-train", { id: idArg(member), total: r.trainingMinutes }));
   },
   async qualify(turn, arg) {
-    const [member, code] = words(arg);
-    await engine.qualify(turn.bot.ctx, { actorId: me(turn), memberId: idArg(member), categoryCode: code ?? "" });
-    return one(say(turn, "done-qualify", { id: idArg(member), category: code ?? "" }));
+    // /qualify ID: the admin picks the category by button, named in their language.
+    const memberId = idArg(words(arg)[0], "member");
+    const unitId = await adminUnit(turn);
+    const cats = await turn.bot.ctx.db.tx((tx) => engine.catalogue(tx, unitId));
+    const buttons = cats
+      .filter((c) => c.tier !== "ordinary")
+      .map((c) => ({ label: categoryName(turn.locale, c), kind: "qualify", payload: { memberId, code: c.code } }));
+    return one(say(turn, "ask-qualify", { id: memberId }, rows(buttons, 2)));
   },
   async verify(turn, arg) {
     await engine.verifyMember(turn.bot.ctx, { actorId: me(turn), memberId: idArg(words(arg)[0]), approve: true });
@@ -86,7 +127,9 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
             tr(turn, "member-line", {
               id: m.id,
               name: m.name,
-              roles: m.roles.join(", "),
+              roles: m.roles
+                .map((r) => tr(turn, "role-at", { role: tr(turn, `role-${r.role}`), unit: r.unit }))
+                .join("、"),
               verification: tr(turn, `verification-${m.verification}`),
               training: m.trainingMinutes,
             }),
@@ -99,13 +142,14 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
     const [member, role, unit] = words(arg);
     const r = z.enum(engine.ROLES).safeParse(role);
     if (!r.success) return one(say(turn, "invalid-input", { field: "role" }));
-    await engine.addRole(turn.bot.ctx, {
+    const out = await engine.addRole(turn.bot.ctx, {
       actorId: me(turn),
       memberId: idArg(member),
-      unitId: idArg(unit) || (await adminUnit(turn)),
+      unitId: unit ? idArg(unit, "unit") : await adminUnit(turn),
       role: r.data,
     });
-    return one(say(turn, "done-role", { id: idArg(member), role: tr(turn, `role-${r.data}`) }));
+    const key = out.status === "added" ? "done-role" : "done-role-offered";
+    return one(say(turn, key, { id: idArg(member), role: tr(turn, `role-${r.data}`) }));
   },
   async elder(turn, arg) {
     // /elder NAME BIRTH_YEAR PHONE ADDRESS… — the hotline registers an elder with no chat account.
@@ -114,7 +158,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
       actorId: me(turn),
       unitId: await adminUnit(turn),
       name: name ?? "",
-      birthYear: Number(year),
+      birthYear: countArg(year, "birthYear", 1900, 2100),
       phone,
       address: address.join(" ") || undefined,
     });
@@ -123,13 +167,13 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
   async linkfamily(turn, arg) {
     const [elder, relative, relation] = words(arg);
     await adminUnit(turn); // staff only: a relative asks for a link by registering with the elder's code
-    await engine.linkFamily(turn.bot.ctx, {
+    const link = await engine.linkFamily(turn.bot.ctx, {
       actorId: me(turn),
-      elderId: idArg(elder),
-      relativeId: idArg(relative),
+      elderId: idArg(elder, "elder"),
+      relativeId: idArg(relative, "relative"),
       relation: (relation ?? "") as "child",
     });
-    return one(say(turn, "done-family-confirmed"));
+    return one(say(turn, link.status === "confirmed" ? "done-family-confirmed" : "done-family-requested"));
   },
   async unit(turn, arg) {
     const [sub, ...rest] = words(arg);
@@ -143,9 +187,18 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
       });
       return one(say(turn, "done-unit", { id: u.id, name: u.name }));
     }
+    if (sub === "unbind") {
+      if (turn.inc.conversationType !== "group") return one(say(turn, "bind-in-group"));
+      const r = await engine.unbindGroup(turn.bot.ctx, {
+        actorId: me(turn),
+        channel: turn.inc.channel,
+        conversationId: turn.inc.conversationId,
+      });
+      return one(say(turn, "done-unbind", { id: r.unitId }));
+    }
     if (sub === "bind") {
       if (turn.inc.conversationType !== "group") return one(say(turn, "bind-in-group"));
-      const unitId = idArg(rest[0]) || (await adminUnit(turn));
+      const unitId = rest[0] ? idArg(rest[0], "unit") : await adminUnit(turn);
       await engine.bindGroup(turn.bot.ctx, {
         actorId: me(turn),
         unitId,
@@ -159,9 +212,62 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
     return one(
       text(
         turn,
-        units.map((u) => `${"  ".repeat(u.path.split("/").length - 3)}#${u.id} ${u.name} (${u.level})`).join("\n"),
+        units
+          .map((u) => `${"  ".repeat(u.path.split("/").length - 3)}#${u.id} ${u.name}（${levelName(turn, u.level)}）`)
+          .join("\n"),
       ),
     );
+  },
+  async policy(turn, arg) {
+    // /policy [UNIT] shows; /policy set [UNIT] KEY VALUE sets one value (validated, versioned, audited).
+    const w = words(arg);
+    const setting = w[0] === "set";
+    const rest = setting ? w.slice(1) : w;
+    const unitId = rest[0] && /^#?[\d０-９]+$/.test(rest[0]) ? idArg(rest.shift(), "unit") : await adminUnit(turn);
+    if (setting) {
+      const [key = "", ...value] = rest;
+      await engine.setPolicy(turn.bot.ctx, {
+        actorId: me(turn),
+        unitId,
+        patch: engine.policyPatchOf(key, value.join(" ")),
+      });
+    }
+    const p = await engine.explainPolicy(turn.bot.ctx, { actorId: me(turn), unitId });
+    const lines = p.entries.map((e) =>
+      tr(turn, "policy-line", {
+        name: tr(turn, `policy-${e.key.replace(".", "-")}`),
+        key: e.key,
+        value: policyValue(turn, e.value),
+        from: e.from ?? tr(turn, "policy-default"),
+      }),
+    );
+    const head = tr(turn, setting ? "done-policy" : "policy-title", { unit: p.unit, version: p.version });
+    return one(text(turn, [head, ...lines, tr(turn, "policy-usage")].join("\n")));
+  },
+  async audit(turn, arg) {
+    // /audit [ACTION] [#MEMBER] [pN]: the admin log of the units this admin administers.
+    const w = words(arg);
+    const page = w.find((x) => /^p\d+$/.test(x));
+    const member = w.find((x) => /^#/.test(x));
+    const action = w.find((x) => x !== page && x !== member);
+    const rows = await engine.readAudit(turn.bot.ctx, {
+      actorId: me(turn),
+      action,
+      memberId: member ? idArg(member, "member") : undefined,
+      page: page ? countArg(page.slice(1), "page", 1, 10_000) - 1 : 0,
+    });
+    if (!rows.length) return one(say(turn, "audit-empty"));
+    const lines = rows.map((r) =>
+      tr(turn, "audit-line", {
+        when: when(turn.locale, r.at),
+        actor: r.actor,
+        action: actionName(turn, r.action),
+        unit: r.unit ?? "-",
+        target: `${r.targetType}#${r.targetId}`,
+        change: [r.before, r.after].filter(Boolean).join(" → ").slice(0, 200),
+      }),
+    );
+    return one(text(turn, [tr(turn, "audit-title"), ...lines].join("\n")));
   },
   async broadcast(turn, arg) {
     // /broadcast [volunteer|elder|family|all] TEXT — to the members of the admin's subtree and its groups.
@@ -172,7 +278,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
     return one(say(turn, "done-broadcast"));
   },
   async stats(turn, arg) {
-    const days = Number.parseInt(arg || "365", 10) || 365;
+    const days = arg ? countArg(arg, "days", 1, 3660) : 365;
     const to = turn.bot.ctx.now();
     const s = await engine.unitStats(turn.bot.ctx, {
       actorId: me(turn),
@@ -186,7 +292,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
         days,
         elders: s.eldersServed,
         times: s.personTimes,
-        hours: hours(s.totalMinutes),
+        hours: duration(turn.locale, s.totalMinutes),
         volunteers: s.activeVolunteers,
         rating: s.averageRating ?? "-",
       }),

@@ -2,12 +2,13 @@
 // admin.ts. Each answers in the member's language and ends in engine calls that re-authorize.
 import * as engine from "../engine/index.ts";
 import { startNeed } from "./flows/need.ts";
+import { startRegistration } from "./flows/register.ts";
 import { askMinutes, startGift } from "./flows/simple.ts";
-import { categoryName, hours, needSummary, when } from "./format.ts";
+import { categoryName, duration, needSummary, when } from "./format.ts";
 import { LOCALES, t } from "./i18n.ts";
 import { reportedPrompt } from "./notify.ts";
 import { createCode } from "./store.ts";
-import { choice, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
+import { choice, countArg, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 
@@ -20,16 +21,16 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     const key = b.goodsQuota == null ? "balance" : "balance-goods";
     return one(
       say(turn, key, {
-        available: hours(b.available),
-        held: hours(b.held),
-        lifetime: hours(b.lifetimeMinutes),
+        available: duration(turn.locale, b.available),
+        held: duration(turn.locale, b.held),
+        lifetime: duration(turn.locale, b.lifetimeMinutes),
         stars: b.stars,
-        goods: hours(b.goodsQuota ?? 0),
+        goods: duration(turn.locale, b.goodsQuota ?? 0),
       }),
     );
   },
   async history(turn, arg) {
-    const page = Math.max(0, Number.parseInt(arg || "1", 10) - 1) || 0;
+    const page = (arg ? countArg(arg, "page", 1, 10_000) : 1) - 1;
     const rows = await engine.history(turn.bot.ctx, { memberId: turn.member?.id ?? 0, page });
     if (!rows.length) return one(say(turn, "history-empty"));
     const lines = rows.map((r) =>
@@ -104,7 +105,7 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     );
   },
   async cancelneed(turn, arg) {
-    const needId = Number.parseInt(arg.replace("#", ""), 10);
+    const needId = countArg(arg, "need");
     await engine.cancelNeed(turn.bot.ctx, {
       actorId: turn.member?.id ?? 0,
       needId,
@@ -132,6 +133,8 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     return one(say(turn, "cash-out-refused"));
   },
   async lang(turn) {
+    // Someone not registered yet chooses the language as registration's first question.
+    if (!turn.member) return startRegistration(turn);
     return {
       replies: [await say(turn, "ask-lang", {}, [LOCALES.map((l) => choice(turn, t(l, "language-name"), l))])],
       next: { flow: "lang", step: "lang", data: {} },
@@ -140,11 +143,11 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
 };
 
 async function donateNow(turn: Turn, arg: string): Promise<Step> {
-  const minutes = Number(arg);
+  const minutes = countArg(arg, "minutes", 1, 1_000_000);
   await engine.donate(turn.bot.ctx, {
     actorId: turn.member?.id ?? 0,
     minutes,
     key: opKey(turn, "donate"),
   });
-  return one(say(turn, "done-donate", { hours: hours(minutes) }));
+  return one(say(turn, "done-donate", { hours: duration(turn.locale, minutes) }));
 }

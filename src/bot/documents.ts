@@ -5,7 +5,7 @@ import { drawChart, monthlySeries } from "../reports/chart.ts";
 import { serviceRows, toCsv, toXlsx } from "../reports/export.ts";
 import { parsePeriod } from "../reports/period.ts";
 import { adminUnit } from "./admin.ts";
-import { hours } from "./format.ts";
+import { duration } from "./format.ts";
 import { type Step, say, type Turn, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
@@ -22,7 +22,10 @@ export const DOCUMENT_COMMANDS: Record<string, Command> = {
     const period = parsePeriod(periodText, turn.bot.ctx.now());
     if (!period) return { replies: [await say(turn, "bad-period")] };
     const { data, pdf } = await issueCertificate(turn.bot.ctx, { actorId: me(turn), memberId, period });
-    const caption = tr(turn, "certificate-caption", { code: data.code, hours: hours(data.totalMinutes) });
+    const caption = tr(turn, "certificate-caption", {
+      code: data.code,
+      hours: duration(turn.locale, data.totalMinutes),
+    });
     return {
       replies: [
         {
@@ -37,7 +40,9 @@ export const DOCUMENT_COMMANDS: Record<string, Command> = {
     const c = await verifyCertificate(turn.bot.ctx, arg);
     if (!c) return { replies: [await say(turn, "verify-unknown")] };
     const detail =
-      c.categories.map((k) => `${turn.locale === "zh-CN" ? k.nameZh : k.nameEn} ${hours(k.minutes)}`).join("、") || "-";
+      c.categories
+        .map((k) => `${turn.locale === "zh-CN" ? k.nameZh : k.nameEn} ${duration(turn.locale, k.minutes)}`)
+        .join("、") || "-";
     return {
       replies: [
         await say(turn, "verify-ok", {
@@ -45,7 +50,7 @@ export const DOCUMENT_COMMANDS: Record<string, Command> = {
           member: c.member,
           unit: c.unit,
           period: c.label || `${c.from.slice(0, 10)} – ${c.to.slice(0, 10)}`,
-          hours: hours(c.totalMinutes),
+          hours: duration(turn.locale, c.totalMinutes),
           detail,
           issued: c.issuedAt.slice(0, 10),
         }),

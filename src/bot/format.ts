@@ -1,17 +1,12 @@
 // How times, durations and needs read in each language.
 import type { NeedView } from "../engine/index.ts";
+import { timeZone } from "../engine/time.ts";
 import { type Locale, t } from "./i18n.ts";
-
-/** The bank's time zone for showing times (configurable; China by default). */
-let zone = process.env.TIMEBANK_TIME_ZONE || "Asia/Shanghai";
-export function setTimeZone(z: string) {
-  zone = z;
-}
 
 /** "6月2日 17:00" / "Jun 2, 17:00" in the bank's time zone. */
 export function when(locale: Locale, d: Date): string {
   return new Intl.DateTimeFormat(locale === "zh-CN" ? "zh-CN" : "en-GB", {
-    timeZone: zone,
+    timeZone: timeZone(),
     month: "short",
     day: "numeric",
     hour: "2-digit",
@@ -20,7 +15,22 @@ export function when(locale: Locale, d: Date): string {
   }).format(d);
 }
 
-/** Minutes as hours with one decimal ("1.5"). */
+/**
+ * An amount of credits or service time, exact: "45 分钟", "1 小时 30 分钟", "2 小时" / "45 minutes",
+ * "1 hour 30 minutes". Never rounded: ten minutes are not "0.2 hours", and a balance is never
+ * rounded away.
+ */
+export function duration(locale: Locale, minutes: number): string {
+  const sign = minutes < 0 ? "-" : "";
+  const m = Math.abs(minutes);
+  const h = Math.floor(m / 60);
+  const rest = m % 60;
+  if (h === 0) return sign + t(locale, "amount-minutes", { minutes: rest });
+  if (rest === 0) return sign + t(locale, "amount-hours", { hours: h });
+  return sign + t(locale, "amount-hours-minutes", { hours: h, minutes: rest });
+}
+
+/** Minutes as hours with one decimal ("1.5"), for totals in reports and charts. */
 export function hours(minutes: number): string {
   return (Math.round((minutes / 60) * 10) / 10).toString();
 }

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
+import { FluentBundle, FluentNumber, FluentResource, type FluentVariable } from "@fluent/bundle";
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -41,8 +41,14 @@ export function t(locale: Locale, key: string, args: Record<string, FluentVariab
   for (const l of [locale, DEFAULT_LOCALE]) {
     const b = bundles.get(l);
     const msg = b?.getMessage(key);
-    // Numbers as plain strings: ids and years must not get digit grouping ("#1,024", "1,948年").
-    const plain = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === "number" ? String(v) : v]));
+    // Numbers without digit grouping (ids and years: not "#1,024", "1,948年"), still numbers so
+    // plural selectors choose "1 elder" / "2 elders".
+    const plain = Object.fromEntries(
+      Object.entries(args).map(([k, v]) => [
+        k,
+        typeof v === "number" ? new FluentNumber(v, { useGrouping: false }) : v,
+      ]),
+    );
     if (b && msg?.value) return b.formatPattern(msg.value, plain);
   }
   return key;

@@ -2,7 +2,7 @@
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
 import type { Tx } from "../db/client.ts";
 import { type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
-import { categoryName, hours, needSummary, when } from "./format.ts";
+import { categoryName, duration, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
 import { toGroup, toMember } from "./outbox.ts";
 
@@ -14,6 +14,25 @@ export async function adminsOver(tx: Tx, path: string): Promise<number[]> {
     select: { memberId: true },
   });
   return [...new Set(roles.map((r) => r.memberId))];
+}
+
+/** The admins over a need who may decide on its service: never someone involved in it (four eyes). */
+export async function deciders(tx: Tx, n: NeedView): Promise<number[]> {
+  const involved = new Set([...(await requesterSide(tx, n)), n.volunteerId ?? 0]);
+  const relatives = await tx.familyLink.findMany({ where: { elderId: n.elderId }, select: { relativeId: true } });
+  for (const r of relatives) involved.add(r.relativeId);
+  return (await adminsOver(tx, n.path)).filter((id) => !involved.has(id));
+}
+
+/** Certify as reported, certify fewer minutes (with a reason), or refuse (with a reason). */
+export function certifyButtons(l: Locale, needId: number) {
+  return [
+    [{ label: t(l, "btn-certify"), kind: "certify", payload: { needId } }],
+    [
+      { label: t(l, "btn-adjust"), kind: "adjust", payload: { needId } },
+      { label: t(l, "btn-refuse"), kind: "refuse", payload: { needId } },
+    ],
+  ];
 }
 
 /** Groups bound to the unit or any unit above it. */
@@ -120,22 +139,32 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     case "need.disputed": {
       const n = await needViewIn(tx, e.needId);
       const key = e.type === "need.confirmed" ? "note-need-confirmed" : "note-need-disputed";
-      await each(await adminsOver(tx, n.path), (l) => ({
+      await each(await deciders(tx, n), (l) => ({
         text: `${t(l, key, { id: n.id, rating: n.rating ?? 0, reason: n.reason ?? "" })}\n${needSummary(l, n)}`,
-        buttons: [[{ label: t(l, "btn-certify"), kind: "certify", payload: { needId: n.id } }]],
+        buttons: certifyButtons(l, n.id),
       }));
       return;
     }
     case "need.certified":
       await each([e.volunteerId], (l) => ({
-        text: t(l, "note-need-certified", {
-          id: e.needId,
-          credited: hours(e.credited),
-          balance: hours(e.balance),
-          stars: e.stars,
-        }),
+        text: [
+          t(l, "note-need-certified", {
+            id: e.needId,
+            credited: duration(l, e.credited),
+            balance: duration(l, e.balance),
+            stars: e.stars,
+          }),
+          ...(e.note ? [t(l, "note-certify-adjusted", { reason: e.note })] : []),
+        ].join("\n"),
       }));
       return;
+    case "need.refused": {
+      const n = await needViewIn(tx, e.needId);
+      await each([e.volunteerId, ...(await requesterSide(tx, n))], (l) => ({
+        text: t(l, "note-need-refused", { id: n.id, reason: e.reason }),
+      }));
+      return;
+    }
     case "need.cancelled":
     case "need.expired": {
       const n = await needViewIn(tx, e.needId);
@@ -149,22 +178,48 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     }
     case "credit.gift": {
       const from = await tx.member.findUniqueOrThrow({ where: { id: e.fromId } });
-      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from: from.name, hours: hours(e.minutes) }) }));
+      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from: from.name, hours: duration(l, e.minutes) }) }));
       return;
     }
     case "credit.grant": {
       const links = await tx.familyLink.findMany({ where: { elderId: e.elderId, confirmedAt: { not: null } } });
       await each([e.elderId, ...links.map((x) => x.relativeId)], (l) => ({
-        text: t(l, "note-grant", { hours: hours(e.minutes) }),
+        text: t(l, "note-grant", { hours: duration(l, e.minutes) }),
       }));
       return;
     }
+    case "credit.held":
+      if (e.byId === e.elderId) return;
+      {
+        const by = await tx.member.findUniqueOrThrow({ where: { id: e.byId } });
+        await each([e.elderId], (l) => ({
+          text: t(l, "note-credit-held", { by: by.name, id: e.needId, amount: duration(l, e.minutes) }),
+        }));
+      }
+      return;
+    case "credit.spent":
+      await each([e.elderId], (l) => ({
+        text: t(l, "note-credit-spent", { id: e.needId, amount: duration(l, e.minutes) }),
+      }));
+      return;
     case "family.requested": {
       const rel = await tx.familyLink.findUniqueOrThrow({ where: { id: e.linkId } });
       const who = await tx.member.findUniqueOrThrow({ where: { id: e.relativeId } });
+      const by = rel.createdById === who.id ? null : await tx.member.findUnique({ where: { id: rel.createdById } });
       await each([e.elderId], (l) => ({
-        text: t(l, "note-family-requested", { name: who.name, relation: t(l, `relation-${rel.relation}`) }),
-        buttons: [[{ label: t(l, "btn-confirm-family"), kind: "family", payload: { linkId: e.linkId } }]],
+        text: [
+          t(l, "note-family-requested", {
+            name: who.name,
+            id: who.id,
+            year: who.birthYear ?? "?",
+            relation: t(l, `relation-${rel.relation}`),
+          }),
+          ...(by ? [t(l, "note-family-requested-by", { admin: by.name })] : []),
+        ].join("\n"),
+        buttons: [
+          [{ label: t(l, "btn-confirm-family"), kind: "family", payload: { linkId: e.linkId } }],
+          [{ label: t(l, "btn-decline-family"), kind: "family-decline", payload: { linkId: e.linkId } }],
+        ],
       }));
       return;
     }
@@ -186,6 +241,21 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       const groups = await tx.groupBinding.findMany({ where: { unitId: { in: units.map((u) => u.id) } } });
       for (const g of groups)
         await toGroup(tx, now, g, (l) => ({ text: t(l, "note-broadcast", { unit: unit.name, text: e.text }) }));
+      return;
+    }
+    case "role.offered": {
+      const o = await tx.roleOffer.findUniqueOrThrow({ where: { id: e.offerId } });
+      const unit = await tx.unit.findUniqueOrThrow({ where: { id: o.unitId } });
+      const by = await tx.member.findUniqueOrThrow({ where: { id: o.offeredById } });
+      await each([e.memberId], (l) => ({
+        text: t(l, "note-role-offered", { by: by.name, role: t(l, `role-${o.role}`), unit: unit.name }),
+        buttons: [
+          [
+            { label: t(l, "btn-accept-role"), kind: "role-offer", payload: { offerId: o.id, accept: true } },
+            { label: t(l, "btn-decline-role"), kind: "role-offer", payload: { offerId: o.id, accept: false } },
+          ],
+        ],
+      }));
       return;
     }
     case "member.pending": {

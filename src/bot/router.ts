@@ -27,7 +27,7 @@ export async function handle(bot: Bot, inc: Incoming): Promise<Reply[]> {
     if (step.next) await setDialog(bot.ctx, turn.who, step.next);
     return step.replies.map((r) => privately(inc, r));
   } catch (e) {
-    if (e instanceof engine.AppError) return [privately(inc, { text: t(locale, e.code, e.params) })];
+    if (e instanceof engine.AppError) return [privately(inc, { text: refusal(locale, e) })];
     console.error(
       "timebank: error handling %s event from %s:%s",
       inc.action ? "button" : "text",
@@ -37,6 +37,19 @@ export async function handle(bot: Bot, inc: Incoming): Promise<Reply[]> {
     );
     return [{ text: t(locale, "error-internal") }];
   }
+}
+
+/** A refusal in the person's words: the field it names is called what the person calls it. */
+export function refusal(locale: Locale, e: engine.AppError): string {
+  const field = e.params.field;
+  const params = field === undefined ? e.params : { ...e.params, field: fieldName(locale, String(field)) };
+  return t(locale, e.code, params);
+}
+
+function fieldName(locale: Locale, field: string): string {
+  const key = `field-${field.split(".")[0]}`;
+  const name = t(locale, key);
+  return name === key ? t(locale, "field-input") : name;
 }
 
 /** A button pressed in a group is answered in the presser's private chat, not in front of everyone. */

@@ -1,7 +1,8 @@
 // One event being handled: who sent it (if registered), in which language, and helpers every
 // command, dialog and button handler uses to answer.
 import type { Member } from "../db/generated/sqlite/client.ts";
-import type { Ctx } from "../engine/index.ts";
+import { AppError, type Ctx } from "../engine/index.ts";
+import { MAX_ID, parseCount } from "../engine/input.ts";
 import type { Incoming, Reply } from "./contract.ts";
 import { type Locale, t } from "./i18n.ts";
 import { type ButtonSpec, type DialogState, makeButtons } from "./store.ts";
@@ -67,6 +68,16 @@ export function rows<T>(items: T[], perRow = 2): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += perRow) out.push(items.slice(i, i + perRow));
   return out;
+}
+
+/**
+ * A count typed by a person (an id, minutes, days): plain digits (full-width too) within range,
+ * or a localized "invalid input" naming the field. "0x10", "1e3", "3abc" and "-5" are refused.
+ */
+export function countArg(raw: string | undefined, field: string, min = 1, max = MAX_ID): number {
+  const n = parseCount(raw, min, max);
+  if (n == null) throw new AppError("invalid-input", { field });
+  return n;
 }
 
 /** The idempotency key of an operation started by this event. */

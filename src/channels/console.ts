@@ -19,12 +19,14 @@ export interface ConsoleChannel {
 
 /**
  * Creates a console session printing with `print` (stdout by default). With a `clock`, a line
- * "!wait 1d" (or 3h, 30m) lets time pass, so a scripted demo can reach the service time.
+ * "!wait 1d" (or 3h, 30m) lets time pass, so a scripted demo can reach the service time; with
+ * `jobs`, the scheduled jobs that fell due meanwhile then run (expiry, reminders, follow-ups…).
  */
 export function createConsole(
   bot: Bot,
   print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
   clock?: { advance(ms: number): void },
+  jobs?: { tick(): Promise<string[]> },
 ): ConsoleChannel {
   let who = "me";
   let room: string | null = null;
@@ -72,6 +74,9 @@ export function createConsole(
     if (wait && clock) {
       clock.advance(Number(wait[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[wait[2] as "d" | "h" | "m"]);
       print(`… ${new Date(bot.ctx.now()).toISOString()}`);
+      const ran = (await jobs?.tick()) ?? [];
+      if (ran.length) print(`… ${ran.join(", ")}`);
+      while ((await deliver(bot.ctx, outlet)) > 0) {}
       return;
     }
     const m = /^@([^\s:#]+)(?:\s+(#[^\s:]+))?\s*:\s*(.*)$/.exec(raw.trim());

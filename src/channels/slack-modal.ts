@@ -4,9 +4,11 @@ import { z } from "zod";
 import { windowOf } from "../bot/flows/need.ts";
 import { categoryName } from "../bot/format.ts";
 import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
+import { refusal } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import type { Member } from "../db/generated/sqlite/client.ts";
 import * as engine from "../engine/index.ts";
+import { isoDay } from "../engine/time.ts";
 
 const WINDOWS = ["09:00-11:00", "14:00-16:00", "19:00-21:00"];
 /** A Block Kit option. */
@@ -36,7 +38,7 @@ export async function needModal(bot: Bot, member: Member, hint?: string) {
     ? await bot.ctx.db.read((c) => c.role.findFirst({ where: { memberId: first.id, role: "elder" } }))
     : null;
   const cats = unit ? await bot.ctx.db.tx((tx) => engine.catalogue(tx, unit.unitId)) : [];
-  const tomorrow = new Date(bot.ctx.now().getTime() + 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10);
+  const tomorrow = isoDay(bot.ctx.now(), 1);
   return {
     type: "modal" as const,
     callback_id: "need",
@@ -143,6 +145,6 @@ export async function submitNeedModal(
             : field === "categoryCode"
               ? "category"
               : "elder";
-    return { [block]: t(l, e.code, e.params) };
+    return { [block]: refusal(l, e) };
   }
 }

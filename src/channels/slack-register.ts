@@ -3,9 +3,11 @@
 // registration still runs step by step in a DM ("start").
 import { z } from "zod";
 import { type Locale, localeFromHint, t } from "../bot/i18n.ts";
+import { refusal } from "../bot/router.ts";
 import { useCode } from "../bot/store.ts";
 import type { Bot } from "../bot/turn.ts";
 import * as engine from "../engine/index.ts";
+import { yearOf } from "../engine/time.ts";
 import { input, option } from "./slack-modal.ts";
 
 /** The registration modal, in the Slack user's language. */
@@ -87,7 +89,7 @@ export async function submitRegisterModal(
     .number()
     .int()
     .min(1900)
-    .max(bot.ctx.now().getUTCFullYear())
+    .max(yearOf(bot.ctx.now()))
     .safeParse(get("birth")?.value ?? "");
   const unitId = Number(get("unit")?.selected_option?.value) || undefined;
   const phone = (get("phone")?.value ?? "").trim() || undefined;
@@ -134,11 +136,8 @@ export async function submitRegisterModal(
   } catch (e) {
     if (!(e instanceof engine.AppError)) throw e;
     return {
-      [e.code === "under-age" ? "birth" : e.code === "duplicate" ? "name" : "role"]: t(
-        l,
-        e.code === "duplicate" ? "already-registered" : e.code,
-        { ...e.params, name: userName },
-      ),
+      [["under-age", "elder-age"].includes(e.code) ? "birth" : e.code === "duplicate" ? "name" : "role"]:
+        e.code === "duplicate" ? t(l, "already-registered", { name: userName }) : refusal(l, e),
     };
   }
   const key =

@@ -62,11 +62,22 @@ const COMMANDS = new Set([
   "elder",
   "linkfamily",
   "cancelneed",
+  "fund",
+  "policy",
+  "audit",
 ]);
+
+/**
+ * Slack's control characters escaped. Replies carry member-written text (names, need descriptions),
+ * and in mrkdwn `<!channel>` would ping everyone and `<http://x|y>` would disguise a link.
+ */
+export function slackText(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
 
 /** Block Kit for a reply: its text, then one actions block per row of buttons. */
 function blocks(reply: Reply): KnownBlock[] {
-  const out: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: reply.text.slice(0, 3000) } }];
+  const out: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: slackText(reply.text).slice(0, 3000) } }];
   for (const row of reply.buttons ?? []) {
     out.push({
       type: "actions",
@@ -128,13 +139,13 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
               channel_id: open?.channel?.id ?? conversation,
               file: Buffer.from(a.bytes),
               filename: a.name,
-              initial_comment: reply.text,
+              initial_comment: slackText(reply.text),
             }),
           );
           return `file:${a.name}`;
         }
         const res = await call(conversation, () =>
-          client.chat.postMessage({ channel: conversation, text: reply.text, blocks: blocks(reply) }),
+          client.chat.postMessage({ channel: conversation, text: slackText(reply.text), blocks: blocks(reply) }),
         );
         return `${res.channel}:${res.ts}`;
       } catch (e) {
@@ -149,7 +160,12 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     async edit(conversation, messageId, reply) {
       const [channel, ts] = messageId.split(":");
       await call(conversation, () =>
-        client.chat.update({ channel: channel ?? conversation, ts: ts ?? "", text: reply.text, blocks: blocks(reply) }),
+        client.chat.update({
+          channel: channel ?? conversation,
+          ts: ts ?? "",
+          text: slackText(reply.text),
+          blocks: blocks(reply),
+        }),
       );
     },
   };

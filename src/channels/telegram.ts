@@ -40,7 +40,20 @@ const MEMBER_MENU = [
   "link",
   "cancel",
 ];
-const ADMIN_MENU = [...MEMBER_MENU, "review", "certify", "members", "grant", "train", "unit", "broadcast", "stats"];
+const ADMIN_MENU = [
+  ...MEMBER_MENU,
+  "review",
+  "certify",
+  "members",
+  "grant",
+  "fund",
+  "train",
+  "unit",
+  "policy",
+  "audit",
+  "broadcast",
+  "stats",
+];
 
 const keyboard = (reply: Reply): InlineKeyboardMarkup | undefined =>
   reply.buttons?.length

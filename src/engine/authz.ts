@@ -96,6 +96,24 @@ export async function isConfirmedRelative(tx: Tx, elderId: number, relativeId: n
 }
 
 /**
+ * Four eyes: whoever decides on a service (certify or refuse) is never the volunteer who served,
+ * the person who posted it, the elder, or one of the elder's relatives.
+ */
+export async function requireNoConflict(
+  tx: Tx,
+  actorId: number,
+  need: { volunteerId: number | null; elderId: number; postedById: number },
+): Promise<void> {
+  const involved = actorId === need.volunteerId || actorId === need.elderId || actorId === need.postedById;
+  if (involved || (await isRelative(tx, need.elderId, actorId))) throw new AppError("conflict-of-interest");
+}
+
+/** Whether `relativeId` is linked to the elder at all (asked or confirmed). */
+async function isRelative(tx: Tx, elderId: number, relativeId: number): Promise<boolean> {
+  return !!(await tx.familyLink.findUnique({ where: { elderId_relativeId: { elderId, relativeId } } }));
+}
+
+/**
  * Refuses unless the actor may act for the elder: the elder themself, a confirmed relative, or an
  * admin or hotline operator over the elder's unit.
  */

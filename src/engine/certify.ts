@@ -31,6 +31,14 @@ export interface NeedForCertify {
   holdTransferId: number | null;
   tier: "ordinary" | "technical" | "professional";
   path: string;
+  elderId: number;
+  postedById: number;
+}
+
+/** An admin's decision to certify fewer minutes than reported, with the reason the volunteer sees. */
+export interface Adjustment {
+  minutes: number;
+  note: string;
 }
 
 /**
@@ -44,24 +52,28 @@ export async function certifyTx(
   actorId: number | null,
   key: string,
   authorize: (need: NeedForCertify) => Promise<unknown> = async () => undefined,
+  adjust?: Adjustment,
 ): Promise<Certified> {
   const sql = sqlOf(tx);
   const need = await sql.get<NeedForCertify>(
     `SELECT n.status, n.volunteer_id AS "volunteerId", n.reported_minutes AS "reportedMinutes", n.bank_id AS "bankId",
-            n.unit_id AS "unitId", n.payment, n.hold_transfer_id AS "holdTransferId", c.tier, u.path
+            n.unit_id AS "unitId", n.payment, n.hold_transfer_id AS "holdTransferId", c.tier, u.path,
+            n.elder_id AS "elderId", n.posted_by_id AS "postedById"
        FROM need n JOIN category c ON c.id = n.category_id JOIN unit u ON u.id = n.unit_id WHERE n.id = ?`,
     [needId],
   );
   if (!need) throw new AppError("not-found", { what: "need" });
   await authorize(need);
   const now = ctx.now();
+  if (adjust) ensure(adjust.minutes <= (need.reportedMinutes ?? 0), "invalid-input", { field: "minutes" });
   const moved = await sql.run(
-    `UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ?, updated_at = ?
+    `UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ?, updated_at = ?, certify_note = ?
       WHERE id = ? AND status IN ('confirmed', ?)`,
-    [actorId, now, now, needId, actorId ? "disputed" : "confirmed"],
+    [actorId, now, now, adjust?.note ?? null, needId, actorId ? "disputed" : "confirmed"],
   );
   ensure(moved === 1 && need.volunteerId && need.reportedMinutes, "invalid-state");
-  const { volunteerId, reportedMinutes: minutes, bankId } = need;
+  const { volunteerId, bankId } = need;
+  const minutes = adjust?.minutes ?? need.reportedMinutes;
   const { policy, version } = await policyAt(tx, need.path);
   const credited = minutes * policy.multipliers[need.tier];
   const accounts = await sql.all<{ id: number; code: string }>(
@@ -84,7 +96,7 @@ export async function certifyTx(
   const room = policy.storageCapMinutes == null ? credited : Math.max(0, policy.storageCapMinutes - before.available);
   const toVolunteer = Math.min(credited, room);
   const overCap = credited - toVolunteer;
-  const meta = { bankId, policyVersion: version, actorId, needId, serviceMinutes: minutes };
+  const meta = { bankId, at: now, policyVersion: version, actorId, needId, serviceMinutes: minutes };
   if (toVolunteer > 0)
     await postTransfer(tx, issuance, volunteer, toVolunteer, { ...meta, key: `${key}:credit`, reason: "certify" });
   if (overCap > 0 && policy.overCap === "donate") {
@@ -98,12 +110,15 @@ export async function certifyTx(
   const quota = Math.floor(toVolunteer * policy.goodsShare);
   if (quota > 0) await sql.run("UPDATE account SET goods_quota = goods_quota + ? WHERE id = ?", [quota, volunteer]);
   if (need.payment === "credits" && need.holdTransferId) {
-    await resolveHold(
+    const spentId = await resolveHold(
       tx,
       need.holdTransferId,
       { post: credited },
-      { key: `${key}:post`, reason: "spend", policyVersion: version, actorId, needId },
+      { key: `${key}:post`, at: now, reason: "spend", policyVersion: version, actorId, needId },
     );
+    const spent = await sql.get<{ amount: number }>("SELECT amount FROM transfer WHERE id = ?", [spentId]);
+    const byId = actorId ?? need.postedById;
+    await emit(ctx, tx, { type: "credit.spent", needId, elderId: need.elderId, byId, minutes: spent?.amount ?? 0 });
   }
   await sql.run("UPDATE need SET credited_minutes = ? WHERE id = ?", [toVolunteer, needId]);
   if (actorId) {
@@ -114,7 +129,7 @@ export async function certifyTx(
       targetType: "need",
       targetId: needId,
       before: { status: need.status },
-      after: { status: "certified", credited: toVolunteer, overCap },
+      after: { status: "certified", credited: toVolunteer, overCap, minutes, note: adjust?.note },
     });
   }
   const stars = starLevel(policy, before.lifetime);
@@ -125,6 +140,7 @@ export async function certifyTx(
     credited: toVolunteer,
     balance: before.available + toVolunteer,
     stars,
+    note: adjust?.note ?? null,
   });
   return {
     needId,

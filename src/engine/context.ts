@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { type Db, sqlOf, type Tx } from "../db/client.ts";
 import { AppError } from "./errors.ts";
+import { hasBadText } from "./input.ts";
 
 /**
  * Something other people may need to hear about. Emitted inside the transaction that caused it,
@@ -14,12 +15,23 @@ export type DomainEvent =
   | { type: "need.rejected"; needId: number; reason: string }
   | { type: "need.accepted" | "need.withdrawn"; needId: number; volunteerId: number }
   | { type: "need.cancelled" | "need.expired"; needId: number; volunteerId: number | null }
-  | { type: "need.certified"; needId: number; volunteerId: number; credited: number; balance: number; stars: number }
+  | {
+      type: "need.certified";
+      needId: number;
+      volunteerId: number;
+      credited: number;
+      balance: number;
+      stars: number;
+      note: string | null;
+    }
+  | { type: "need.refused"; needId: number; volunteerId: number; reason: string }
   | { type: "credit.gift"; fromId: number; toId: number; minutes: number }
   | { type: "credit.grant"; elderId: number; minutes: number }
+  | { type: "credit.held" | "credit.spent"; needId: number; elderId: number; byId: number; minutes: number }
   | { type: "family.requested"; linkId: number; elderId: number; relativeId: number }
   | { type: "family.confirmed"; linkId: number; elderId: number; relativeId: number }
   | { type: "member.pending"; memberId: number; unitId: number }
+  | { type: "role.offered"; offerId: number; memberId: number }
   | { type: "broadcast"; unitId: number; role: "volunteer" | "elder" | "family" | "all"; text: string };
 
 /** The engine's dependencies, passed explicitly to each operation. */
@@ -42,6 +54,7 @@ export async function emit(ctx: Ctx, tx: Tx, event: DomainEvent): Promise<void> 
 
 /** Validates input at the edge; the first failing field is named in the error's params. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  if (hasBadText(input)) throw new AppError("invalid-input", { field: "text", reason: "invalid_text" });
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];

@@ -6,10 +6,10 @@ import { sqlOf, type Tx } from "../db/client.ts";
 import { memberUnits, requireRoleOverMember } from "./authz.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
+import { id } from "./input.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
 import { effectivePolicy, policyAt, starLevel } from "./policy.ts";
 
-const id = z.number().int().positive();
 const minutes = z.number().int().min(1).max(1_000_000);
 const key = z.string().min(1).max(200);
 
@@ -46,6 +46,7 @@ export async function gift(ctx: Ctx, input: z.input<typeof GiftInput>) {
     const to = await memberAccountId(tx, h.bankId, d.toMemberId);
     const transferId = await postTransfer(tx, from, to, d.minutes, {
       bankId: h.bankId,
+      at: ctx.now(),
       key: d.key,
       reason: "gift",
       policyVersion: version,
@@ -68,43 +69,11 @@ export async function donate(ctx: Ctx, input: z.input<typeof DonateInput>) {
     const pool = await systemAccountId(tx, h.bankId, "donation");
     const transferId = await postTransfer(tx, from, pool, d.minutes, {
       bankId: h.bankId,
+      at: ctx.now(),
       key: d.key,
       reason: "donate",
       policyVersion: version,
       actorId: d.actorId,
-    });
-    return { transferId, minutes: d.minutes };
-  });
-}
-
-const GrantInput = z.object({ actorId: id, elderId: id, minutes, key });
-
-/** An admin over the elder grants free hours from the grant pool to a priority elder. */
-export async function grant(ctx: Ctx, input: z.input<typeof GrantInput>) {
-  const d = parse(GrantInput, input);
-  return once(ctx, d.key, "credit.grant", async (tx) => {
-    const held = await requireRoleOverMember(tx, d.actorId, d.elderId);
-    const elder = await tx.member.findUniqueOrThrow({ where: { id: d.elderId } });
-    ensure(elder.priority !== "", "not-priority");
-    const h = await home(tx, d.elderId);
-    const { version } = await effectivePolicy(tx, h.unitId);
-    const pool = await systemAccountId(tx, h.bankId, "grant");
-    const to = await memberAccountId(tx, h.bankId, d.elderId);
-    const transferId = await postTransfer(tx, pool, to, d.minutes, {
-      bankId: h.bankId,
-      key: d.key,
-      reason: "grant",
-      policyVersion: version,
-      actorId: d.actorId,
-    });
-    await emit(ctx, tx, { type: "credit.grant", elderId: d.elderId, minutes: d.minutes });
-    await audit(tx, {
-      actorId: d.actorId,
-      action: "credit.grant",
-      unitId: held.unitId,
-      targetType: "member",
-      targetId: d.elderId,
-      after: { minutes: d.minutes, transferId },
     });
     return { transferId, minutes: d.minutes };
   });
@@ -126,6 +95,7 @@ export async function redeemGoods(ctx: Ctx, input: z.input<typeof DonateInput>) 
     const sink = await systemAccountId(tx, h.bankId, "goods");
     const transferId = await postTransfer(tx, from, sink, d.minutes, {
       bankId: h.bankId,
+      at: ctx.now(),
       key: d.key,
       reason: "goods",
       policyVersion: version,
@@ -160,6 +130,7 @@ export async function reverseTransfer(ctx: Ctx, input: z.input<typeof ReverseInp
     ensure(!(await tx.transfer.findUnique({ where: { reversesId: t.id } })), "already-reversed");
     const reversalId = await postTransfer(tx, t.creditAccountId, t.debitAccountId, t.amount, {
       bankId: t.bankId,
+      at: ctx.now(),
       key: d.key,
       reason: "reversal",
       policyVersion: t.policyVersion,
@@ -221,7 +192,11 @@ export async function balance(ctx: Ctx, input: { memberId: number }) {
   });
 }
 
-/** /history: a member's transfers, newest first, a page at a time. */
+/**
+ * /history: a member's transfers, newest first, a page at a time — what adds up to their balance:
+ * posted transfers, and holds still open (shown as held). A hold that was settled or released is
+ * not listed beside what settled it, and nothing voided is listed.
+ */
 export async function history(ctx: Ctx, input: { memberId: number; page?: number; pageSize?: number }) {
   const d = parse(
     z.object({
@@ -234,18 +209,33 @@ export async function history(ctx: Ctx, input: { memberId: number; page?: number
   return ctx.db.read(async (c) => {
     const accounts = await c.account.findMany({ where: { memberId: d.memberId }, select: { id: true } });
     const ids = accounts.map((a) => a.id);
-    const rows = await c.transfer.findMany({
-      where: { OR: [{ debitAccountId: { in: ids } }, { creditAccountId: { in: ids } }] },
-      orderBy: { id: "desc" },
-      skip: d.page * d.pageSize,
-      take: d.pageSize,
-    });
+    if (!ids.length) return [];
+    const list = ids.map(() => "?").join(", ");
+    const rows = await sqlOf(c).all<{
+      id: number;
+      at: string | Date;
+      reason: string;
+      status: string;
+      amount: number;
+      credit: number;
+      needId: number | null;
+      memo: string;
+    }>(
+      `SELECT t.id, t.created_at AS at, t.reason, t.status, t.amount, t.credit_account_id AS credit,
+              t.need_id AS "needId", t.memo
+         FROM transfer t
+        WHERE (t.debit_account_id IN (${list}) OR t.credit_account_id IN (${list}))
+          AND t.status <> 'voided'
+          AND NOT (t.status = 'pending' AND EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = t.id))
+        ORDER BY t.id DESC LIMIT ? OFFSET ?`,
+      [...ids, ...ids, d.pageSize, d.page * d.pageSize],
+    );
     return rows.map((t) => ({
       id: t.id,
-      at: t.createdAt,
+      at: new Date(t.at),
       reason: t.reason,
       status: t.status,
-      minutes: ids.includes(t.creditAccountId) ? t.amount : -t.amount,
+      minutes: ids.includes(t.credit) ? t.amount : -t.amount,
       needId: t.needId,
       memo: t.memo,
     }));

@@ -28,6 +28,13 @@ export const ERROR_CODES = [
   "window-invalid",
   "too-late",
   "too-early",
+  "elder-age",
+  "not-verified",
+  "conflict-of-interest",
+  "grant-limit",
+  "grant-pool-empty",
+  "storage-cap",
+  "already-yours",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

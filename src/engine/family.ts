@@ -1,18 +1,18 @@
 // Family links (家属): a relative asks with the elder's code and the elder confirms, or an admin
 // over the elder links them at once (for elders with no chat account).
 import { z } from "zod";
-import { requireRoleOverMember, rolesOf } from "./authz.ts";
+import { elderUnit, requireRoleOverMember, rolesOf } from "./authz.ts";
 import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
+import { id } from "./input.ts";
 import { RELATIONS } from "./policy.ts";
-
-const id = z.number().int().positive();
 
 const LinkInput = z.object({ actorId: id, elderId: id, relativeId: id, relation: z.enum(RELATIONS) });
 
 /**
  * Links a family member to an elder. Asked by the relative themself, it waits for the elder's
- * confirmation; made by an admin over the elder (for elders with no chat account), it is confirmed.
+ * confirmation. Made by an admin over the elder, it is confirmed at once only for an elder with no
+ * chat account (who cannot answer); an elder who can is asked, like any other request.
  */
 export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
   const d = parse(LinkInput, input);
@@ -25,7 +25,9 @@ export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
       "not-found",
       { what: "elder" },
     );
-    const confirmed = byAdmin ? { confirmedById: d.actorId, confirmedAt: ctx.now() } : {};
+    const reachable = await tx.identity.count({ where: { memberId: d.elderId } });
+    const atOnce = byAdmin && reachable === 0;
+    const confirmed = atOnce ? { confirmedById: d.actorId, confirmedAt: ctx.now() } : {};
     try {
       const link = await tx.familyLink.create({
         data: {
@@ -39,19 +41,20 @@ export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
       if (byAdmin)
         await audit(tx, {
           actorId: d.actorId,
-          action: "family.link",
+          action: atOnce ? "family.link" : "family.request",
+          unitId: (await elderUnit(tx, d.elderId)).unitId,
           targetType: "family_link",
           targetId: link.id,
           after: link,
         });
-      else
+      if (!atOnce)
         await emit(ctx, tx, {
           type: "family.requested",
           linkId: link.id,
           elderId: d.elderId,
           relativeId: d.relativeId,
         });
-      return link;
+      return { ...link, status: atOnce ? ("confirmed" as const) : ("requested" as const) };
     } catch (e) {
       if (isUniqueViolation(e)) throw new AppError("duplicate");
       throw e;
@@ -82,6 +85,7 @@ export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: 
       await audit(tx, {
         actorId: d.actorId,
         action: "family.confirm",
+        unitId: (await elderUnit(tx, link.elderId)).unitId,
         targetType: "family_link",
         targetId: link.id,
         before: { confirmedAt: null },
@@ -89,5 +93,26 @@ export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: 
       });
     }
     return { ...link, confirmedAt: ctx.now() };
+  });
+}
+
+/** The elder (or an admin over them) turns down a family link nobody confirmed yet; it is removed. */
+export async function declineFamily(ctx: Ctx, input: { actorId: number; linkId: number }) {
+  const d = parse(z.object({ actorId: id, linkId: id }), input);
+  return ctx.db.tx(async (tx) => {
+    const link = await tx.familyLink.findUnique({ where: { id: d.linkId } });
+    ensure(link, "not-found", { what: "family_link" });
+    if (d.actorId !== link.elderId) await requireRoleOverMember(tx, d.actorId, link.elderId);
+    const n = await tx.familyLink.deleteMany({ where: { id: link.id, confirmedAt: null } });
+    ensure(n.count === 1, "invalid-state");
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "family.decline",
+      unitId: (await elderUnit(tx, link.elderId)).unitId,
+      targetType: "family_link",
+      targetId: link.id,
+      before: link,
+    });
+    return { linkId: link.id };
   });
 }

@@ -1,12 +1,12 @@
 // The credit engine's public surface: channels and jobs import from here and nothing deeper.
+export { type AuditEntry, readAudit } from "./auditlog.ts";
 export { ROLES, type RoleName } from "./authz.ts";
 export { type Ctx, createCtx, type DomainEvent } from "./context.ts";
-export { balance, cashOut, donate, gift, grant, history, redeemGoods, reverseTransfer } from "./credits.ts";
+export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./credits.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
-export { confirmFamily, linkFamily } from "./family.ts";
+export { confirmFamily, declineFamily, linkFamily } from "./family.ts";
+export { fundGrantPool, grant, poolBalance } from "./grants.ts";
 export {
-  addRole,
-  bootstrapAdmin,
   findByIdentity,
   LOCALES,
   linkIdentity,
@@ -15,11 +15,22 @@ export {
   registerOfflineElder,
 } from "./members.ts";
 export { acceptNeed, cancelNeed, elderContact, postNeed, reviewNeed, withdrawNeed } from "./needs.ts";
-export { DEFAULT_POLICY, effectivePolicy, type Policy, type PolicyPatch, pathIds, starLevel } from "./policy.ts";
+export {
+  DEFAULT_POLICY,
+  effectivePolicy,
+  POLICY_KEYS,
+  type Policy,
+  type PolicyPatch,
+  pathIds,
+  policyPatchOf,
+  starLevel,
+} from "./policy.ts";
 export {
   adminQueue,
+  categoryByCode,
   eldersFor,
   findMembers,
+  memberName,
   type NeedView,
   needsOf,
   needView,
@@ -31,6 +42,25 @@ export {
   unitsUnder,
 } from "./queries.ts";
 export { qualify, recordTraining, setPriority, verifyMember } from "./records.ts";
-export { certifyNeed, confirmService, disputeService, expireOverdue, reportService } from "./service.ts";
+export { acceptRoleOffer, addRole, bootstrapAdmin } from "./roles.ts";
+export {
+  certifyNeed,
+  confirmService,
+  disputeService,
+  expireOverdue,
+  refuseService,
+  reportService,
+} from "./service.ts";
 export { unitStats } from "./stats.ts";
-export { bindGroup, broadcast, catalogue, createUnit, ensureBank, setCategory, setPolicy, subtree } from "./units.ts";
+export {
+  bindGroup,
+  broadcast,
+  catalogue,
+  createUnit,
+  ensureBank,
+  explainPolicy,
+  setCategory,
+  setPolicy,
+  subtree,
+  unbindGroup,
+} from "./units.ts";

@@ -5,7 +5,17 @@ import { sqlOf, type Tx } from "../db/client.ts";
 import { AppError } from "./errors.ts";
 
 /** Why money moved; stored on every transfer. */
-export const REASONS = ["certify", "spend", "gift", "donate", "grant", "goods", "over-cap", "reversal"] as const;
+export const REASONS = [
+  "certify",
+  "spend",
+  "gift",
+  "donate",
+  "grant",
+  "fund",
+  "goods",
+  "over-cap",
+  "reversal",
+] as const;
 export type Reason = (typeof REASONS)[number];
 
 /** The system accounts every bank has. Issuance and grant may go negative: credits come from them. */
@@ -56,6 +66,8 @@ export async function memberAccountId(tx: Tx, bankId: number, memberId: number):
 /** What a transfer records besides its accounts and amount. */
 export interface TransferMeta {
   bankId: number;
+  /** When, on the engine's clock (the bot's clock in demos and tests), never the wall clock. */
+  at: Date;
   key: string;
   reason: Reason;
   policyVersion: number;
@@ -190,7 +202,7 @@ async function insertTransfer(
       r.serviceMinutes,
       r.memo,
       extra.timeoutAt ?? null,
-      new Date(),
+      r.at,
     ],
   );
   if (!out) throw new Error("transfer insert returned nothing");
@@ -203,6 +215,7 @@ function row(debit: number, credit: number, amount: number, meta: TransferMeta) 
     debitAccountId: debit,
     creditAccountId: credit,
     amount,
+    at: meta.at,
     idempotencyKey: meta.key,
     reason: meta.reason,
     policyVersion: meta.policyVersion,

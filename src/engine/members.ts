@@ -1,14 +1,14 @@
 // Members: channel identities linked to one member, registration (with a first role), roles per
 // unit, start-up admins and elders registered by the hotline.
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
+import { sqlOf } from "../db/client.ts";
 import type { Member } from "../db/generated/sqlite/client.ts";
-import { getUnit, ROLES, type RoleName, requireRoleOver, rolesOf } from "./authz.ts";
-import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
+import { requireRoleOver } from "./authz.ts";
+import { audit, type Ctx, isUniqueViolation, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
-import { effectivePolicy } from "./policy.ts";
+import { id, name } from "./input.ts";
+import { addRoleTx, requireElderAge } from "./roles.ts";
 
-const id = z.number().int().positive();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const birthYear = z.number().int().min(1900).max(2100);
 const phone = z
@@ -33,14 +33,14 @@ export const LOCALES = ["zh-CN", "en"] as const;
 const RegisterInput = z.object({
   channel: text(20),
   externalId: text(100),
-  name: text(60),
+  name: name(60),
   birthYear: birthYear.optional(),
   phone: phone.optional(),
   address: text(200).optional(),
   locale: z.enum(LOCALES).default("zh-CN"),
   /** Optionally the member's first role (volunteer, elder or family) and its unit, in the same transaction. */
   role: z.enum(["volunteer", "elder", "family"]).optional(),
-  unitId: z.number().int().positive().optional(),
+  unitId: id.optional(),
   priority: z.array(z.enum(PRIORITY)).max(PRIORITY.length).default([]),
 });
 
@@ -105,72 +105,10 @@ export async function findByIdentity(ctx: Ctx, channel: string, externalId: stri
   return row ? ({ ...row, createdAt: new Date(row.createdAt as string) } as unknown as Member) : null;
 }
 
-function ageIn(year: number, birth: number | null): number | null {
-  return birth == null ? null : year - birth;
-}
-
-async function addRoleTx(tx: Tx, ctx: Ctx, memberId: number, unitId: number, role: RoleName) {
-  const unit = await getUnit(tx, unitId);
-  const member = await tx.member.findUnique({ where: { id: memberId } });
-  ensure(member, "not-found", { what: "member" });
-  if (role === "volunteer") {
-    const { policy } = await effectivePolicy(tx, unit.id);
-    const age = ageIn(ctx.now().getUTCFullYear(), member.birthYear);
-    ensure(age != null && age >= policy.minVolunteerAge, "under-age", { min: policy.minVolunteerAge });
-  }
-  if (role === "elder" && member.verification === "unverified") {
-    await tx.member.update({ where: { id: memberId }, data: { verification: "pending" } });
-    await emit(ctx, tx, { type: "member.pending", memberId, unitId });
-  }
-  try {
-    return await tx.role.create({ data: { memberId, unitId, role } });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError("duplicate");
-    throw e;
-  }
-}
-
-const RoleInput = z.object({ actorId: id, memberId: id, unitId: id, role: z.enum(ROLES) });
-
-/**
- * Gives a member a role at a unit. Volunteer, elder and family roles: the member themself, or
- * admins and hotline operators over the unit. Admin and hotline roles: only admins over the unit.
- */
-export async function addRole(ctx: Ctx, input: z.input<typeof RoleInput>) {
-  const d = parse(RoleInput, input);
-  return ctx.db.tx(async (tx) => {
-    const staffRole = d.role === "admin" || d.role === "hotline";
-    if (staffRole || d.actorId !== d.memberId) {
-      await requireRoleOver(tx, d.actorId, d.unitId, staffRole ? ["admin"] : ["admin", "hotline"]);
-    }
-    const role = await addRoleTx(tx, ctx, d.memberId, d.unitId, d.role);
-    if (d.actorId !== d.memberId || staffRole) {
-      await audit(tx, {
-        actorId: d.actorId,
-        action: "role.add",
-        unitId: d.unitId,
-        targetType: "member",
-        targetId: d.memberId,
-        after: { role: d.role },
-      });
-    }
-    return role;
-  });
-}
-
-/** Makes a member admin of a unit without an acting admin: only for start-up configuration. */
-export async function bootstrapAdmin(ctx: Ctx, memberId: number, unitId: number) {
-  return ctx.db.tx(async (tx) => {
-    const held = await rolesOf(tx, memberId);
-    if (held.some((r) => r.role === "admin" && r.unitId === unitId)) return;
-    await tx.role.create({ data: { memberId, unitId, role: "admin" } });
-  });
-}
-
 const OfflineElderInput = z.object({
   actorId: id,
   unitId: id,
-  name: text(60),
+  name: name(60),
   birthYear,
   phone: phone.optional(),
   address: text(200).optional(),
@@ -183,6 +121,7 @@ export async function registerOfflineElder(ctx: Ctx, input: z.input<typeof Offli
   const d = parse(OfflineElderInput, input);
   return ctx.db.tx(async (tx) => {
     await requireRoleOver(tx, d.actorId, d.unitId, ["admin", "hotline"]);
+    await requireElderAge(tx, ctx, d.unitId, d.birthYear);
     const member = await tx.member.create({
       data: {
         name: d.name,

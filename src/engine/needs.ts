@@ -6,11 +6,13 @@ import type { Tx } from "../db/client.ts";
 import { elderUnit, isConfirmedRelative, requireActsFor, requireRoleOver, rolesOf, within } from "./authz.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
+import { id } from "./input.ts";
 import { holdTransfer, memberAccountId, resolveHold, systemAccountId } from "./ledger.ts";
 import { effectivePolicy } from "./policy.ts";
+import { yearOf } from "./time.ts";
 import { catalogue } from "./units.ts";
 
-export const id = z.number().int().positive();
+export { id };
 export const key = z.string().min(1).max(200);
 const HOLD_GRACE_MS = 7 * 24 * 3600_000;
 
@@ -45,6 +47,9 @@ export async function postNeed(ctx: Ctx, input: z.input<typeof PostInput>) {
   });
   return once(ctx, d.key, "need.post", async (tx) => {
     await requireActsFor(tx, d.actorId, d.elderId);
+    const elder = await tx.member.findUniqueOrThrow({ where: { id: d.elderId } });
+    // Registration says an elder may post once the community verified them; so does the engine.
+    ensure(elder.verification === "verified", "not-verified");
     const unit = await elderUnit(tx, d.elderId);
     const { policy, version } = await effectivePolicy(tx, unit.unitId);
     ensure(d.expectedMinutes <= policy.maxServiceMinutes, "window-invalid", { field: "expectedMinutes" });
@@ -67,9 +72,8 @@ export async function postNeed(ctx: Ctx, input: z.input<typeof PostInput>) {
       },
     });
     if (d.payWithCredits) {
-      const elder = await tx.member.findUniqueOrThrow({ where: { id: d.elderId } });
       const minAge = elder.priority ? policy.hardshipRedemptionAge : policy.redemptionAge;
-      ensure(elder.birthYear != null && now.getUTCFullYear() - elder.birthYear >= minAge, "redemption-age", {
+      ensure(elder.birthYear != null && yearOf(now) - elder.birthYear >= minAge, "redemption-age", {
         age: minAge,
       });
       const cost = d.expectedMinutes * policy.multipliers[category.tier];
@@ -80,6 +84,7 @@ export async function postNeed(ctx: Ctx, input: z.input<typeof PostInput>) {
         cost,
         {
           bankId: unit.bankId,
+          at: now,
           key: `${d.key}:hold`,
           reason: "spend",
           policyVersion: version,
@@ -89,6 +94,7 @@ export async function postNeed(ctx: Ctx, input: z.input<typeof PostInput>) {
         },
       );
       await tx.need.update({ where: { id: need.id }, data: { holdTransferId: holdId } });
+      await emit(ctx, tx, { type: "credit.held", needId: need.id, elderId: d.elderId, byId: d.actorId, minutes: cost });
     }
     await emit(ctx, tx, { type: need.status === "published" ? "need.published" : "need.submitted", needId: need.id });
     return { needId: need.id, status: need.status };
@@ -123,12 +129,14 @@ export async function releaseHold(
   need: { holdTransferId: number | null },
   actorId: number | null,
   key: string,
+  at: Date,
 ) {
   if (!need.holdTransferId) return;
   const resolved = await tx.transfer.findUnique({ where: { pendingId: need.holdTransferId }, select: { id: true } });
   if (!resolved)
     await resolveHold(tx, need.holdTransferId, "void", {
       key: `${key}:void`,
+      at,
       reason: "spend",
       policyVersion: 0,
       actorId,
@@ -152,7 +160,7 @@ export async function reviewNeed(ctx: Ctx, input: z.input<typeof ReviewInput>) {
     const held = await requireRoleOver(tx, d.actorId, need.unitId);
     const to = d.approve ? "published" : "rejected";
     await transition(tx, need.id, ["pending_review"], to, { reviewedById: d.actorId, reason: d.reason ?? null });
-    if (!d.approve) await releaseHold(tx, need, d.actorId, d.key);
+    if (!d.approve) await releaseHold(tx, need, d.actorId, d.key, ctx.now());
     await emit(
       ctx,
       tx,
@@ -205,8 +213,14 @@ export async function acceptNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
       where: { id: need.id, status: "published" },
       data: { status: "accepted", volunteerId: d.actorId, acceptedAt: ctx.now() },
     });
-    if (n.count !== 1)
-      throw new AppError(need.status === "published" || need.status === "accepted" ? "already-taken" : "invalid-state");
+    if (n.count !== 1) {
+      const now = await tx.need.findUniqueOrThrow({
+        where: { id: need.id },
+        select: { status: true, volunteerId: true },
+      });
+      if (now.volunteerId === d.actorId) throw new AppError("already-yours");
+      throw new AppError(["published", "accepted"].includes(need.status) ? "already-taken" : "invalid-state");
+    }
     await emit(ctx, tx, { type: "need.accepted", needId: need.id, volunteerId: d.actorId });
     return { needId: need.id, status: "accepted" };
   });
@@ -232,14 +246,18 @@ export async function withdrawNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
   });
 }
 
-/** The requester side or staff cancel a need not yet served; its hold is released. */
+/**
+ * The requester side or staff cancel a need not yet served; its hold is released. Once the
+ * volunteer reported, only an admin decides (certify or refuse), so a served volunteer's credit
+ * can never be cancelled away.
+ */
 export async function cancelNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
   const d = parse(ActInput, input);
   return once(ctx, d.key, "need.cancel", async (tx) => {
     const need = await loadNeed(tx, d.needId);
     const as = await requireActsFor(tx, d.actorId, need.elderId);
-    await transition(tx, need.id, ["pending_review", "published", "accepted", "disputed"], "cancelled");
-    await releaseHold(tx, need, d.actorId, d.key);
+    await transition(tx, need.id, ["pending_review", "published", "accepted"], "cancelled");
+    await releaseHold(tx, need, d.actorId, d.key, ctx.now());
     await emit(ctx, tx, { type: "need.cancelled", needId: need.id, volunteerId: need.volunteerId });
     if (as === "staff")
       await audit(tx, {

@@ -22,6 +22,8 @@ export const PolicySchema = z.object({
   multipliers: Multipliers,
   /** Volunteers must be at least this old (Hebei: 18). */
   minVolunteerAge: z.number().int().min(14).max(100),
+  /** Elders (服务对象) must be at least this old (seeds: 60). */
+  minElderAge: z.number().int().min(0).max(120),
   /** Training a volunteer needs before serving (Hebei: "经培训满足一定时长"). */
   trainingMinutesRequired: minutes,
   /** Needs wait for an admin before they are published (Hebei: "经审核…发布"). */
@@ -45,6 +47,9 @@ export const PolicySchema = z.object({
   /** Minimum age to spend credits on services (Shanghai: 65), and for priority elders (60). */
   redemptionAge: z.number().int().min(0).max(120),
   hardshipRedemptionAge: z.number().int().min(0).max(120),
+  /** The most free hours one grant may give a priority elder, and one elder may get in a year. */
+  grantMaxMinutes: minutes.min(1),
+  grantYearMaxMinutes: minutes.min(1),
   /** Lifetime certified hours for 1★…5★. */
   starThresholdsHours: z.array(z.number().int().min(1)).length(5),
 });
@@ -60,6 +65,7 @@ export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
 export const DEFAULT_POLICY: Policy = {
   multipliers: { ordinary: 1, technical: 2, professional: 3 },
   minVolunteerAge: 18,
+  minElderAge: 60,
   trainingMinutesRequired: 120,
   reviewRequired: true,
   autoCertify: false,
@@ -72,6 +78,8 @@ export const DEFAULT_POLICY: Policy = {
   settlementMonths: 12,
   redemptionAge: 60,
   hardshipRedemptionAge: 60,
+  grantMaxMinutes: 20 * 60,
+  grantYearMaxMinutes: 100 * 60,
   starThresholdsHours: [100, 300, 600, 1000, 1500],
 };
 
@@ -121,4 +129,68 @@ export async function policyAt(tx: object, path: string): Promise<EffectivePolic
 /** Star level (0–5) from lifetime certified minutes. */
 export function starLevel(policy: Policy, lifetimeMinutes: number): number {
   return policy.starThresholdsHours.filter((h) => lifetimeMinutes >= h * 60).length;
+}
+
+/** The keys an admin can set, multipliers one tier at a time ("multipliers.technical"). */
+export const POLICY_KEYS = [
+  ...Object.keys(DEFAULT_POLICY).filter((k) => k !== "multipliers"),
+  "multipliers.ordinary",
+  "multipliers.technical",
+  "multipliers.professional",
+] as const;
+
+/** One value of a unit's effective policy, with the unit that set it (null: the default). */
+export interface PolicyEntry {
+  key: string;
+  value: unknown;
+  fromUnitId: number | null;
+}
+
+/** Each value of the policy in force at a unit and where it is inherited from. */
+export async function explainPolicyAt(tx: object, path: string): Promise<PolicyEntry[]> {
+  const chain = pathIds(path);
+  const rows = await sqlOf(tx).all<{ id: number; unit_id: number; data: string }>(
+    `SELECT id, unit_id, data FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) ORDER BY id`,
+    chain,
+  );
+  const newest = new Map<number, PolicyPatch>();
+  for (const r of rows) newest.set(r.unit_id, PolicyPatchSchema.parse(JSON.parse(r.data)));
+  const { policy } = await policyAt(tx, path);
+  const from = (get: (p: PolicyPatch) => unknown): number | null => {
+    let unit: number | null = null;
+    for (const id of chain) {
+      const p = newest.get(id);
+      if (p && get(p) !== undefined) unit = id;
+    }
+    return unit;
+  };
+  return POLICY_KEYS.map((key) => {
+    const [head, tier] = key.split(".") as [keyof Policy, keyof Policy["multipliers"] | undefined];
+    if (tier) return { key, value: policy.multipliers[tier], fromUnitId: from((p) => p.multipliers?.[tier]) };
+    return { key, value: policy[head], fromUnitId: from((p) => p[head]) };
+  });
+}
+
+/**
+ * A policy value as an admin types it, turned into a patch for `key` by the type of its default:
+ * yes/no, a number, "none" where a cap may be off, a word from a fixed list, or a comma list.
+ * Validation of the result is the policy schema's (setPolicy).
+ */
+export function policyPatchOf(key: string, raw: string): PolicyPatch {
+  const [head, tier] = key.split(".");
+  const text = raw.normalize("NFKC").trim();
+  if (!(POLICY_KEYS as readonly string[]).includes(key)) throw new AppError("invalid-input", { field: "key" });
+  const num = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (tier) return { multipliers: { [tier]: num } } as PolicyPatch;
+  const def = DEFAULT_POLICY[head as keyof Policy];
+  let value: unknown = text;
+  if (typeof def === "boolean")
+    value = /^(true|yes|on|是|开)$/i.test(text) ? true : /^(false|no|off|否|关)$/i.test(text) ? false : text;
+  else if (typeof def === "number" || def === null) value = /^(none|无|不限)$/i.test(text) ? null : num;
+  else if (Array.isArray(def))
+    value = text
+      .split(/[,，、\s]+/)
+      .filter(Boolean)
+      .map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  return { [head as string]: value } as PolicyPatch;
 }

@@ -1,13 +1,12 @@
 // Read models for the conversation layer: what each person may see, scoped by their roles.
 // Private fields (phone, address) never appear here; see needs.elderContact.
 import { z } from "zod";
-import type { Client, Tx } from "../db/client.ts";
+import { type Client, sqlOf, type Tx } from "../db/client.ts";
 import { type HeldRole, rolesOf, within } from "./authz.ts";
 import { type Ctx, parse } from "./context.ts";
 import { AppError } from "./errors.ts";
+import { id, normalizeName } from "./input.ts";
 import { effectivePolicy } from "./policy.ts";
-
-const id = z.number().int().positive();
 
 /** A need as shown in lists and posts: no private data of the elder. */
 export interface NeedView {
@@ -107,13 +106,17 @@ export async function openNeedsFor(ctx: Ctx, volunteerId: number): Promise<NeedV
     if (!units.length) return [];
     const me = await c.member.findUniqueOrThrow({ where: { id: v } });
     const quals = (await c.qualification.findMany({ where: { memberId: v } })).map((q) => q.categoryCode);
+    // Never their own family's needs: accepting would be refused (own-service).
+    const family = new Set(
+      (await c.familyLink.findMany({ where: { relativeId: v, confirmedAt: { not: null } } })).map((l) => l.elderId),
+    );
     const list = await views(c, { status: "published", unitId: { in: units }, startAt: { gt: ctx.now() } }, 50);
     const out: NeedView[] = [];
     for (const n of list) {
       const { policy } = await effectivePolicy(c, n.unitId);
       if (me.trainingMinutes < policy.trainingMinutesRequired) continue;
       if (n.tier === "professional" && !quals.includes(n.categoryCode)) continue;
-      if (n.elderId === v) continue;
+      if (n.elderId === v || family.has(n.elderId)) continue;
       out.push(n);
     }
     return out.slice(0, 10);
@@ -132,8 +135,16 @@ export async function adminQueue(ctx: Ctx, adminId: number, queue: "review" | "c
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
     if (!units.length) throw new AppError("forbidden");
-    const status = queue === "review" ? ["pending_review"] : ["confirmed", "disputed"];
-    return views(c, { status: { in: status }, unitId: { in: units } });
+    if (queue === "review") return views(c, { status: "pending_review", unitId: { in: units } });
+    // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
+    const family = (await c.familyLink.findMany({ where: { relativeId: a }, select: { elderId: true } })).map(
+      (l) => l.elderId,
+    );
+    return views(c, {
+      status: { in: ["confirmed", "disputed"] },
+      unitId: { in: units },
+      NOT: [{ volunteerId: a }, { postedById: a }, { elderId: { in: [a, ...family] } }],
+    });
   });
 }
 
@@ -163,35 +174,54 @@ export async function needsOf(ctx: Ctx, memberId: number): Promise<NeedView[]> {
   );
 }
 
+/** `%`, `_` and `\` typed in a search match themselves, not everything. */
+export function likeEscape(q: string): string {
+  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 /** /members: members with a role in the admin's subtrees whose name contains the text. */
 export async function findMembers(ctx: Ctx, adminId: number, text: string) {
   const a = parse(id, adminId);
-  const q = parse(z.string().trim().max(60), text);
+  const q = normalizeName(parse(z.string().max(60), text));
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin", "hotline"]);
     if (!units.length) throw new AppError("forbidden");
-    const roles = await c.role.findMany({
-      where: { unitId: { in: units }, member: { name: { contains: q } } },
-      include: { member: true, unit: true },
-      take: 50,
-      orderBy: { memberId: "asc" },
-    });
+    const rows = await sqlOf(c).all<{
+      id: number;
+      name: string;
+      verification: string;
+      trainingMinutes: number;
+      role: string;
+      unitName: string;
+    }>(
+      `SELECT m.id, m.name, m.verification, m.training_minutes AS "trainingMinutes", r.role, u.name AS "unitName"
+         FROM role r JOIN member m ON m.id = r.member_id JOIN unit u ON u.id = r.unit_id
+        WHERE r.unit_id IN (${units.map(() => "?").join(", ")}) AND m.name LIKE ? ESCAPE '\\'
+        ORDER BY m.id, r.id LIMIT 200`,
+      [...units, `%${likeEscape(q)}%`],
+    );
     const byMember = new Map<
       number,
-      { id: number; name: string; roles: string[]; verification: string; trainingMinutes: number }
+      {
+        id: number;
+        name: string;
+        roles: Array<{ role: string; unit: string }>;
+        verification: string;
+        trainingMinutes: number;
+      }
     >();
-    for (const r of roles) {
-      const m = byMember.get(r.memberId) ?? {
-        id: r.memberId,
-        name: r.member.name,
-        roles: [],
-        verification: r.member.verification,
-        trainingMinutes: r.member.trainingMinutes,
-      };
-      m.roles.push(`${r.role}@${r.unit.name}`);
-      byMember.set(r.memberId, m);
+    for (const r of rows) {
+      const m = byMember.get(r.id) ?? { ...r, roles: [] };
+      m.roles.push({ role: r.role, unit: r.unitName });
+      byMember.set(r.id, m);
     }
-    return [...byMember.values()].slice(0, 20);
+    return [...byMember.values()].slice(0, 20).map(({ id, name, roles, verification, trainingMinutes }) => ({
+      id,
+      name,
+      roles,
+      verification,
+      trainingMinutes,
+    }));
   });
 }
 
@@ -210,3 +240,17 @@ export async function rolesFor(ctx: Ctx, memberId: number): Promise<HeldRole[]> 
 }
 
 export { within };
+
+/** A category's names by its code (the nearest definition is not needed to name it). */
+export async function categoryByCode(ctx: Ctx, code: string) {
+  const c = parse(z.string().min(1).max(40), code);
+  return ctx.db.read((r) =>
+    r.category.findFirst({ where: { code: c }, select: { nameZh: true, nameEn: true }, orderBy: { id: "asc" } }),
+  );
+}
+
+/** A member's name, for prompts that speak about them (never their contact details). */
+export async function memberName(ctx: Ctx, memberId: number): Promise<string> {
+  const m = parse(id, memberId);
+  return (await ctx.db.read((c) => c.member.findUnique({ where: { id: m }, select: { name: true } })))?.name ?? "";
+}

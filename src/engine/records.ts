@@ -5,9 +5,8 @@ import type { Tx } from "../db/client.ts";
 import { requireRoleOverMember } from "./authz.ts";
 import { audit, type Ctx, parse } from "./context.ts";
 import { ensure } from "./errors.ts";
+import { id } from "./input.ts";
 import { PRIORITY } from "./members.ts";
-
-const id = z.number().int().positive();
 
 const AdminOnMember = z.object({ actorId: id, memberId: id });
 

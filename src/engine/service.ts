@@ -1,13 +1,14 @@
 // The service itself: the volunteer reports the minutes, the elder (or a relative) confirms and
 // rates (评单) or disputes, an admin certifies (服务认证); and the clock expires what nobody took.
 import { z } from "zod";
-import { isConfirmedRelative, requireRoleAt } from "./authz.ts";
+import { isConfirmedRelative, requireNoConflict, requireRoleAt, requireRoleOver } from "./authz.ts";
 import { certifyTx } from "./certify.ts";
-import { type Ctx, emit, once, parse } from "./context.ts";
+import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { ensure } from "./errors.ts";
 import { resolveHold } from "./ledger.ts";
 import { ActInput, loadNeed, releaseHold, transition } from "./needs.ts";
 import { effectivePolicy } from "./policy.ts";
+import { dayBounds } from "./time.ts";
 
 const ReportInput = ActInput.extend({
   minutes: z
@@ -28,14 +29,13 @@ export async function reportService(ctx: Ctx, input: z.input<typeof ReportInput>
       field: "minutes",
     });
     const { policy } = await effectivePolicy(tx, need.unitId);
-    const day = new Date(need.startAt);
-    day.setUTCHours(0, 0, 0, 0);
+    const day = dayBounds(need.startAt);
     const sameDay = await tx.need.aggregate({
       _sum: { reportedMinutes: true },
       where: {
         volunteerId: d.actorId,
         status: { in: ["reported", "confirmed", "certified", "disputed"] },
-        startAt: { gte: day, lt: new Date(day.getTime() + 86_400_000) },
+        startAt: { gte: day.from, lt: day.to },
       },
     });
     const used = sameDay._sum.reportedMinutes ?? 0;
@@ -82,12 +82,72 @@ export async function disputeService(ctx: Ctx, input: z.input<typeof DisputeInpu
   });
 }
 
-/** An admin over the need's unit certifies a confirmed (or disputed) service; credits are posted. */
-export async function certifyNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
-  const d = parse(ActInput, input);
+const CertifyInput = ActInput.extend({
+  /** Fewer minutes than reported, with the reason the volunteer is told. */
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+  note: z.string().trim().min(1).max(300).optional(),
+});
+
+/**
+ * An admin over the need's unit — never one involved in the service (four eyes) — certifies a
+ * confirmed or disputed service, possibly for fewer minutes with a reason; credits are posted.
+ */
+export async function certifyNeed(ctx: Ctx, input: z.input<typeof CertifyInput>) {
+  const d = parse(CertifyInput, input);
+  ensure(d.minutes === undefined || d.note, "invalid-input", { field: "reason" });
+  const adjust = d.minutes !== undefined && d.note ? { minutes: d.minutes, note: d.note } : undefined;
   return once(ctx, d.key, "need.certify", (tx) =>
-    certifyTx(ctx, tx, d.needId, d.actorId, d.key, (need) => requireRoleAt(tx, d.actorId, need.path)),
+    certifyTx(
+      ctx,
+      tx,
+      d.needId,
+      d.actorId,
+      d.key,
+      async (need) => {
+        await requireRoleAt(tx, d.actorId, need.path);
+        await requireNoConflict(tx, d.actorId, need);
+      },
+      adjust,
+    ),
   );
+}
+
+const RefuseInput = ActInput.extend({ reason: z.string().trim().min(1).max(300) });
+
+/**
+ * An admin (four eyes, as for certifying) refuses to certify a confirmed or disputed service, with
+ * a reason the volunteer and the requester see; what the elder held for it is released.
+ */
+export async function refuseService(ctx: Ctx, input: z.input<typeof RefuseInput>) {
+  const d = parse(RefuseInput, input);
+  return once(ctx, d.key, "need.refuse", async (tx) => {
+    const need = await loadNeed(tx, d.needId);
+    const held = await requireRoleOver(tx, d.actorId, need.unitId);
+    await requireNoConflict(tx, d.actorId, need);
+    await transition(tx, need.id, ["confirmed", "disputed"], "rejected", { certifyNote: d.reason });
+    await releaseHold(tx, need, d.actorId, d.key, ctx.now());
+    await emit(ctx, tx, {
+      type: "need.refused",
+      needId: need.id,
+      volunteerId: need.volunteerId ?? 0,
+      reason: d.reason,
+    });
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "need.refuse",
+      unitId: held.unitId,
+      targetType: "need",
+      targetId: need.id,
+      before: { status: need.status },
+      after: { status: "rejected", reason: d.reason },
+    });
+    return { needId: need.id, status: "rejected" };
+  });
 }
 
 /**
@@ -110,18 +170,30 @@ export async function expireOverdue(ctx: Ctx): Promise<{ needs: number[]; holds:
       });
       if (moved.count !== 1) continue;
       needs.push(n.id);
-      await releaseHold(tx, n, null, `expire-need-${n.id}`);
+      await releaseHold(tx, n, null, `expire-need-${n.id}`, now);
       await emit(ctx, tx, { type: "need.expired", needId: n.id, volunteerId: null });
     }
+    // A hold lives as long as its need can still be served and certified: only holds whose need
+    // has ended (or that belong to no need) lapse at their timeout.
     const stale = await tx.transfer.findMany({
       where: { status: "pending", timeoutAt: { lt: now } },
+      select: { id: true, needId: true },
+    });
+    const live = await tx.need.findMany({
+      where: {
+        id: { in: stale.flatMap((h) => (h.needId ? [h.needId] : [])) },
+        status: { in: ["pending_review", "published", "accepted", "reported", "confirmed", "disputed"] },
+      },
       select: { id: true },
     });
+    const open = new Set(live.map((n) => n.id));
     const holds: number[] = [];
     for (const h of stale) {
+      if (h.needId && open.has(h.needId)) continue;
       if (await tx.transfer.findUnique({ where: { pendingId: h.id }, select: { id: true } })) continue;
       await resolveHold(tx, h.id, "void", {
         key: `expire-hold-${h.id}`,
+        at: now,
         reason: "spend",
         policyVersion: 0,
         actorId: null,

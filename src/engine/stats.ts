@@ -4,10 +4,11 @@ import { z } from "zod";
 import { sqlOf } from "../db/client.ts";
 import { requireRoleOver } from "./authz.ts";
 import { type Ctx, parse } from "./context.ts";
+import { id } from "./input.ts";
 
 const StatsInput = z.object({
-  actorId: z.number().int().positive(),
-  unitId: z.number().int().positive(),
+  actorId: id,
+  unitId: id,
   from: z.coerce.date(),
   to: z.coerce.date(),
 });

@@ -5,12 +5,12 @@ import type { Tx } from "../db/client.ts";
 import { getUnit, requireRoleOver } from "./authz.ts";
 import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
 import { audit, type Ctx, emit, parse } from "./context.ts";
-import { AppError } from "./errors.ts";
+import { AppError, ensure } from "./errors.ts";
+import { name as cleanName, id } from "./input.ts";
 import { createSystemAccounts } from "./ledger.ts";
-import { effectivePolicy, type PolicyPatch, PolicyPatchSchema, pathIds } from "./policy.ts";
+import { effectivePolicy, explainPolicyAt, type PolicyPatch, PolicyPatchSchema, pathIds } from "./policy.ts";
 
-const name = z.string().trim().min(1).max(100);
-const id = z.number().int().positive();
+const name = cleanName(100);
 
 const BankInput = z.object({ code: z.string().regex(/^[a-z0-9-]{1,40}$/), name, level: name });
 
@@ -147,6 +147,28 @@ export async function setPolicy(ctx: Ctx, input: { actorId: number; unitId: numb
   });
 }
 
+/** /policy: the policy in force at a unit, each value with the unit it comes from (admins over it). */
+export async function explainPolicy(ctx: Ctx, input: { actorId: number; unitId: number }) {
+  const d = parse(z.object({ actorId: id, unitId: id }), input);
+  return ctx.db.read(async (c) => {
+    const tx = c as unknown as Tx;
+    await requireRoleOver(tx, d.actorId, d.unitId);
+    const unit = await getUnit(tx, d.unitId);
+    const entries = await explainPolicyAt(c, unit.path);
+    const names = new Map(
+      (await c.unit.findMany({ where: { id: { in: pathIds(unit.path) } }, select: { id: true, name: true } })).map(
+        (u) => [u.id, u.name],
+      ),
+    );
+    const { version } = await effectivePolicy(c, unit.id);
+    return {
+      unit: unit.name,
+      version,
+      entries: entries.map((e) => ({ ...e, from: e.fromUnitId ? (names.get(e.fromUnitId) ?? "") : null })),
+    };
+  });
+}
+
 const BindInput = z.object({
   actorId: id,
   unitId: id,
@@ -162,6 +184,8 @@ export async function bindGroup(ctx: Ctx, input: z.input<typeof BindInput>) {
     await requireRoleOver(tx, d.actorId, d.unitId);
     const where = { channel: d.channel, conversationId: d.conversationId };
     const before = await tx.groupBinding.findUnique({ where: { channel_conversationId: where } });
+    // Taking a group from another unit needs rights over that unit too.
+    if (before && before.unitId !== d.unitId) await requireRoleOver(tx, d.actorId, before.unitId);
     const after = await tx.groupBinding.upsert({
       where: { channel_conversationId: where },
       create: { ...where, unitId: d.unitId, createdById: d.actorId, locale: d.locale },
@@ -177,6 +201,29 @@ export async function bindGroup(ctx: Ctx, input: z.input<typeof BindInput>) {
       after,
     });
     return after;
+  });
+}
+
+const UnbindInput = BindInput.omit({ unitId: true, locale: true });
+
+/** Unbinds a group from its unit (admins over that unit); its posts stop. */
+export async function unbindGroup(ctx: Ctx, input: z.input<typeof UnbindInput>) {
+  const d = parse(UnbindInput, input);
+  return ctx.db.tx(async (tx) => {
+    const where = { channel: d.channel, conversationId: d.conversationId };
+    const before = await tx.groupBinding.findUnique({ where: { channel_conversationId: where } });
+    ensure(before, "not-found", { what: "group_binding" });
+    await requireRoleOver(tx, d.actorId, before.unitId);
+    await tx.groupBinding.delete({ where: { id: before.id } });
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "group.unbind",
+      unitId: before.unitId,
+      targetType: "group_binding",
+      targetId: before.id,
+      before,
+    });
+    return { unitId: before.unitId };
   });
 }
 

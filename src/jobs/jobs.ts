@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { categoryName, hours, needSummary, when } from "../bot/format.ts";
+import { categoryName, duration, needSummary, when } from "../bot/format.ts";
 import { t } from "../bot/i18n.ts";
 import { adminsOver, reportedPrompt, requesterSide } from "../bot/notify.ts";
 import { toMember } from "../bot/outbox.ts";
@@ -132,7 +132,7 @@ export function timebankJobs(o: JobOptions): Job[] {
             if (!(await firstTime(tx, `goods:${a.id}:${due.toISOString()}`, ctx.now()))) return;
             await tx.account.update({ where: { id: a.id }, data: { goodsQuota: 0 } });
             await toMember(tx, ctx.now(), a.memberId ?? 0, (l) => ({
-              text: t(l, "note-goods-settled", { hours: hours(a.goodsQuota) }),
+              text: t(l, "note-goods-settled", { hours: duration(l, a.goodsQuota) }),
             }));
             settled++;
           });
@@ -183,7 +183,7 @@ export function timebankJobs(o: JobOptions): Job[] {
                 unit: s.unitName,
                 elders: s.eldersServed,
                 times: s.personTimes,
-                hours: hours(s.totalMinutes),
+                hours: duration(l, s.totalMinutes),
                 volunteers: s.activeVolunteers,
                 rating: s.averageRating ?? "-",
               }),
@@ -221,7 +221,7 @@ export function timebankJobs(o: JobOptions): Job[] {
             await toMember(tx, ctx.now(), a.memberId, (l) => ({
               text: t(l, "note-commendation", {
                 unit: a.unit.name,
-                top: top.map((v, i) => `${i + 1}. ${v.name} ${hours(Number(v.minutes))}`).join("\n") || "-",
+                top: top.map((v, i) => `${i + 1}. ${v.name} ${duration(l, Number(v.minutes))}`).join("\n") || "-",
                 promoted: promoted.join("、") || "-",
               }),
             }));

@@ -1,5 +1,6 @@
 // When a job is due, in the bank's time zone: every N minutes, or at a time of day on chosen
 // days. The same spec gives node-cron its expression and gives catch-up the last due time.
+import { parts, zoned } from "../engine/time.ts";
 
 /** A job's schedule. */
 export type Spec =
@@ -12,31 +13,6 @@ export function cronOf(spec: Spec): string {
   const [h, m] = spec.at.split(":").map(Number);
   const month = spec.months ? spec.months.join(",") : (spec.month ?? "*");
   return `${m} ${h} ${spec.day ?? "*"} ${month} ${spec.weekday ?? "*"}`;
-}
-
-/** The wall-clock parts of an instant in a time zone. */
-function parts(d: Date, tz: string) {
-  const f = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    weekday: "short",
-  });
-  const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
-  const wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(p.weekday ?? "");
-  return { y: Number(p.year), mo: Number(p.month), d: Number(p.day), h: Number(p.hour), mi: Number(p.minute), wd };
-}
-
-/** The instant at a wall-clock time in a time zone. */
-export function zoned(y: number, mo: number, d: number, h: number, mi: number, tz: string): Date {
-  const guess = Date.UTC(y, mo - 1, d, h, mi);
-  const p = parts(new Date(guess), tz);
-  const offset = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi) - guess;
-  return new Date(guess - offset);
 }
 
 /** The latest due time at or before `now` (null if none within a year and a day). */

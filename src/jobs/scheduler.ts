@@ -14,8 +14,12 @@ export interface Job {
   run(ctx: Ctx, dueAt: Date): Promise<string>;
 }
 
-/** Runs and records jobs. `tick` and `catchUp` are what node-cron (or a test's clock) calls. */
-export function createScheduler(ctx: Ctx, jobs: Job[], tz = "Asia/Shanghai") {
+/**
+ * Runs and records jobs. `tick` and `catchUp` are what node-cron (or a test's clock) calls.
+ * Nothing due before `since` (when the bank was created) runs: a new bank gets no report of the
+ * month before it existed.
+ */
+export function createScheduler(ctx: Ctx, jobs: Job[], tz = "Asia/Shanghai", since?: Date) {
   const owner = randomUUID();
   const tasks: ScheduledTask[] = [];
 
@@ -47,7 +51,7 @@ export function createScheduler(ctx: Ctx, jobs: Job[], tz = "Asia/Shanghai") {
     const ran: string[] = [];
     for (const job of jobs) {
       const due = lastDue(job.spec, ctx.now(), tz);
-      if (due && (await runOnce(job, due))) ran.push(job.name);
+      if (due && (!since || due >= since) && (await runOnce(job, due))) ran.push(job.name);
     }
     return ran;
   }
@@ -71,6 +75,6 @@ export function createScheduler(ctx: Ctx, jobs: Job[], tz = "Asia/Shanghai") {
 
   async function runDueOf(job: Job) {
     const due = lastDue(job.spec, ctx.now(), tz);
-    if (due) await runOnce(job, due);
+    if (due && (!since || due >= since)) await runOnce(job, due);
   }
 }

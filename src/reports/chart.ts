@@ -3,6 +3,7 @@
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 import { sqlOf } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
+import { isoMonth, parts, zoned } from "../engine/time.ts";
 import { CJK_FONT } from "./fonts.ts";
 
 GlobalFonts.registerFromPath(CJK_FONT, "NotoSansHans");
@@ -10,22 +11,19 @@ GlobalFonts.registerFromPath(CJK_FONT, "NotoSansHans");
 export const CHART_WIDTH = 800;
 export const CHART_HEIGHT = 420;
 
-/** Month keys ("2026-06") of the 12 months ending with the one `now` is in (China time). */
-function months(now: Date): string[] {
-  const cst = new Date(now.getTime() + 8 * 3_600_000);
-  const out: string[] = [];
-  for (let i = 11; i >= 0; i--) {
-    const d = new Date(Date.UTC(cst.getUTCFullYear(), cst.getUTCMonth() - i, 1));
-    out.push(d.toISOString().slice(0, 7));
-  }
+/** The starts of the 12 months ending with the one `now` is in (the bank's time zone). */
+function months(now: Date): Date[] {
+  const p = parts(now);
+  const out: Date[] = [];
+  for (let i = 11; i >= 0; i--) out.push(zoned(p.y, p.mo - i, 1));
   return out;
 }
 
 /** The figures behind the chart, month by month (admins over the unit only). */
 export async function monthlySeries(ctx: engine.Ctx, actorId: number, unitId: number) {
-  const keys = months(ctx.now());
-  const first = keys[0] ?? "";
-  const from = new Date(`${first}-01T00:00:00+08:00`);
+  const starts = months(ctx.now());
+  const keys = starts.map(isoMonth);
+  const from = starts[0] ?? ctx.now();
   const stats = await engine.unitStats(ctx, { actorId, unitId, from, to: ctx.now() });
   const rows = await ctx.db.read(async (c) => {
     const unit = await c.unit.findUniqueOrThrow({ where: { id: unitId } });
@@ -37,7 +35,7 @@ export async function monthlySeries(ctx: engine.Ctx, actorId: number, unitId: nu
   });
   const series = keys.map((k) => ({ month: k, minutes: 0, times: 0 }));
   for (const r of rows) {
-    const at = new Date(new Date(r.certified_at).getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
+    const at = isoMonth(new Date(r.certified_at));
     const s = series.find((x) => x.month === at);
     if (s) {
       s.minutes += Number(r.minutes);

@@ -1,5 +1,6 @@
 // /export: the certified service records of a unit subtree for a period, with the fields a
 // volunteer-service record needs, as XLSX and CSV (for audits and upload to other systems).
+import { stringify } from "csv-stringify/sync";
 import ExcelJS from "exceljs";
 import { sqlOf } from "../db/client.ts";
 import type * as engine from "../engine/index.ts";
@@ -64,18 +65,23 @@ export async function serviceRows(
   });
 }
 
-const csvCell = (v: unknown) => {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-
-/** CSV with a header row, UTF-8 with a BOM so spreadsheet programs read the Chinese correctly. */
+/**
+ * CSV with a header row, UTF-8 with a BOM so spreadsheet programs read the Chinese correctly.
+ * Member-written text that starts like a formula (=, +, -, @) is escaped, so a name such as
+ * `=HYPERLINK(…)` stays text in Excel; fields with quotes, commas or line breaks are quoted.
+ */
 export function toCsv(rows: ServiceRow[]): Uint8Array {
-  const lines = [
-    COLUMNS.map(([, h]) => csvCell(h)).join(","),
-    ...rows.map((r) => COLUMNS.map(([k]) => csvCell(r[k])).join(",")),
-  ];
-  return new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`);
+  const text = stringify(
+    rows.map((r) => COLUMNS.map(([k]) => r[k])),
+    {
+      header: true,
+      columns: COLUMNS.map(([, h]) => h),
+      record_delimiter: "windows",
+      escape_formulas: true,
+      quoted_match: /\r/,
+    },
+  );
+  return new TextEncoder().encode(`\uFEFF${text}`);
 }
 
 /** An XLSX workbook with one sheet of the rows. */

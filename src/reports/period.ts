@@ -1,4 +1,5 @@
 // Periods people type: "" (all time), "2026", "2026-03", or "2026-01..2026-06" (months inclusive).
+import { zoned } from "../engine/time.ts";
 
 /** A half-open interval [from, to). */
 export interface Period {
@@ -7,9 +8,9 @@ export interface Period {
   label: string;
 }
 
-const month = (y: number, m: number) => new Date(Date.UTC(y, m - 1, 1) - 8 * 3_600_000);
+const month = (y: number, m: number) => zoned(y, m, 1);
 
-/** Parses a period in China Standard Time; null if it is not one of the forms above. */
+/** Parses a period in the bank's time zone; null if it is not one of the forms above. */
 export function parsePeriod(text: string, now: Date): Period | null {
   const s = text.trim();
   if (!s) return { from: new Date("2000-01-01T00:00:00Z"), to: now, label: "" };

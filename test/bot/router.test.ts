@@ -102,7 +102,10 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
     expect(await d.say("100000")).toContain("分钟数");
     await d.say("60");
     // A date in the past is refused by the engine at submission.
-    expect(await d.press("提交")).toBe(t("zh-CN", "window-invalid", { field: "startAt" }));
+    // …in words: the field is named as the person calls it, never by its identifier.
+    const refusal = await d.press("提交");
+    expect(refusal).toBe(t("zh-CN", "window-invalid", { field: "开始时间" }));
+    expect(refusal).not.toMatch(/startAt|endAt/);
     await d.say("/cancel");
     expect(await person(w.bot, "volunteer").token("forged-token")).toBe(t("zh-CN", "button-expired"));
     expect(await snapshot(w)).toEqual(before);
@@ -226,10 +229,10 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
       w.clock.now = new Date(w.clock.now.getTime() + 60_000);
     }
     w.clock.now = START;
-    const grants = sent.filter((s) => s.includes("1.5 小时免费服务时长"));
+    const grants = sent.filter((s) => s.includes("1 小时 30 分钟 的免费服务时长"));
     expect(grants.sort()).toEqual([
-      "daughter:社区为您赠予了 1.5 小时免费服务时长。",
-      "elder:社区为您赠予了 1.5 小时免费服务时长。",
+      "daughter:社区为您赠予了 1 小时 30 分钟 的免费服务时长。",
+      "elder:社区为您赠予了 1 小时 30 分钟 的免费服务时长。",
     ]);
     expect(await w.db.read((c) => c.outbox.count({ where: { sentAt: null, failedAt: null } }))).toBe(0);
   });
@@ -259,7 +262,13 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
 
   it("the hotline registers an offline elder and posts a need for them; a rejection reaches the requester", async () => {
     const op = await engine.registerMember(w.bot.ctx, { channel: "test", externalId: "hotline", name: "接线员" });
-    await engine.addRole(w.bot.ctx, { actorId: w.ids.admin, memberId: op.id, unitId: w.community, role: "hotline" });
+    const offer = await engine.addRole(w.bot.ctx, {
+      actorId: w.ids.admin,
+      memberId: op.id,
+      unitId: w.community,
+      role: "hotline",
+    });
+    await engine.acceptRoleOffer(w.bot.ctx, { actorId: op.id, offerId: offer.offerId ?? 0, accept: true });
     const h = person(w.bot, "hotline");
     const done = await h.say("/elder 王大爷 1938 13700000000 二号楼101");
     const elderId = Number(/#(\d+)/.exec(done)?.[1]);

@@ -150,7 +150,14 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
       engine.confirmService(w.ctx, { actorId: w.admin, needId: n2.needId, rating: 5, key: k() }),
     ).rejects.toMatchObject({ code: "not-linked" });
     await engine.disputeService(w.ctx, { actorId: w.elder, needId: n2.needId, reason: "没来", key: k() });
-    await engine.cancelNeed(w.ctx, { actorId: w.admin, needId: n2.needId, key: k() });
+    // Once served, nobody cancels it away: an admin decides.
+    for (const actorId of [w.elder, w.daughter, w.admin])
+      await expect(engine.cancelNeed(w.ctx, { actorId, needId: n2.needId, key: k() })).rejects.toMatchObject({
+        code: "invalid-state",
+      });
+    await engine.refuseService(w.ctx, { actorId: w.admin, needId: n2.needId, reason: "老人说没有来", key: k() });
+    const refused = await db.read((c) => c.need.findUniqueOrThrow({ where: { id: n2.needId } }));
+    expect(refused).toMatchObject({ status: "rejected", certifyNote: "老人说没有来", reason: "没来" });
     await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
   });
 

@@ -51,7 +51,7 @@ describe.each(PROVIDERS)("refusals on %s", (provider) => {
     otherAdmin = (
       await engine.registerMember(w.ctx, { channel: "console", externalId: "other-admin", name: "别的管理员" })
     ).id;
-    await engine.addRole(w.ctx, { actorId: w.admin, memberId: otherAdmin, unitId: sibling.id, role: "admin" });
+    await engine.bootstrapAdmin(w.ctx, otherAdmin, sibling.id);
     await engine.addRole(w.ctx, { actorId: stranger, memberId: stranger, unitId: sibling.id, role: "volunteer" });
     await engine.recordTraining(w.ctx, { actorId: otherAdmin, memberId: stranger, minutes: 500 });
     const p = await engine.postNeed(w.ctx, {

@@ -40,7 +40,7 @@ describe.each(PROVIDERS)("units, policies and catalogues on %s", (provider) => {
     const streetAdmin = (
       await engine.registerMember(w.ctx, { channel: "console", externalId: k(), name: "街道管理员" })
     ).id;
-    await engine.addRole(w.ctx, { actorId: w.admin, memberId: streetAdmin, unitId: street.id, role: "admin" });
+    await engine.bootstrapAdmin(w.ctx, streetAdmin, street.id);
     await engine.createUnit(w.ctx, { actorId: streetAdmin, parentId: property.id, name: "5栋", level: "family" });
     await expect(
       engine.createUnit(w.ctx, { actorId: streetAdmin, parentId: w.community, name: "越权", level: "family" }),

@@ -41,6 +41,7 @@ export function useBotWorld(provider: Provider, take: (w: BotWorld) => void) {
     const other = (
       await engine.createUnit(ctx, { actorId: admin, parentId: bank.rootUnitId, name: "二社区", level: "community" })
     ).id;
+    await engine.fundGrantPool(ctx, { actorId: admin, unitId: community, minutes: 100_000, key: "fund-community" });
     const volunteer = await reg("volunteer", "小王", 1990);
     await engine.addRole(ctx, { actorId: volunteer, memberId: volunteer, unitId: community, role: "volunteer" });
     await engine.recordTraining(ctx, { actorId: admin, memberId: volunteer, minutes: 120 });
@@ -59,12 +60,14 @@ export function useBotWorld(provider: Provider, take: (w: BotWorld) => void) {
     await engine.verifyMember(ctx, { actorId: admin, memberId: elder, approve: true });
     const daughter = await reg("daughter", "李女士", 1975);
     await engine.addRole(ctx, { actorId: daughter, memberId: daughter, unitId: community, role: "family" });
-    await engine.linkFamily(ctx, { actorId: admin, elderId: elder, relativeId: daughter, relation: "child" });
+    // The elder has a chat account, so an admin's link is a request she confirms herself.
+    const link = await engine.linkFamily(ctx, { actorId: admin, elderId: elder, relativeId: daughter, relation: "child" });
+    await engine.confirmFamily(ctx, { actorId: elder, linkId: link.id });
     const stranger = await reg("stranger", "路人", 1985);
     await engine.addRole(ctx, { actorId: stranger, memberId: stranger, unitId: other, role: "volunteer" });
     await engine.recordTraining(ctx, { actorId: admin, memberId: stranger, minutes: 120 });
     const otherAdmin = await reg("otheradmin", "二社区管理员", 1970);
-    await engine.addRole(ctx, { actorId: admin, memberId: otherAdmin, unitId: other, role: "admin" });
+    await engine.bootstrapAdmin(ctx, otherAdmin, other);
     const bot = createBot(db, bank, () => clock.now);
     w = {
       db,

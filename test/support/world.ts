@@ -42,6 +42,8 @@ export async function buildWorld(db: Db): Promise<World> {
   const admin = await reg("管理员", 1980);
   await engine.bootstrapAdmin(ctx, admin, root);
   const unit = await engine.createUnit(ctx, { actorId: admin, parentId: root, name: "香蜜湖社区", level: "community" });
+  // The community's grant pool, funded by the district above it (grants to priority elders come from it).
+  await engine.fundGrantPool(ctx, { actorId: admin, unitId: unit.id, minutes: 100_000, key: k("fund") });
   const addVolunteer = async (name: string) => {
     const v = await reg(name, 1990);
     await engine.addRole(ctx, { actorId: v, memberId: v, unitId: unit.id, role: "volunteer" });

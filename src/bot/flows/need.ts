@@ -1,10 +1,8 @@
-// Posting a need (/need): by an elder, a family member choosing which elder, or a hotline
-// operator for an offline elder. Category (tier and multiplier shown), description, place, day,
-// time window, expected minutes, and paying with credits where the elder can.
-import { z } from "zod";
 import * as engine from "../../engine/index.ts";
-import { categoryName, hours, when } from "../format.ts";
-import { choice, rows, type Step, say, type Turn, tr } from "../turn.ts";
+import { parseCount } from "../../engine/input.ts";
+import { isoDay, zoned } from "../../engine/time.ts";
+import { categoryName, duration, when } from "../format.ts";
+import { choice, countArg, rows, type Step, say, type Turn, tr } from "../turn.ts";
 import type { Input } from "./register.ts";
 
 type Data = {
@@ -23,29 +21,20 @@ type Data = {
 const flow = "need";
 const next = (step: string, data: Data) => ({ flow, step, data: data as Record<string, unknown> });
 const WINDOWS = ["09:00-11:00", "14:00-16:00", "19:00-21:00"];
-const ZONE_OFFSET = "+08:00";
-
-/** The time-zone offset needs are entered in (China Standard Time unless configured). */
-function offset(): string {
-  return process.env.TIMEBANK_UTC_OFFSET || ZONE_OFFSET;
-}
-
-/** "2026-06-02" + "09:00-11:00" → start and end instants. */
+/** "2026-06-02" + "09:00-11:00" → start and end instants, in the bank's time zone. */
 export function windowOf(day: string, window: string): { startAt: Date; endAt: Date } | null {
   const m = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(window.trim());
-  if (!m || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
-  const pad = (x: string) => x.padStart(2, "0");
-  const startAt = new Date(`${day}T${pad(m[1] ?? "")}:${m[2]}:00${offset()}`);
-  const endAt = new Date(`${day}T${pad(m[3] ?? "")}:${m[4]}:00${offset()}`);
-  return Number.isNaN(startAt.getTime()) || Number.isNaN(endAt.getTime()) ? null : { startAt, endAt };
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m || !d) return null;
+  const [y, mo, dd] = [Number(d[1]), Number(d[2]), Number(d[3])];
+  const [h1, m1, h2, m2] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+  if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59) return null;
+  return { startAt: zoned(y, mo, dd, h1, m1), endAt: zoned(y, mo, dd, h2, m2) };
 }
 
-/** The calendar day `n` days from now, in the bank's offset. */
-function dayFrom(now: Date, n: number): string {
-  const ms = now.getTime() + n * 86_400_000;
-  const [sign, hh, mm] = /^([+-])(\d{2}):(\d{2})$/.exec(offset())?.slice(1) ?? ["+", "08", "00"];
-  const shift = (sign === "-" ? -1 : 1) * (Number(hh) * 60 + Number(mm)) * 60_000;
-  return new Date(ms + shift).toISOString().slice(0, 10);
+/** "Use my credits", or "Use the elder's credits" when posting for someone else. */
+function payLabel(turn: Turn, data: Data): string {
+  return data.elderId === turn.member?.id ? "btn-pay-credits" : "btn-pay-elder-credits";
 }
 
 /** /need [elder id]: who the need is for, or the first question if that is clear. */
@@ -53,8 +42,7 @@ export async function startNeed(turn: Turn, arg: string): Promise<Step> {
   const me = turn.member;
   if (!me) return { replies: [await say(turn, "not-registered")] };
   const elders = await engine.eldersFor(turn.bot.ctx, me.id);
-  const asked = Number(arg);
-  if (Number.isInteger(asked) && asked > 0) return ask(turn, { elderId: asked }, "category");
+  if (arg) return ask(turn, { elderId: countArg(arg, "elder") }, "category");
   if (elders.length === 1) return ask(turn, { elderId: elders[0]?.id }, "category");
   if (elders.length > 1) {
     return {
@@ -95,7 +83,7 @@ async function ask(turn: Turn, data: Data, step: string): Promise<Step> {
       return {
         replies: [
           await say(turn, "ask-day", {}, [
-            [0, 1, 2].map((n) => choice(turn, tr(turn, `day-${n}`), dayFrom(ctx.now(), n))),
+            [0, 1, 2].map((n) => choice(turn, tr(turn, `day-${n}`), isoDay(ctx.now(), n))),
           ]),
         ],
         next: next(step, data),
@@ -122,11 +110,17 @@ async function ask(turn: Turn, data: Data, step: string): Promise<Step> {
     case "pay": {
       const bal = await engine.balance(ctx, { memberId: data.elderId ?? 0 }).catch(() => null);
       if (!bal || bal.available <= 0) return ask(turn, { ...data, pay: false }, "confirm");
+      // Posting for someone else: it is the elder's balance, and the words say so.
+      const forOther = data.elderId !== turn.member?.id;
+      const elder = forOther ? await engine.memberName(ctx, data.elderId ?? 0) : "";
       return {
         replies: [
-          await say(turn, "ask-pay", { hours: hours(bal.available) }, [
-            [choice(turn, tr(turn, "btn-pay-credits"), "yes"), choice(turn, tr(turn, "btn-pay-free"), "no")],
-          ]),
+          await say(
+            turn,
+            forOther ? "ask-pay-elder" : "ask-pay",
+            { hours: duration(turn.locale, bal.available), elder },
+            [[choice(turn, tr(turn, payLabel(turn, data)), "yes"), choice(turn, tr(turn, "btn-pay-free"), "no")]],
+          ),
         ],
         next: next(step, data),
       };
@@ -138,7 +132,7 @@ async function ask(turn: Turn, data: Data, step: string): Promise<Step> {
         description: data.description ?? "",
         start: w ? when(turn.locale, w.startAt) : "?",
         minutes: data.minutes ?? 0,
-        pay: tr(turn, data.pay ? "btn-pay-credits" : "btn-pay-free"),
+        pay: tr(turn, data.pay ? payLabel(turn, data) : "btn-pay-free"),
       });
       return {
         replies: [
@@ -158,7 +152,6 @@ async function ask(turn: Turn, data: Data, step: string): Promise<Step> {
 }
 
 const ORDER = ["category", "description", "place", "day", "window", "minutes", "pay", "confirm"];
-const Minutes = z.coerce.number().int().min(10).max(480);
 
 /** One answer of the need dialog. */
 export async function needStep(turn: Turn, step: string, raw: Record<string, unknown>, input: Input): Promise<Step> {
@@ -204,9 +197,9 @@ export async function needStep(turn: Turn, step: string, raw: Record<string, unk
       data.window = value;
       break;
     case "minutes": {
-      const m = Minutes.safeParse(value);
-      if (!m.success) return again("bad-minutes");
-      data.minutes = m.data;
+      const m = parseCount(value, 10, 480);
+      if (m == null) return again("bad-minutes");
+      data.minutes = m;
       break;
     }
     case "pay":

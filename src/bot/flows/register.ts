@@ -4,6 +4,7 @@
 // one-time code and the relation (then the elder confirms with one button).
 import { z } from "zod";
 import * as engine from "../../engine/index.ts";
+import { yearOf } from "../../engine/time.ts";
 import { LOCALES, type Locale, t } from "../i18n.ts";
 import { useCode } from "../store.ts";
 import { choice, rows, type Step, say, type Turn } from "../turn.ts";
@@ -170,13 +171,13 @@ export async function registerStep(
     }
     case "birth": {
       const b = Birth.safeParse(value);
-      const year = turn.bot.ctx.now().getUTCFullYear();
+      const year = yearOf(turn.bot.ctx.now());
       if (!b.success || b.data > year) return again("bad-birth-year");
-      if (data.role === "volunteer") {
-        const { policy } = await turn.bot.ctx.db.read((c) => engine.effectivePolicy(c, turn.bot.rootUnitId));
-        if (year - b.data < policy.minVolunteerAge)
-          return { replies: [await say(tt, "under-age", { min: policy.minVolunteerAge })] };
-      }
+      const { policy } = await turn.bot.ctx.db.read((c) => engine.effectivePolicy(c, turn.bot.rootUnitId));
+      if (data.role === "volunteer" && year - b.data < policy.minVolunteerAge)
+        return { replies: [await say(tt, "under-age", { min: policy.minVolunteerAge })] };
+      if (data.role === "elder" && year - b.data < policy.minElderAge)
+        return { replies: [await say(tt, "elder-age", { min: policy.minElderAge })] };
       data.birthYear = b.data;
       break;
     }

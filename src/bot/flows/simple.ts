@@ -2,25 +2,30 @@
 // donate), a relative to gift to. Each ends in one engine call, re-authorized there.
 import { z } from "zod";
 import * as engine from "../../engine/index.ts";
-import { hours } from "../format.ts";
+import { parseCount } from "../../engine/input.ts";
+import { duration } from "../format.ts";
 import { choice, opKey, rows, type Step, say, type Turn } from "../turn.ts";
 import type { Input } from "./register.ts";
 
-const Minutes = z.coerce.number().int().min(1).max(100_000);
 const Reason = z.string().trim().min(1).max(300);
 
 /** Asks for a reason, then rejects the need (admins) or disputes the service (elder side). */
-export function askReason(turn: Turn, kind: "reject" | "dispute", needId: number): Promise<Step> {
+export function askReason(
+  turn: Turn,
+  kind: "reject" | "dispute" | "refuse" | "adjust",
+  needId: number,
+  data: Record<string, unknown> = {},
+): Promise<Step> {
   return say(turn, `ask-reason-${kind}`, { id: needId }).then((r) => ({
     replies: [r],
-    next: { flow: kind, step: "reason", data: { needId } },
+    next: { flow: kind, step: "reason", data: { ...data, needId } },
   }));
 }
 
 /** Asks how many minutes: for a report (with the expected minutes as a button), a gift, a donation. */
 export async function askMinutes(
   turn: Turn,
-  kind: "report" | "gift" | "donate" | "goods",
+  kind: "report" | "gift" | "donate" | "goods" | "adjust",
   data: Record<string, unknown>,
   suggest: number[] = [],
 ): Promise<Step> {
@@ -64,19 +69,39 @@ export async function simpleStep(
     const r = Reason.safeParse(value);
     if (!r.success) return retry("bad-reason");
     const needId = Number(data.needId);
-    if (flow === "reject")
-      await engine.reviewNeed(ctx, { actorId, needId, approve: false, reason: r.data, key: opKey(turn, "reject") });
-    else await engine.disputeService(ctx, { actorId, needId, reason: r.data, key: opKey(turn, "dispute") });
-    return { replies: [await say(turn, flow === "reject" ? "done-rejected" : "done-disputed", { id: needId })] };
+    const reason = r.data;
+    switch (flow) {
+      case "reject":
+        await engine.reviewNeed(ctx, { actorId, needId, approve: false, reason, key: opKey(turn, "reject") });
+        return { replies: [await say(turn, "done-rejected", { id: needId })] };
+      case "refuse":
+        await engine.refuseService(ctx, { actorId, needId, reason, key: opKey(turn, "refuse") });
+        return { replies: [await say(turn, "done-refused", { id: needId })] };
+      case "adjust": {
+        const minutes = Number(data.minutes);
+        const c = await engine.certifyNeed(ctx, {
+          actorId,
+          needId,
+          minutes,
+          note: reason,
+          key: opKey(turn, "certify"),
+        });
+        return { replies: [await say(turn, "done-certified", { id: needId, minutes: c.creditedMinutes })] };
+      }
+      default:
+        await engine.disputeService(ctx, { actorId, needId, reason, key: opKey(turn, "dispute") });
+        return { replies: [await say(turn, "done-disputed", { id: needId })] };
+    }
   }
   if (flow === "gift" && step === "to") {
     if (!/^\d+$/.test(value)) return retry("bad-choice");
     return askMinutes(turn, "gift", { to: Number(value) });
   }
-  const m = Minutes.safeParse(value);
-  if (!m.success) return retry("bad-minutes");
-  const minutes = m.data;
+  const minutes = parseCount(value, 1, 100_000);
+  if (minutes == null) return retry("bad-minutes");
   switch (flow) {
+    case "adjust":
+      return askReason(turn, "adjust", Number(data.needId), { minutes });
     case "report": {
       const needId = Number(data.needId);
       await engine.reportService(ctx, { actorId, needId, minutes, key: opKey(turn, "report") });
@@ -84,13 +109,13 @@ export async function simpleStep(
     }
     case "gift":
       await engine.gift(ctx, { actorId, toMemberId: Number(data.to), minutes, key: opKey(turn, "gift") });
-      return { replies: [await say(turn, "done-gift", { hours: hours(minutes) })] };
+      return { replies: [await say(turn, "done-gift", { hours: duration(turn.locale, minutes) })] };
     case "donate":
       await engine.donate(ctx, { actorId, minutes, key: opKey(turn, "donate") });
-      return { replies: [await say(turn, "done-donate", { hours: hours(minutes) })] };
+      return { replies: [await say(turn, "done-donate", { hours: duration(turn.locale, minutes) })] };
     case "goods":
       await engine.redeemGoods(ctx, { actorId, minutes, key: opKey(turn, "goods") });
-      return { replies: [await say(turn, "done-goods", { hours: hours(minutes) })] };
+      return { replies: [await say(turn, "done-goods", { hours: duration(turn.locale, minutes) })] };
     default:
       return retry("bad-choice");
   }
