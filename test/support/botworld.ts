@@ -61,7 +61,12 @@ export function useBotWorld(provider: Provider, take: (w: BotWorld) => void) {
     const daughter = await reg("daughter", "李女士", 1975);
     await engine.addRole(ctx, { actorId: daughter, memberId: daughter, unitId: community, role: "family" });
     // The elder has a chat account, so an admin's link is a request she confirms herself.
-    const link = await engine.linkFamily(ctx, { actorId: admin, elderId: elder, relativeId: daughter, relation: "child" });
+    const link = await engine.linkFamily(ctx, {
+      actorId: admin,
+      elderId: elder,
+      relativeId: daughter,
+      relation: "child",
+    });
     await engine.confirmFamily(ctx, { actorId: elder, linkId: link.id });
     const stranger = await reg("stranger", "路人", 1985);
     await engine.addRole(ctx, { actorId: stranger, memberId: stranger, unitId: other, role: "volunteer" });
