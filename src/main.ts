@@ -20,7 +20,10 @@ export async function boot(env = process.env, startAt?: Date) {
   const config = loadConfig(env);
   setTimeZone(config.TIMEBANK_TIME_ZONE);
   const db = await openDb(config.DATABASE_URL);
-  const ctx = engine.createCtx(db);
+  // The bot's clock: the wall clock, moved forward only by a console script's "!wait".
+  let offset = startAt ? startAt.getTime() - Date.now() : 0;
+  const now = () => new Date(Date.now() + offset);
+  const ctx = engine.createCtx(db, now);
   const bank = await engine.ensureBank(ctx, {
     code: config.TIMEBANK_BANK_CODE,
     name: config.TIMEBANK_BANK_NAME,
@@ -32,15 +35,13 @@ export async function boot(env = process.env, startAt?: Date) {
       (await engine.registerMember(ctx, { channel: a.channel, externalId: a.externalId, name: a.name }));
     await engine.bootstrapAdmin(ctx, member.id, bank.rootUnitId);
   }
-  // The bot's clock: the wall clock, moved forward only by a console script's "!wait".
-  let offset = startAt ? startAt.getTime() - Date.now() : 0;
   const clock = {
     advance(ms: number) {
       offset += ms;
     },
   };
   const since = (await db.read((c) => c.bank.findUniqueOrThrow({ where: { id: bank.bankId } }))).createdAt;
-  const bot = { ...createBot(db, bank, () => new Date(Date.now() + offset)), since };
+  const bot = { ...createBot(db, bank, now), since };
   return { config, db, bot, clock };
 }
 
@@ -82,7 +83,7 @@ async function runConsole(script: string | undefined) {
 }
 
 /** The scheduler of the bank's jobs (not started), counting from when the bank was created. */
-function makeScheduler(
+export function makeScheduler(
   config: Awaited<ReturnType<typeof boot>>["config"],
   bot: Awaited<ReturnType<typeof boot>>["bot"],
 ) {

@@ -30,7 +30,7 @@ export async function ensureBank(
       if (!root) throw new AppError("not-found", { what: "unit" });
       return { bankId: existing.id, rootUnitId: root.id };
     }
-    const bank = await tx.bank.create({ data: { code: data.code, name: data.name } });
+    const bank = await tx.bank.create({ data: { code: data.code, name: data.name, createdAt: ctx.now() } });
     const root = await insertUnit(tx, bank.id, null, "", data.name, data.level);
     await createSystemAccounts(tx, bank.id);
     await tx.category.createMany({ data: DEFAULT_CATEGORIES.map((c) => ({ ...c, unitId: root.id })) });
@@ -124,14 +124,23 @@ export async function setCategory(ctx: Ctx, input: z.input<typeof CategoryInput>
 
 const PolicyInput = z.object({ actorId: id, unitId: id, patch: PolicyPatchSchema });
 
-/** Stores a new policy version at a unit (admins over it); the effective policy must stay valid. */
+/**
+ * Stores a new policy version at a unit (admins over it): the unit's previous values with the
+ * patch's changes; the effective policy must stay valid.
+ */
 export async function setPolicy(ctx: Ctx, input: { actorId: number; unitId: number; patch: PolicyPatch }) {
   const data = parse(PolicyInput, input);
   return ctx.db.tx(async (tx) => {
     await requireRoleOver(tx, data.actorId, data.unitId);
     const before = await effectivePolicy(tx, data.unitId);
+    // A new version of the unit's own patch: what it set before stays unless changed now.
+    const own = await tx.policy.findFirst({ where: { unitId: data.unitId }, orderBy: { id: "desc" } });
+    const prior = own ? PolicyPatchSchema.parse(JSON.parse(own.data)) : {};
+    const merged = { ...prior, ...data.patch };
+    if (prior.multipliers || data.patch.multipliers)
+      merged.multipliers = { ...prior.multipliers, ...data.patch.multipliers };
     const row = await tx.policy.create({
-      data: { unitId: data.unitId, data: JSON.stringify(data.patch), createdById: data.actorId },
+      data: { unitId: data.unitId, data: JSON.stringify(merged), createdById: data.actorId },
     });
     const after = await effectivePolicy(tx, data.unitId);
     await audit(tx, {

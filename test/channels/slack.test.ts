@@ -263,6 +263,20 @@ describe.each(PROVIDERS)("slack on %s", (provider) => {
     expect(fake.posts.filter((p) => p.channel === CHANNEL).at(-1)?.text).toContain("服务老人");
   });
 
+  it("escapes member-written text: a name cannot ping the channel or disguise a link", async () => {
+    await dm("UEVIL", "start");
+    await press("UEVIL", "中文");
+    await press("UEVIL", "志愿者");
+    await dm("UEVIL", "<!channel> <http://evil.example|社区银行> & co");
+    await dm("UEVIL", "1990");
+    await press("UEVIL", "香蜜湖社区");
+    await press("UEVIL", "跳过");
+    const welcome = dmTo("UEVIL").find((p) => p.text.includes("您已注册为志愿者"));
+    expect(welcome?.text).toContain("&lt;!channel&gt; &lt;http://evil.example|社区银行&gt; &amp; co");
+    expect(JSON.stringify(fake.posts)).not.toContain("<!channel>");
+    expect(JSON.stringify(fake.posts)).not.toContain("<http://evil.example");
+  });
+
   it("registers through a modal, showing each bad field in it", async () => {
     const opened = fake.views.length;
     await signedPost(url, SECRET, payloads.command("UNEW", "start"), form);

@@ -32,6 +32,16 @@ export function windowOf(day: string, window: string): { startAt: Date; endAt: D
   return { startAt: zoned(y, mo, dd, h1, m1), endAt: zoned(y, mo, dd, h2, m2) };
 }
 
+/** The credit multiplier of the chosen category at the elder's unit. */
+async function multiplierOf(turn: Turn, data: Data): Promise<number> {
+  const { ctx } = turn.bot;
+  const unit = await ctx.db.read((c) => c.role.findFirst({ where: { memberId: data.elderId, role: "elder" } }));
+  if (!unit) return 1;
+  const cat = (await ctx.db.tx((tx) => engine.catalogue(tx, unit.unitId))).find((c) => c.code === data.categoryCode);
+  const { policy } = await ctx.db.read((c) => engine.effectivePolicy(c, unit.unitId));
+  return cat ? policy.multipliers[cat.tier] : 1;
+}
+
 /** "Use my credits", or "Use the elder's credits" when posting for someone else. */
 function payLabel(turn: Turn, data: Data): string {
   return data.elderId === turn.member?.id ? "btn-pay-credits" : "btn-pay-elder-credits";
@@ -108,8 +118,10 @@ async function ask(turn: Turn, data: Data, step: string): Promise<Step> {
         next: next(step, data),
       };
     case "pay": {
+      // Offered only when the elder's credits cover the cost (minutes × the category's multiplier).
       const bal = await engine.balance(ctx, { memberId: data.elderId ?? 0 }).catch(() => null);
-      if (!bal || bal.available <= 0) return ask(turn, { ...data, pay: false }, "confirm");
+      const cost = (data.minutes ?? 0) * (await multiplierOf(turn, data));
+      if (!bal || bal.available < cost) return ask(turn, { ...data, pay: false }, "confirm");
       // Posting for someone else: it is the elder's balance, and the words say so.
       const forOther = data.elderId !== turn.member?.id;
       const elder = forOther ? await engine.memberName(ctx, data.elderId ?? 0) : "";
