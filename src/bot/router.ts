@@ -2,6 +2,7 @@
 // runs a command, a dialog step or a button's action, stores the dialog's next step, and is the
 // one error boundary that turns engine refusals into localized messages.
 import * as engine from "../engine/index.ts";
+import { hasBadText } from "../engine/input.ts";
 import { runAction } from "./actions.ts";
 import { ADMIN_COMMANDS } from "./admin.ts";
 import { MEMBER_COMMANDS } from "./commands.ts";
@@ -18,7 +19,9 @@ import { type Bot, type Step, say, type Turn } from "./turn.ts";
 const OPEN = new Set(["start", "help", "lang", "cancel", "verify"]);
 
 /** Handles one event; never throws for a user's mistake (those become messages). */
-export async function handle(bot: Bot, inc: Incoming): Promise<Reply[]> {
+export async function handle(bot: Bot, raw: Incoming): Promise<Reply[]> {
+  // A platform name with a NUL byte or a lone surrogate is dropped; typed text like that is refused below.
+  const inc = hasBadText(raw.userName) ? { ...raw, userName: undefined } : raw;
   const member = await engine.findByIdentity(bot.ctx, inc.channel, inc.userId);
   const locale: Locale = member && isLocale(member.locale) ? member.locale : localeFromHint(inc.localeHint);
   const turn: Turn = { bot, inc, member, locale, who: { channel: inc.channel, externalId: inc.userId } };
@@ -62,6 +65,7 @@ async function dispatch(turn: Turn): Promise<Step> {
   if (inc.action) return pressed(turn, inc.action);
   const text = (inc.text ?? "").trim();
   if (!text) return { replies: [await say(turn, "unknown-input")] };
+  if (hasBadText(text)) throw new engine.AppError("invalid-input", { field: "text" });
   const cmd = /^\/([a-z]+)(?:@\S+)?(?:\s+([\s\S]*))?$/i.exec(text);
   if (cmd) {
     const name = (cmd[1] ?? "").toLowerCase();

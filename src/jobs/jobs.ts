@@ -10,6 +10,7 @@ import { toMember } from "../bot/outbox.ts";
 import { sqlitePath } from "../db/adapters.ts";
 import { sqlOf, type Tx } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
+import { parts, zoned } from "../engine/time.ts";
 import type { Job } from "./scheduler.ts";
 
 /** What the jobs can be tuned with (from configuration). */
@@ -173,9 +174,12 @@ export function timebankJobs(o: JobOptions): Job[] {
       spec: { at: "09:00", day: 1 },
       async run(ctx, due) {
         const admins = await ctx.db.read((c) => c.role.findMany({ where: { role: "admin" }, include: { unit: true } }));
-        const from = new Date(due.getTime() - 31 * 86_400_000);
+        // The calendar month before the due date, in the bank's time zone.
+        const p = parts(due, o.timeZone);
+        const from = zoned(p.y, p.mo - 1, 1, 0, 0, o.timeZone);
+        const to = zoned(p.y, p.mo, 1, 0, 0, o.timeZone);
         for (const a of admins) {
-          const s = await engine.unitStats(ctx, { actorId: a.memberId, unitId: a.unitId, from, to: due });
+          const s = await engine.unitStats(ctx, { actorId: a.memberId, unitId: a.unitId, from, to });
           await ctx.db.tx(async (tx) => {
             if (!(await firstTime(tx, `monthly:${a.id}:${due.toISOString()}`, ctx.now()))) return;
             await toMember(tx, ctx.now(), a.memberId, (l) => ({
@@ -197,7 +201,7 @@ export function timebankJobs(o: JobOptions): Job[] {
       name: "commendation",
       spec: { at: "20:00", day: 31, month: 12 },
       async run(ctx, due) {
-        const yearStart = new Date(due.getTime() - 365 * 86_400_000);
+        const yearStart = zoned(parts(due, o.timeZone).y, 1, 1, 0, 0, o.timeZone);
         const admins = await ctx.db.read((c) => c.role.findMany({ where: { role: "admin" }, include: { unit: true } }));
         for (const a of admins) {
           const top = await ctx.db.read((c) =>
