@@ -4,131 +4,13 @@
 // policies, units, messages, the admin log.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBot } from "../../src/bot/app.ts";
 import { ACTORS, type Actor, AUTHORIZATION, renderAuthorization } from "../../src/bot/authorization.ts";
 import type { Reply } from "../../src/bot/contract.ts";
 import { type ButtonSpec, makeButtons } from "../../src/bot/store.ts";
-import type { Bot } from "../../src/bot/turn.ts";
-import { type ConsoleChannel, createConsole } from "../../src/channels/console.ts";
 import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
+import { type Bank, buildBank, key, need, next, PHONE } from "../support/bank.ts";
 import { PROVIDERS, scratchUrl } from "../support/db.ts";
-
-const START = new Date("2026-06-01T02:00:00Z");
-const TOMORROW_9 = new Date("2026-06-02T01:00:00Z");
-const TOMORROW_11 = new Date("2026-06-02T03:00:00Z");
-const PHONE = "13900000000";
-
-interface Bank {
-  db: Db;
-  bot: Bot;
-  clock: { now: Date };
-  con: ConsoleChannel;
-  out: string[];
-  id: Record<Exclude<Actor, "stranger">, number>;
-  unit: { root: number; street: number; community: number; sibling: number; child: number };
-}
-
-let seq = 0;
-const key = () => `authz-${++seq}`;
-
-/** street ⊃ {community ⊃ child, sibling}; the people of the table's columns, on the console channel. */
-async function buildBank(db: Db): Promise<Bank> {
-  const clock = { now: START };
-  const bot = createBot(
-    db,
-    await engine.ensureBank(
-      engine.createCtx(db, () => clock.now),
-      { code: "az", name: "银行", level: "city" },
-    ),
-    () => clock.now,
-  );
-  const { ctx } = bot;
-  const reg = async (who: string, birthYear = 1980, extra: Partial<Parameters<typeof engine.registerMember>[1]> = {}) =>
-    (await engine.registerMember(ctx, { ...extra, channel: "console", externalId: who, name: `${who}名`, birthYear }))
-      .id;
-  const rootAdmin = await reg("root");
-  await engine.bootstrapAdmin(ctx, rootAdmin, bot.rootUnitId);
-  const mk = async (parentId: number, name: string) =>
-    (await engine.createUnit(ctx, { actorId: rootAdmin, parentId, name, level: "community" })).id;
-  const street = await mk(bot.rootUnitId, "街道");
-  const community = await mk(street, "社区");
-  const sibling = await mk(street, "邻社区");
-  const child = await mk(community, "小区");
-  const admin = await reg("admin");
-  await engine.bootstrapAdmin(ctx, admin, community);
-  const siblingAdmin = await reg("sibling");
-  await engine.bootstrapAdmin(ctx, siblingAdmin, sibling);
-  const parent = await reg("parent");
-  await engine.bootstrapAdmin(ctx, parent, street);
-  const childAdmin = await reg("child");
-  await engine.bootstrapAdmin(ctx, childAdmin, child);
-  const hotline = await reg("hotline");
-  const offer = await engine.addRole(ctx, {
-    actorId: rootAdmin,
-    memberId: hotline,
-    unitId: community,
-    role: "hotline",
-  });
-  await engine.acceptRoleOffer(ctx, { actorId: hotline, offerId: offer.offerId ?? 0, accept: true });
-  const self = await reg("self", 1945, { role: "elder", unitId: community, phone: PHONE, address: "一号楼" });
-  await engine.verifyMember(ctx, { actorId: admin, memberId: self, approve: true });
-  await engine.setPriority(ctx, { actorId: admin, memberId: self, priority: ["empty_nest"] });
-  const relative = await reg("relative", 1975, { role: "family", unitId: community });
-  const link = await engine.linkFamily(ctx, {
-    actorId: relative,
-    elderId: self,
-    relativeId: relative,
-    relation: "child",
-  });
-  await engine.confirmFamily(ctx, { actorId: self, linkId: link.id });
-  const volunteer = await reg("volunteer", 1990, { role: "volunteer", unitId: community });
-  await engine.recordTraining(ctx, { actorId: admin, memberId: volunteer, minutes: 120 });
-  const other = await reg("other", 1988, { role: "volunteer", unitId: sibling });
-  await engine.fundGrantPool(ctx, { actorId: parent, unitId: community, minutes: 10_000, key: key() });
-  // Many services by one volunteer on one day: the daily cap is not what these cells test.
-  await engine.setPolicy(ctx, { actorId: rootAdmin, unitId: community, patch: { dailyCapMinutes: 1_000_000 } });
-  const out: string[] = [];
-  const con = createConsole(bot, (l) => out.push(l));
-  return {
-    db,
-    bot,
-    clock,
-    con,
-    out,
-    id: { self, relative, volunteer, other, admin, sibling: siblingAdmin, parent, child: childAdmin, hotline },
-    unit: { root: bot.rootUnitId, street, community, sibling, child },
-  };
-}
-
-/** A need for the elder, posted by her daughter, moved on to `state`. */
-async function need(b: Bank, state: "pending_review" | "published" | "accepted" | "reported" | "confirmed") {
-  const { ctx } = b.bot;
-  const { needId } = await engine.postNeed(ctx, {
-    actorId: b.id.relative,
-    elderId: b.id.self,
-    categoryCode: "companionship",
-    description: "陪聊",
-    startAt: TOMORROW_9,
-    endAt: TOMORROW_11,
-    expectedMinutes: 60,
-    key: key(),
-  });
-  const steps = ["published", "accepted", "reported", "confirmed"];
-  const upTo = steps.indexOf(state) + 1;
-  if (upTo > 0) await engine.reviewNeed(ctx, { actorId: b.id.admin, needId, approve: true, key: key() });
-  if (upTo > 1) await engine.acceptNeed(ctx, { actorId: b.id.volunteer, needId, key: key() });
-  if (upTo > 2) {
-    b.clock.now = new Date(TOMORROW_11.getTime() + 60_000);
-    try {
-      await engine.reportService(ctx, { actorId: b.id.volunteer, needId, minutes: 60, key: key() });
-    } finally {
-      b.clock.now = START;
-    }
-  }
-  if (upTo > 3) await engine.confirmService(ctx, { actorId: b.id.self, needId, rating: 5, key: key() });
-  return needId;
-}
 
 /** What a cell does: a command line, or a button shown to the actor and pressed. */
 type Step = { say: string; group?: string } | { button: ButtonSpec };
@@ -159,11 +41,11 @@ const SCENARIOS: Record<string, (b: Bank) => Promise<Step>> = {
     });
     return { button: { label: "接受", kind: "role-offer", payload: { offerId: r.offerId, accept: true } } };
   },
-  "unit-add": async () => ({ say: `/unit add 新单位${++seq} community` }),
-  bind: async (b) => ({ say: `/unit bind ${b.unit.community}`, group: `#g${++seq}` }),
+  "unit-add": async () => ({ say: `/unit add 新单位${next()} community` }),
+  bind: async (b) => ({ say: `/unit bind ${b.unit.community}`, group: `#g${next()}` }),
   rebind: async (b) => ({ say: "/unit bind", group: await boundGroup(b) }),
   unbind: async (b) => ({ say: "/unit unbind", group: await boundGroup(b) }),
-  policy: async (b) => ({ say: `/policy set ${b.unit.community} goodsShare 0.${++seq % 9}` }),
+  policy: async (b) => ({ say: `/policy set ${b.unit.community} goodsShare 0.${next() % 9}` }),
   broadcast: async () => ({ say: "/broadcast 明天停水" }),
   elder: async () => ({ say: "/elder 王大爷 1940 13700000000 二号楼" }),
   linkfamily: async (b) => ({ say: `/linkfamily ${b.id.self} ${await freshRelative(b)} child` }),
@@ -248,7 +130,7 @@ async function freshRelative(b: Bank, same = false) {
 }
 
 async function boundGroup(b: Bank) {
-  const g = `#g${++seq}`;
+  const g = `#g${next()}`;
   await engine.bindGroup(b.bot.ctx, {
     actorId: b.id.admin,
     unitId: b.unit.community,
