@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../src/engine/errors.ts";
+import { REASONS } from "../src/engine/ledger.ts";
+import { POLICY_KEYS } from "../src/engine/policy.ts";
 
 const dir = join(import.meta.dirname, "..", "locales");
 const keys = (locale: string) =>
@@ -18,5 +20,10 @@ describe("locales", () => {
   it.each(["zh-CN", "en"])("every engine error code has a message in %s", (locale) => {
     const have = new Set(keys(locale));
     expect(ERROR_CODES.filter((c) => !have.has(c))).toEqual([]);
+  });
+  it.each(["zh-CN", "en"])("every transfer reason and policy rule has a name in %s", (locale) => {
+    const have = new Set(keys(locale));
+    const wanted = [...REASONS.map((r) => `reason-${r}`), ...POLICY_KEYS.map((k) => `policy-${k.replace(".", "-")}`)];
+    expect(wanted.filter((k) => !have.has(k))).toEqual([]);
   });
 });

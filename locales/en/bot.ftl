@@ -424,3 +424,4 @@ note-need-refused = The service of need #{ $id } was not certified: { $reason }
 cmd-fund = Fund a grant pool
 cmd-policy = Rules
 cmd-audit = Admin log
+reason-fund = grant pool funding

@@ -391,3 +391,4 @@ note-need-refused = 需求 #{ $id } 的服务未获认证，原因：{ $reason }
 cmd-fund = 充值免费时长资金池
 cmd-policy = 规则
 cmd-audit = 操作记录
+reason-fund = 资金池充值

@@ -158,4 +158,40 @@ describe.each(PROVIDERS)("trust in chat on %s", (provider) => {
     expect(await person(w.bot, "volunteer").say("/audit")).toBe(t("zh-CN", "forbidden"));
     await a.say(`/policy set ${w.community} goodsShare 0`);
   });
+
+  it("a service asks for certification only from admins not involved in it; registration refuses an elder under 60", async () => {
+    // The daughter is also an admin of the community: her mother's service is not hers to certify.
+    await engine.bootstrapAdmin(w.bot.ctx, w.ids.daughter, w.community);
+    const { needId } = await engine.postNeed(w.bot.ctx, {
+      actorId: w.ids.daughter,
+      elderId: w.ids.elder,
+      categoryCode: "companionship",
+      description: "陪聊",
+      startAt: new Date("2026-06-02T01:00:00Z"),
+      endAt: new Date("2026-06-02T03:00:00Z"),
+      expectedMinutes: 60,
+      key: "four-eyes-post",
+    });
+    await engine.reviewNeed(w.bot.ctx, { actorId: w.ids.admin, needId, approve: true, key: "four-eyes-review" });
+    await engine.acceptNeed(w.bot.ctx, { actorId: w.ids.volunteer, needId, key: "four-eyes-accept" });
+    w.clock.now = new Date("2026-06-02T04:00:00Z");
+    try {
+      await engine.reportService(w.bot.ctx, { actorId: w.ids.volunteer, needId, minutes: 60, key: "four-eyes-report" });
+      const box = inbox(w.bot);
+      await engine.confirmService(w.bot.ctx, { actorId: w.ids.elder, needId, rating: 5, key: "four-eyes-confirm" });
+      await box.flush();
+      const asked = box.got.filter((g) => g.reply.buttons?.flat().some((b) => b.label === "认证时长"));
+      expect(asked.map((g) => g.to)).toEqual(["admin"]);
+      expect(await person(w.bot, "daughter").say("/certify")).toBe(t("zh-CN", "certify-empty"));
+    } finally {
+      w.clock.now = new Date("2026-06-01T02:00:00Z");
+    }
+    const young = person(w.bot, "young-elder");
+    await young.say("/start");
+    await young.press("中文");
+    await young.press("老人");
+    await young.say("张阿姨");
+    expect(await young.say("1975")).toBe(t("zh-CN", "elder-age", { min: 60 }));
+    expect(await engine.findByIdentity(w.bot.ctx, "test", "young-elder")).toBeNull();
+  });
 });
