@@ -20,12 +20,16 @@ const SCENARIOS: Record<string, (b: Bank) => Promise<Step>> = {
   grant: async (b) => ({ say: `/grant ${b.id.self} 30` }),
   fund: async (b) => ({ say: `/fund ${b.unit.community} 60` }),
   train: async (b) => ({ say: `/train ${b.id.volunteer} 30` }),
-  verify: async (b) => ({ say: `/verify ${await pendingElder(b)}` }),
+  verify: async (b) => ({ say: `/verify ${await newcomer(b, "elder")}` }),
   "verify-button": async (b) => ({
-    button: { label: "核实通过", kind: "verify", payload: { memberId: await pendingElder(b) } },
+    button: { label: "核实通过", kind: "verify", payload: { memberId: await newcomer(b, "elder") } },
   }),
   qualify: async (b) => ({
-    button: { label: "法律援助", kind: "qualify", payload: { memberId: await freshVolunteer(b), code: "legal_aid" } },
+    button: {
+      label: "法律援助",
+      kind: "qualify",
+      payload: { memberId: await newcomer(b, "volunteer"), code: "legal_aid" },
+    },
   }),
   role: async (b) => {
     await forgetRoles(b);
@@ -48,12 +52,13 @@ const SCENARIOS: Record<string, (b: Bank) => Promise<Step>> = {
   policy: async (b) => ({ say: `/policy set ${b.unit.community} goodsShare 0.${next() % 9}` }),
   broadcast: async () => ({ say: "/broadcast 明天停水" }),
   elder: async () => ({ say: "/elder 王大爷 1940 13700000000 二号楼" }),
-  linkfamily: async (b) => ({ say: `/linkfamily ${b.id.self} ${await freshRelative(b)} child` }),
+  linkfamily: async (b) => ({ say: `/linkfamily ${b.id.self} ${await newcomer(b, "family")} child` }),
   "family-confirm": async (b) => {
+    const grandchild = await newcomer(b, "family");
     const l = await engine.linkFamily(b.bot.ctx, {
-      actorId: await freshRelative(b),
+      actorId: grandchild,
       elderId: b.id.self,
-      relativeId: await freshRelative(b, true),
+      relativeId: grandchild,
       relation: "grandchild",
     });
     return { button: { label: "确认", kind: "family", payload: { linkId: l.id } } };
@@ -88,45 +93,18 @@ async function forgetRoles(b: Bank) {
   });
 }
 
-async function pendingElder(b: Bank) {
+/** Someone who just registered in the community with `role` (an elder waits to be verified). */
+async function newcomer(b: Bank, role: "elder" | "volunteer" | "family") {
+  const birthYear = { elder: 1944, volunteer: 1992, family: 1990 }[role];
   const m = await engine.registerMember(b.bot.ctx, {
     channel: "console",
     externalId: key(),
-    name: "新老人",
-    birthYear: 1944,
-    role: "elder",
+    name: `新${role}`,
+    birthYear,
+    role,
     unitId: b.unit.community,
   });
   return m.id;
-}
-
-async function freshVolunteer(b: Bank) {
-  const m = await engine.registerMember(b.bot.ctx, {
-    channel: "console",
-    externalId: key(),
-    name: "新志愿者",
-    birthYear: 1992,
-    role: "volunteer",
-    unitId: b.unit.community,
-  });
-  return m.id;
-}
-
-/** A member with a family role in the community; `same` reuses the last one made. */
-let lastRelative = 0;
-async function freshRelative(b: Bank, same = false) {
-  if (same) return lastRelative;
-  lastRelative = (
-    await engine.registerMember(b.bot.ctx, {
-      channel: "console",
-      externalId: key(),
-      name: "新家属",
-      birthYear: 1990,
-      role: "family",
-      unitId: b.unit.community,
-    })
-  ).id;
-  return lastRelative;
 }
 
 async function boundGroup(b: Bank) {
