@@ -10,6 +10,11 @@ import { join } from "node:path";
 export interface TempPostgres {
   url: string;
   stop(): void;
+  /** Stops the server (immediately, as a crash would) and starts it again on the same port. */
+  restart(downMs?: number): Promise<void>;
+  /** Stops it, keeping its data, so `start` can bring it back (a database outage). */
+  halt(): void;
+  start(): void;
 }
 
 function findBin(name: string): string {
@@ -57,8 +62,17 @@ export async function startTempPostgres(): Promise<TempPostgres> {
   const opts = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`;
   run(pgCtl, ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
   let stopped = false;
+  const halt = () => run(pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"]);
+  const start = () => run(pgCtl, ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    halt,
+    start,
+    async restart(downMs = 0) {
+      halt();
+      await new Promise((r) => setTimeout(r, downMs));
+      start();
+    },
     stop() {
       if (stopped) return;
       stopped = true;

@@ -1,82 +1,103 @@
 // Configuration, from the environment only (secrets never come from files in the repository).
+// Every variable the bot reads is in this one schema; `.env.example` lists them all, and a bad
+// start names every problem at once, by variable, without echoing a value (it may be a secret).
 import { z } from "zod";
 import { DEFAULT_DATABASE_URL } from "./db/adapters.ts";
 import { isTimeZone } from "./engine/time.ts";
 
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
 const Env = z.object({
-  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
+  /** `file:PATH` (SQLite) or `postgres://` / `postgresql://`; anything else is refused, not guessed. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:.+|postgres(ql)?:\/\/[^\s]+)$/i, "must be file:PATH or postgresql://user:pass@host:5432/db")
+    .default(DEFAULT_DATABASE_URL),
   TIMEBANK_BANK_CODE: z
     .string()
-    .regex(/^[a-z0-9-]{1,40}$/)
+    .regex(/^[a-z0-9-]{1,40}$/, "lowercase letters, digits and -")
     .default("default"),
   TIMEBANK_BANK_NAME: z.string().min(1).max(100).default("社区时间银行"),
   TIMEBANK_ROOT_LEVEL: z.string().min(1).max(40).default("district"),
   /** First admins of the root unit: "channel:id=Name,channel:id=Name". */
-  TIMEBANK_ADMINS: z.string().default("console:admin=管理员"),
+  TIMEBANK_ADMINS: z
+    .string()
+    .regex(/^\s*([a-z]+:[^=,]+=[^,]+)(\s*,\s*[a-z]+:[^=,]+=[^,]+)*\s*$/, "channel:id=Name, comma-separated")
+    .default("console:admin=管理员"),
+  TIMEBANK_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, "not an IANA time zone (e.g. Asia/Shanghai)")
+    .default("Asia/Shanghai"),
+  /** The one HTTP port: /healthz, /readyz, the Telegram webhook and Slack's HTTP events. 0 = any free port. */
+  TIMEBANK_WEB_PORT: port(8080),
+  TIMEBANK_WEB_HOST: z.string().min(1).default("0.0.0.0"),
+  /** Log level and format: JSON lines in production (or when not on a terminal), readable otherwise. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  /** Scheduled jobs (reminders, follow-ups, expiry, reports, backups); "off" to run none in this process. */
+  TIMEBANK_JOBS: z.enum(["on", "off"]).default("on"),
+  TIMEBANK_REMINDER_HOURS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "hours, comma-separated")
+    .default("24,1"),
+  TIMEBANK_FOLLOWUP_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  TIMEBANK_ESCALATE_HOURS: z.coerce.number().int().min(1).max(2160).default(72),
+  TIMEBANK_BACKUP_DIR: z.string().min(1).default("./data/backups"),
+  TIMEBANK_BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),
+  /** How long delivered messages, handled event ids, used codes, old buttons and job runs are kept. */
+  TIMEBANK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Console only: where documents and images sent to you are saved. */
+  TIMEBANK_FILES_DIR: z.string().min(1).default("./data/files"),
   /** Turns the Telegram channel on (from @BotFather). Never logged. */
   TELEGRAM_BOT_TOKEN: z
     .string()
     .regex(/^\d+:[\w-]+$/, "not a Telegram bot token")
     .optional(),
-  TELEGRAM_API_ROOT: z.string().url().optional(),
-  TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
+  TELEGRAM_API_ROOT: z.string().url("not a URL").optional(),
+  TELEGRAM_WEBHOOK_URL: z.string().url("not a URL").optional(),
   TELEGRAM_WEBHOOK_SECRET: z
     .string()
     .regex(/^[A-Za-z0-9_-]{8,256}$/, "8–256 letters, digits, _ or -")
     .optional(),
-  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-  TELEGRAM_WEBHOOK_HOST: z.string().default("0.0.0.0"),
-  /** Scheduled jobs (reminders, follow-ups, expiry, reports, backups); "off" to run none in this process. */
-  TIMEBANK_JOBS: z.enum(["on", "off"]).default("on"),
-  TIMEBANK_TIME_ZONE: z
-    .string()
-    .refine(isTimeZone, "not an IANA time zone (e.g. Asia/Shanghai)")
-    .default("Asia/Shanghai"),
-  TIMEBANK_REMINDER_HOURS: z
-    .string()
-    .regex(/^\d+(,\d+)*$/)
-    .default("24,1"),
-  TIMEBANK_FOLLOWUP_HOURS: z.coerce.number().int().min(1).max(720).default(24),
-  TIMEBANK_ESCALATE_HOURS: z.coerce.number().int().min(1).max(2160).default(72),
-  TIMEBANK_BACKUP_DIR: z.string().default("./data/backups"),
-  TIMEBANK_BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),
   /** Turns the Slack channel on (xoxb-…), with the signing secret (HTTP) or an app token (Socket Mode). */
   SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "not a Slack bot token").optional(),
-  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, "at least 8 characters").optional(),
   SLACK_APP_TOKEN: z.string().startsWith("xapp-", "not a Slack app-level token").optional(),
-  SLACK_API_URL: z.string().url().optional(),
-  SLACK_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  SLACK_API_URL: z.string().url("not a URL").optional(),
 });
+
+/** Every variable the bot reads (for `.env.example` and its test). */
+export const ENV_KEYS = Object.keys(Env.shape);
 
 /** The validated configuration. */
 export type Config = z.infer<typeof Env> & { admins: Array<{ channel: string; externalId: string; name: string }> };
 
-/** Reads and checks the environment; a bad value stops the start with a clear message. */
+/** Every problem of a bad configuration, one line each, naming the variable (never its value). */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and checks the environment; a bad value stops the start with every problem named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`configuration: ${i?.path.join(".")}: ${i?.message}`);
-  }
-  const admins = parsed.data.TIMEBANK_ADMINS.split(",")
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const d = parsed.success ? parsed.data : undefined;
+  if (d?.TELEGRAM_WEBHOOK_URL && !d.TELEGRAM_WEBHOOK_SECRET)
+    problems.push("TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_WEBHOOK_URL (updates without it are refused)");
+  if (d?.SLACK_BOT_TOKEN && !d.SLACK_APP_TOKEN && !d.SLACK_SIGNING_SECRET)
+    problems.push("SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN, or SLACK_APP_TOKEN for Socket Mode");
+  if (!d || problems.length) throw new ConfigError(problems);
+  const admins = d.TIMEBANK_ADMINS.split(",")
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => {
-      const m = /^([a-z]+):([^=]+)=(.+)$/.exec(s);
-      if (!m) throw new Error(`configuration: TIMEBANK_ADMINS: "${s}" is not channel:id=Name`);
+      const m = /^([a-z]+):([^=]+)=(.+)$/.exec(s) as RegExpExecArray;
       return { channel: m[1] as string, externalId: m[2] as string, name: m[3] as string };
     });
-  if (parsed.data.TELEGRAM_WEBHOOK_URL && !parsed.data.TELEGRAM_WEBHOOK_SECRET) {
-    throw new Error(
-      "configuration: TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (updates without it are refused)",
-    );
-  }
-  if (parsed.data.SLACK_BOT_TOKEN && !parsed.data.SLACK_APP_TOKEN && !parsed.data.SLACK_SIGNING_SECRET) {
-    throw new Error(
-      "configuration: SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)",
-    );
-  }
-  return { ...parsed.data, admins };
+  return { ...d, admins };
 }
 
 /** The database URL with any password masked, for logs. */

@@ -1,6 +1,7 @@
-// Start-up: configuration, database (migrations applied), the bank and its first admins, then the
-// channels. With no platform tokens the console channel runs on stdin/stdout;
-// `--script FILE` plays a file of console lines and exits at its end.
+// Start-up: configuration, logs, database (migrations applied), the bank and its first admins, the
+// one HTTP port, then the channels and jobs. With no platform tokens the console channel runs on
+// stdin/stdout; `--script FILE` plays a file of console lines and exits at its end. Only a signal
+// ends a running bot: SIGTERM/SIGINT stop taking updates, finish what is in hand, and close.
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createBot } from "./bot/app.ts";
@@ -8,12 +9,14 @@ import { deliver } from "./bot/outbox.ts";
 import { createConsole } from "./channels/console.ts";
 import { createSlack } from "./channels/slack.ts";
 import { createTelegram } from "./channels/telegram.ts";
-import { loadConfig, redactUrl } from "./config.ts";
-import { openDb } from "./db/client.ts";
+import { type Config, ConfigError, loadConfig, redactUrl } from "./config.ts";
+import { type Db, openDb, sqlOf } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
 import { setTimeZone } from "./engine/time.ts";
 import { timebankJobs } from "./jobs/jobs.ts";
 import { createScheduler } from "./jobs/scheduler.ts";
+import { createLogger, log, setLogger } from "./log.ts";
+import { createWeb, type Readiness, type Web } from "./web.ts";
 
 /** Opens everything the channels need. */
 export async function boot(env = process.env, startAt?: Date) {
@@ -45,48 +48,10 @@ export async function boot(env = process.env, startAt?: Date) {
   return { config, db, bot, clock };
 }
 
-async function runConsole(script: string | undefined) {
-  const { config, db, bot, clock } = await boot();
-  const jobs = makeScheduler(config, bot);
-  const con = createConsole(bot, undefined, clock, jobs);
-  if (script) {
-    for (const raw of readFileSync(script, "utf8").split("\n")) {
-      if (!raw.trim() || raw.trimStart().startsWith("//")) continue;
-      console.log(`\n> ${raw}`);
-      await con.line(raw);
-    }
-    await db.close();
-    return;
-  }
-  if (config.TIMEBANK_JOBS === "on") await jobs.start();
-  console.log(`时间银行 · ${config.TIMEBANK_BANK_NAME} (${db.provider}: ${redactUrl(config.DATABASE_URL)})`);
-  console.log("/start 注册 · /help 帮助 · @名字: 以他人身份说话 · Ctrl-D 退出");
-  const timer = setInterval(() => void deliver(bot.ctx, con.outlet).catch(() => undefined), 1000);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${con.speaker()}> ` });
-  rl.prompt();
-  // Lines are handled one at a time, in order.
-  let chain = Promise.resolve();
-  rl.on("line", (l) => {
-    chain = chain.then(async () => {
-      await con.line(l);
-      rl.setPrompt(`${con.speaker()}> `);
-      rl.prompt();
-    });
-  });
-  rl.on("close", () => {
-    void chain.then(async () => {
-      clearInterval(timer);
-      await jobs.stop();
-      await db.close();
-    });
-  });
-}
+type Booted = Awaited<ReturnType<typeof boot>>;
 
 /** The scheduler of the bank's jobs (not started), counting from when the bank was created. */
-export function makeScheduler(
-  config: Awaited<ReturnType<typeof boot>>["config"],
-  bot: Awaited<ReturnType<typeof boot>>["bot"],
-) {
+export function makeScheduler(config: Config, bot: Booted["bot"]) {
   return createScheduler(
     bot.ctx,
     timebankJobs({
@@ -96,44 +61,44 @@ export function makeScheduler(
       backupDir: config.TIMEBANK_BACKUP_DIR,
       backupKeep: config.TIMEBANK_BACKUP_KEEP,
       timeZone: config.TIMEBANK_TIME_ZONE,
+      retentionDays: config.TIMEBANK_RETENTION_DAYS,
     }),
     config.TIMEBANK_TIME_ZONE,
     bot.since,
   );
 }
 
-/** Starts the scheduled jobs (unless TIMEBANK_JOBS=off). */
-async function startJobs(
-  config: Awaited<ReturnType<typeof boot>>["config"],
-  bot: Awaited<ReturnType<typeof boot>>["bot"],
-) {
-  if (config.TIMEBANK_JOBS === "off") return { stop: async () => {} };
-  const scheduler = makeScheduler(config, bot);
-  await scheduler.start();
-  return scheduler;
+/** /readyz: the database answers, the oldest undelivered message, the last job run. */
+export async function readiness(db: Db, now: () => Date): Promise<Readiness> {
+  const row = await db.read((c) =>
+    sqlOf(c).get<{ oldest: string | Date | null; last: string | Date | null }>(
+      `SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest,
+              (SELECT MAX(finished_at) FROM job_run) AS last`,
+    ),
+  );
+  const age = row?.oldest ? Math.round((now().getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
+  return {
+    ok: true,
+    database: db.provider,
+    outboxBacklogSeconds: age,
+    lastJobRun: row?.last ? new Date(row.last).toISOString() : null,
+  };
 }
 
-/** Starts the configured platform channels; returns them so they can be stopped. */
-async function startPlatforms(
-  config: Awaited<ReturnType<typeof boot>>["config"],
-  bot: Awaited<ReturnType<typeof boot>>["bot"],
-) {
+/** Starts the configured platform channels on the shared web port. */
+async function startPlatforms(config: Config, bot: Booted["bot"], web: Web) {
   const started: Array<{ name: string; stop(): Promise<void> }> = [];
   if (config.TELEGRAM_BOT_TOKEN) {
     const tg = createTelegram(bot, {
       token: config.TELEGRAM_BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
+      web,
       webhook: config.TELEGRAM_WEBHOOK_URL
-        ? {
-            url: config.TELEGRAM_WEBHOOK_URL,
-            secret: config.TELEGRAM_WEBHOOK_SECRET ?? "",
-            port: config.TELEGRAM_WEBHOOK_PORT,
-            host: config.TELEGRAM_WEBHOOK_HOST,
-          }
+        ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET ?? "" }
         : undefined,
     });
     await tg.start();
-    console.log(`timebank: telegram channel started (${config.TELEGRAM_WEBHOOK_URL ? "webhook" : "long polling"})`);
+    log().info({ mode: config.TELEGRAM_WEBHOOK_URL ? "webhook" : "long polling" }, "telegram channel started");
     started.push({ name: "telegram", stop: () => tg.stop() });
   }
   if (config.SLACK_BOT_TOKEN) {
@@ -142,43 +107,98 @@ async function startPlatforms(
       signingSecret: config.SLACK_SIGNING_SECRET,
       appToken: config.SLACK_APP_TOKEN,
       apiUrl: config.SLACK_API_URL,
-      port: config.SLACK_PORT,
+      web,
     });
     await slack.start();
-    console.log(
-      `timebank: slack channel started (${config.SLACK_APP_TOKEN ? "Socket Mode" : `HTTP on port ${config.SLACK_PORT}`})`,
-    );
+    log().info({ mode: config.SLACK_APP_TOKEN ? "socket" : "http" }, "slack channel started");
     started.push({ name: "slack", stop: () => slack.stop() });
   }
   return started;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const i = process.argv.indexOf("--script");
-  const script = i > 0 ? process.argv[i + 1] : undefined;
-  const platforms =
-    !script && ((process.env.TELEGRAM_BOT_TOKEN ?? "") !== "" || (process.env.SLACK_BOT_TOKEN ?? "") !== "");
-  if (!platforms) await runConsole(script);
-  else {
-    const { config, db, bot, clock } = await boot();
-    const channels = await startPlatforms(config, bot);
-    const jobs = await startJobs(config, bot);
-    const stop = async () => {
-      await jobs.stop();
-      for (const c of channels) await c.stop();
-      await db.close();
-      process.exit(0);
-    };
-    process.once("SIGINT", () => void stop());
-    process.once("SIGTERM", () => void stop());
-    // The console can run beside a platform in the same process, sharing the engine and database.
-    if (process.argv.includes("--console")) {
-      const con = createConsole(bot, undefined, clock);
-      const rl = createInterface({ input: process.stdin });
-      let chain = Promise.resolve();
-      rl.on("line", (l) => {
-        chain = chain.then(() => con.line(l));
-      });
+/** Runs the bot until a signal (or, for a script or a closed console, until its end). */
+async function main(argv: string[]) {
+  const i = argv.indexOf("--script");
+  const script = i > 0 ? argv[i + 1] : undefined;
+  const { config, db, bot, clock } = await boot();
+  setLogger(createLogger({ level: script ? "warn" : config.LOG_LEVEL, format: config.LOG_FORMAT }));
+  const jobs = makeScheduler(config, bot);
+  const con = createConsole(bot, undefined, clock, jobs, config.TIMEBANK_FILES_DIR);
+  if (script) {
+    for (const raw of readFileSync(script, "utf8").split("\n")) {
+      if (!raw.trim() || raw.trimStart().startsWith("//")) continue;
+      process.stdout.write(`\n> ${raw}\n`);
+      await con.line(raw);
     }
+    await db.close();
+    return;
   }
+  const web = createWeb({
+    port: config.TIMEBANK_WEB_PORT,
+    host: config.TIMEBANK_WEB_HOST,
+    ready: () => readiness(db, bot.ctx.now),
+    log: log("web"),
+  });
+  const platforms = config.TELEGRAM_BOT_TOKEN || config.SLACK_BOT_TOKEN;
+  const channels = platforms ? await startPlatforms(config, bot, web) : [];
+  const port = await web.start();
+  if (config.TIMEBANK_JOBS === "on") await jobs.start();
+  log().info({ port, database: db.provider, url: redactUrl(config.DATABASE_URL) }, "timebank started");
+  const timers: Array<ReturnType<typeof setInterval>> = [];
+  let consoleDone: Promise<void> = Promise.resolve();
+  if (!platforms || argv.includes("--console")) consoleDone = runConsole(config, con, timers, bot);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log().info({ signal }, "stopping");
+    // A hard deadline: whatever is still running after it is abandoned (every operation is
+    // idempotent and transactional, so an interrupted one simply did not happen).
+    setTimeout(() => process.exit(1), 15_000).unref();
+    for (const c of channels) await c.stop().catch((e) => log().error({ err: e, channel: c.name }, "stop failed"));
+    await jobs.stop();
+    for (const t of timers) clearInterval(t);
+    await web.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  await consoleDone;
+  if (!platforms) await stop("console closed");
+}
+
+/** The console on stdin/stdout; resolves when stdin closes. */
+function runConsole(config: Config, con: ReturnType<typeof createConsole>, timers: unknown[], bot: Booted["bot"]) {
+  process.stdout.write(
+    `时间银行 · ${config.TIMEBANK_BANK_NAME}\n/start 注册 · /help 帮助 · @名字: 以他人身份说话 · Ctrl-D 退出\n`,
+  );
+  timers.push(setInterval(() => void deliver(bot.ctx, con.outlet).catch(() => undefined), 1000));
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${con.speaker()}> ` });
+  rl.prompt();
+  // Lines are handled one at a time, in order; a failing line is reported and the next one works.
+  let chain = Promise.resolve();
+  rl.on("line", (l) => {
+    chain = chain
+      .then(() => con.line(l))
+      .catch((e) => log("console").error({ err: e }, "line failed"))
+      .then(() => {
+        rl.setPrompt(`${con.speaker()}> `);
+        rl.prompt();
+      });
+  });
+  return new Promise<void>((resolve) => rl.on("close", () => void chain.then(resolve)));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // Nothing but a signal ends a running bot: a stray rejection is logged, never fatal.
+  process.on("unhandledRejection", (e) => log().error({ err: e }, "unhandled rejection"));
+  process.on("uncaughtException", (e) => log().error({ err: e }, "uncaught exception"));
+  await main(process.argv).catch((e) => {
+    // A start that cannot go on says why in one line, without a stack or a secret.
+    const why = e instanceof ConfigError ? e.problems.join("\n  ") : String((e as Error).message ?? e);
+    process.stderr.write(`timebank: cannot start: ${redactUrl(why)}\n`);
+    process.exit(1);
+  });
 }

@@ -72,7 +72,7 @@ unknown-input = Sorry, I did not understand. Send /help to see what you can do.
 unknown-command = There is no /{ $name } command. Send /help to see what you can do.
 button-expired = That button no longer works; please start again.
 button-not-yours = That button is not for you.
-error-internal = Sorry, something went wrong. Please try again later.
+error-internal = Sorry, something went wrong and nothing was done. Please try again in a moment.
 help-unregistered = Send /start to register, /lang to change the language.
 help-all =
     /balance your credits  /history your entries

@@ -72,7 +72,7 @@ unknown-input = 没听懂。发送 /help 查看可以做的事。
 unknown-command = 没有 /{ $name } 这个命令。发送 /help 查看可以做的事。
 button-expired = 这个按钮已经失效了，请重新操作。
 button-not-yours = 这个按钮不是给您的。
-error-internal = 抱歉，出了点问题，请稍后再试。
+error-internal = 抱歉，出了点问题，这次操作没有完成，请稍后再试。
 help-unregistered = 发送 /start 注册，/lang 切换语言。
 help-all =
     /balance 查看时间积分  /history 积分明细

@@ -3,6 +3,7 @@
 // commit sends nothing; after it, the message waits in the table until delivered.
 import { sqlOf, type Tx } from "../db/client.ts";
 import type { Ctx } from "../engine/index.ts";
+import { log } from "../log.ts";
 import type { Outlet, Reply } from "./contract.ts";
 import { isLocale, type Locale } from "./i18n.ts";
 import { type ButtonSpec, saveButtons } from "./store.ts";
@@ -145,7 +146,7 @@ export function createDrainer(ctx: Ctx, outlet: Outlet) {
         .then(async () => {
           while ((await deliver(ctx, outlet)) > 0) {}
         })
-        .catch((e) => console.error("timebank: %s delivery failed", outlet.channel, e));
+        .catch((e) => log("outbox").error({ err: e, channel: outlet.channel }, "delivery failed"));
       return draining;
     },
     /** Stops new passes and waits for the current one. */

@@ -3,6 +3,7 @@
 // one error boundary that turns engine refusals into localized messages.
 import * as engine from "../engine/index.ts";
 import { hasBadText } from "../engine/input.ts";
+import { log } from "../log.ts";
 import { runAction } from "./actions.ts";
 import { ADMIN_COMMANDS } from "./admin.ts";
 import { MEMBER_COMMANDS } from "./commands.ts";
@@ -22,21 +23,22 @@ const OPEN = new Set(["start", "help", "lang", "cancel", "verify"]);
 export async function handle(bot: Bot, raw: Incoming): Promise<Reply[]> {
   // A platform name with a NUL byte or a lone surrogate is dropped; typed text like that is refused below.
   const inc = hasBadText(raw.userName) ? { ...raw, userName: undefined } : raw;
-  const member = await engine.findByIdentity(bot.ctx, inc.channel, inc.userId);
-  const locale: Locale = member && isLocale(member.locale) ? member.locale : localeFromHint(inc.localeHint);
-  const turn: Turn = { bot, inc, member, locale, who: { channel: inc.channel, externalId: inc.userId } };
+  // Until the member is known, answer in the platform's language (also when the lookup fails).
+  let locale: Locale = localeFromHint(inc.localeHint);
   try {
+    const member = await engine.findByIdentity(bot.ctx, inc.channel, inc.userId);
+    if (member && isLocale(member.locale)) locale = member.locale;
+    const turn: Turn = { bot, inc, member, locale, who: { channel: inc.channel, externalId: inc.userId } };
     const step = await dispatch(turn);
     if (step.next) await setDialog(bot.ctx, turn.who, step.next);
     return step.replies.map((r) => privately(inc, r));
   } catch (e) {
     if (e instanceof engine.AppError) return [privately(inc, { text: refusal(locale, e) })];
-    console.error(
-      "timebank: error handling %s event from %s:%s",
-      inc.action ? "button" : "text",
-      inc.channel,
-      inc.userId,
-      e,
+    // The one error boundary: anything else (the database restarting, a bug) is logged with the
+    // event's context, and the person is told nothing happened and to try again.
+    log("router").error(
+      { err: e, channel: inc.channel, eventId: inc.eventId, kind: inc.action ? "button" : "text" },
+      "event failed",
     );
     return [{ text: t(locale, "error-internal") }];
   }

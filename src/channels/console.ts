@@ -5,9 +5,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Outlet, Reply } from "../bot/contract.ts";
+import { t } from "../bot/i18n.ts";
 import { deliver, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
+import { log } from "../log.ts";
 
 /** A console session: feed it lines, it prints what each person would see. */
 export interface ConsoleChannel {
@@ -27,6 +29,7 @@ export function createConsole(
   print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
   clock?: { advance(ms: number): void },
   jobs?: { tick(): Promise<string[]> },
+  filesDir = "./data/files",
 ): ConsoleChannel {
   let who = "me";
   let room: string | null = null;
@@ -40,7 +43,7 @@ export function createConsole(
     for (const l of lines.slice(1)) print(`  ${l}`);
     if (reply.attachment) {
       // A terminal cannot show a PDF or a picture: save it and say where.
-      const dir = process.env.TIMEBANK_FILES_DIR || "./data/files";
+      const dir = filesDir;
       mkdirSync(dir, { recursive: true });
       const file = join(dir, reply.attachment.name);
       writeFileSync(file, reply.attachment.bytes);
@@ -69,7 +72,17 @@ export function createConsole(
     },
   };
 
+  /** One line; whatever fails (the database restarting) is said, and the next line works. */
   async function line(raw: string) {
+    try {
+      await handleLine(raw);
+    } catch (e) {
+      log("console").error({ err: e }, "line failed");
+      print(t("zh-CN", "error-internal"));
+    }
+  }
+
+  async function handleLine(raw: string) {
     const wait = /^!wait\s+(\d+)\s*([dhm])$/.exec(raw.trim());
     if (wait && clock) {
       clock.advance(Number(wait[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[wait[2] as "d" | "h" | "m"]);

@@ -2,6 +2,7 @@
 // the connection: Bolt's own receiver always asks slack.com for the WebSocket address.
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import { SocketModeClient } from "@slack/socket-mode";
+import { log } from "../log.ts";
 
 /** Receives events over Socket Mode: no public URL needed (how most community workspaces run). */
 export class SocketReceiver implements Receiver {
@@ -24,7 +25,7 @@ export class SocketReceiver implements Receiver {
           retryNum: args.retry_num,
           retryReason: args.retry_reason,
         };
-        await this.app?.processEvent(event).catch((e) => console.error("timebank: slack socket event failed", e));
+        await this.app?.processEvent(event).catch((e) => log("slack").error({ err: e }, "socket event failed"));
       },
     );
   }

@@ -1,7 +1,7 @@
 // The Slack channel on Bolt: one slash command (/timebank <command> …), direct messages and app
 // mentions as text, Block Kit buttons, and a modal for posting a need (the same dialog also runs
 // step by step in a DM). HTTP (Events API, signed requests) or Socket Mode.
-import { App, LogLevel } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
 import { createDrainer, markUnreachable, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
@@ -9,6 +9,8 @@ import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
+import { log } from "../log.ts";
+import { createWeb, type Web } from "../web.ts";
 import { createLimiter, type Limits } from "./limiter.ts";
 import { needModal, submitNeedModal } from "./slack-modal.ts";
 import { registerModal, submitRegisterModal } from "./slack-register.ts";
@@ -23,6 +25,8 @@ export interface SlackConfig {
   appToken?: string;
   /** Web API base URL, e.g. "https://slack.com/api/" (a proxy, or a test fake). */
   apiUrl?: string;
+  /** HTTP mode: events are served at /slack/events on `web` (the process's one port), or on a server of its own at `port`. */
+  web?: Web;
   port?: number;
   limits?: Limits;
 }
@@ -95,11 +99,18 @@ function blocks(reply: Reply): KnownBlock[] {
 /** Creates the channel; `start()` connects (HTTP server or Socket Mode), `stop()` disconnects. */
 export function createSlack(bot: Bot, cfg: SlackConfig) {
   const { ctx } = bot;
-  const receiver = cfg.appToken ? new SocketReceiver(cfg.appToken, cfg.apiUrl) : undefined;
+  const socket = cfg.appToken ? new SocketReceiver(cfg.appToken, cfg.apiUrl) : undefined;
+  // HTTP mode: Bolt's receiver verifies each request's signature; we serve its listener ourselves.
+  const http = socket
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: cfg.signingSecret ?? "",
+        endpoints: "/slack/events",
+        logLevel: LogLevel.ERROR,
+      });
   const app = new App({
     token: cfg.botToken,
-    signingSecret: receiver ? undefined : cfg.signingSecret,
-    receiver,
+    receiver: socket ?? http,
     // 429s come back to us (rather than being retried with the client's long backoff) so that
     // the outlet can hold every send for exactly the Retry-After Slack asked for.
     clientOptions: { ...(cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {}), rejectRateLimitedCalls: true },
@@ -310,10 +321,11 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
 
   // The channel's one error boundary: Bolt calls this for anything a listener threw.
   app.error(async (e) => {
-    console.error("timebank: slack request failed", e);
+    log("slack").error({ err: e }, "request failed");
   });
 
   let timer: ReturnType<typeof setInterval> | undefined;
+  let own: Web | undefined;
   return {
     app,
     outlet,
@@ -325,11 +337,18 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     },
     async start() {
       timer = setInterval(() => void drain(), 1000);
-      await app.start(cfg.port ?? 3000);
+      if (socket) await app.start();
+      else if (http) {
+        if (!cfg.web) own = createWeb({ port: cfg.port ?? 0 });
+        const web = cfg.web ?? (own as Web);
+        web.mount("/slack/events", http.requestListener);
+        if (own) await own.start();
+      }
     },
     async stop() {
       if (timer) clearInterval(timer);
-      await app.stop();
+      if (socket) await app.stop();
+      await own?.stop();
       await drainer.stop();
     },
   };

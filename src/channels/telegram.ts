@@ -1,7 +1,6 @@
 // The Telegram channel on grammY: translates updates to the shared contract and replies back.
 // Long polling by default; webhook mode with a secret token. Outgoing messages are paced to
 // Telegram's limits, 429s are waited out, and chats that blocked the bot are marked unreachable.
-import { createServer, type Server } from "node:http";
 import { type Context, Bot as Grammy, GrammyError, InputFile, webhookCallback } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
@@ -10,6 +9,8 @@ import { createDrainer, markUnreachable, PermanentDeliveryError, sendOrEdit } fr
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
+import { log } from "../log.ts";
+import { createWeb, type Web } from "../web.ts";
 import { createLimiter, type Limits, TELEGRAM_LIMITS } from "./limiter.ts";
 
 /** How the Telegram channel runs. */
@@ -17,8 +18,12 @@ export interface TelegramConfig {
   token: string;
   /** Bot API base URL: a self-hosted Bot API server, a proxy, or a test fake. */
   apiRoot?: string;
-  /** Webhook mode instead of long polling. */
-  webhook?: { url: string; secret: string; port: number; host?: string };
+  /**
+   * Webhook mode instead of long polling: mounted at the URL's path on `web` (the process's one
+   * HTTP port), or on a server of its own at `port` when there is none.
+   */
+  webhook?: { url: string; secret: string; port?: number; host?: string };
+  web?: Web;
   /** Long-poll timeout in seconds (Telegram's default 30). */
   pollTimeout?: number;
   limits?: Limits;
@@ -122,10 +127,12 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     const key = String(c.chat?.id ?? c.from?.id ?? "");
     const prev = chains.get(key) ?? Promise.resolve();
     const run = prev.then(() => next());
-    chains.set(
-      key,
-      run.catch(() => undefined),
-    );
+    const settled = run.catch(() => undefined);
+    chains.set(key, settled);
+    // Forget a chat once its last update is done: the map holds only chats with work in hand.
+    void settled.then(() => {
+      if (chains.get(key) === settled) chains.delete(key);
+    });
     await run;
   });
 
@@ -153,7 +160,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
           }
         }),
       )
-      .catch((e) => console.error("timebank: could not record handled updates", e));
+      .catch((e) => log("telegram").error({ err: e }, "could not record handled updates"));
     return recording;
   }
   function remember(eventId: string) {
@@ -218,7 +225,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   });
   // The channel's one error boundary: log with context, apologise, keep running.
   g.catch(async (err) => {
-    console.error("timebank: telegram update %s failed", err.ctx.update.update_id, err.error);
+    log("telegram").error({ err: err.error, eventId: err.ctx.update.update_id }, "update failed");
     const locale: Locale = err.ctx.from?.language_code?.startsWith("en") ? "en" : "zh-CN";
     if (err.ctx.chat) await err.ctx.reply(t(locale, "error-internal")).catch(() => undefined);
   });
@@ -241,7 +248,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     }
   }
 
-  let server: Server | undefined;
+  let own: Web | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
     grammy: g,
@@ -253,8 +260,13 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       timer = setInterval(() => void drain(), 1000);
       if (cfg.webhook) {
         const wh = cfg.webhook;
-        server = createServer(webhookCallback(g, "http", { secretToken: wh.secret }));
-        await new Promise<void>((r) => server?.listen(wh.port, wh.host ?? "0.0.0.0", r));
+        if (!cfg.web) own = createWeb({ port: wh.port ?? 0, host: wh.host });
+        const web = cfg.web ?? (own as Web);
+        // grammY answers Telegram only when the update was handled; a slow one ends in its timeout
+        // error, which must not end the process (Telegram then redelivers, and the update id dedups).
+        const callback = webhookCallback(g, "http", { secretToken: wh.secret, onTimeout: "return" });
+        web.mount(new URL(wh.url).pathname, (req, res) => callback(req, res));
+        if (own) await own.start();
         await g.api.setWebhook(wh.url, { secret_token: wh.secret });
       } else {
         await g.api.deleteWebhook();
@@ -262,13 +274,10 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       }
     },
     /** The webhook server's port (after start, in webhook mode). */
-    port: () => {
-      const a = server?.address();
-      return typeof a === "object" && a ? a.port : 0;
-    },
+    port: () => (own ?? cfg.web)?.port() ?? 0,
     async stop() {
       if (timer) clearInterval(timer);
-      if (server) await new Promise((r) => server?.close(r));
+      if (cfg.webhook) await own?.stop();
       else await g.stop();
       await drainer.stop();
       if (flushTimer) clearTimeout(flushTimer);

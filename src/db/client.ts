@@ -1,12 +1,14 @@
 // The one data-access layer over the two generated Prisma clients (SQLite and PostgreSQL). Engine
 // code reaches the database only through `tx` and `read`, which is where SQLite access is serialized.
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { PrismaClient as PgClient } from "./generated/postgres/client.ts";
 import { Prisma, PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 
 /** Prisma helpers (Prisma.raw, Prisma.sql) for raw SQL that runs on both providers. */
 export { Prisma };
 
-import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory } from "./adapters.ts";
+import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
 import { prismaSql, type Sql, sqliteSql } from "./sql.ts";
 
@@ -59,13 +61,86 @@ export function createMutex() {
   };
 }
 
-const RETRIES = 8;
+/** Codes after which re-running the whole transaction is safe (every operation is idempotent by
+ *  its key, so one that committed before the connection dropped is found, not repeated). */
+const TRANSIENT = new Set([
+  // Prisma: cannot reach / timed out (a busy SQLite file) / connection closed / write conflict.
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+  "P2034",
+  // PostgreSQL SQLSTATE: serialization failure, deadlock, shutting down or starting up, connection lost.
+  "40001",
+  "40P01",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "53300",
+  // Sockets, and SQLite's busy and locked results.
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "SQLITE_BUSY",
+  "SQLITE_BUSY_SNAPSHOT",
+  "SQLITE_LOCKED",
+  // Prisma driver-adapter error kinds.
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TransactionWriteConflict",
+]);
 
-/** Errors after which re-running the whole transaction is safe and likely to succeed. */
-export function isRetryable(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; meta?: { code?: string } } | undefined;
-  const text = `${err?.code ?? ""} ${err?.meta?.code ?? ""} ${err?.message ?? ""}`;
-  return /P2034|40001|40P01|SQLITE_BUSY|database is locked|deadlock detected|could not serialize/i.test(text);
+/** Whether an error (or what caused it) carries a transient code; by code, not by message. */
+export function isRetryable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== "object" || depth > 4) return false;
+  const err = e as { code?: unknown; kind?: unknown; originalCode?: unknown; meta?: unknown; cause?: unknown };
+  for (const c of [err.code, err.kind, err.originalCode, (err.meta as { code?: unknown } | undefined)?.code])
+    if (typeof c === "string" && TRANSIENT.has(c)) return true;
+  // node-postgres reports a connection the server dropped with no code at all: its one message.
+  if (e instanceof Error && e.message === "Connection terminated unexpectedly") return true;
+  const adapter = (err.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+  return isRetryable(err.cause, depth + 1) || isRetryable(adapter, depth + 1);
+}
+
+/** Waits before attempt `n` (1-based): jittered, doubling, at most 2 s; about 8 s in all. */
+const backoff = (n: number) =>
+  new Promise((r) => setTimeout(r, Math.min(2000, 25 * 2 ** n) * (0.5 + Math.random() / 2)));
+const RETRIES = 9;
+
+/** Runs `fn` again while it fails transiently (a database restart, a busy file, a conflict). */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= RETRIES || !isRetryable(e)) throw e;
+      await backoff(attempt);
+    }
+  }
+}
+
+/**
+ * Refuses, with one clear sentence, a SQLite file the bot could not write: a directory it cannot
+ * create or write, a read-only file. Better at start than as "something went wrong" at the first
+ * write.
+ */
+export function checkWritable(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? "not writable";
+    throw new Error(`the SQLite database ${path} cannot be written (${why}): check the path and its permissions`);
+  }
 }
 
 /** Opens the database at `url` (default: ./data/timebank.db), applying pending migrations first. */
@@ -74,6 +149,7 @@ export async function openDb(
   opts: { migrate?: boolean } = {},
 ): Promise<Db> {
   const provider = providerOf(url);
+  if (provider === "sqlite") checkWritable(sqlitePath(url));
   if (opts.migrate !== false) await applyMigrations(url);
   let client: Client;
   let sqliteExec: Sql | undefined;
@@ -105,26 +181,22 @@ export async function openDb(
   return {
     provider,
     url,
-    async tx(fn) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await serialize(() =>
-            client.$transaction((t) => {
-              executors.set(t, execFor(t));
-              return fn(t);
-            }, txOptions),
-          );
-        } catch (e) {
-          if (attempt >= RETRIES || !isRetryable(e)) throw e;
-          await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-        }
-      }
-    },
+    tx: (fn) =>
+      retrying(() =>
+        serialize(() =>
+          client.$transaction((t) => {
+            executors.set(t, execFor(t));
+            return fn(t);
+          }, txOptions),
+        ),
+      ),
     read: (fn) =>
-      serialize(() => {
-        if (!executors.has(client)) executors.set(client, execFor(client));
-        return fn(client);
-      }),
+      retrying(() =>
+        serialize(() => {
+          if (!executors.has(client)) executors.set(client, execFor(client));
+          return fn(client);
+        }),
+      ),
     close: () => client.$disconnect(),
   };
 }

@@ -21,6 +21,8 @@ export interface JobOptions {
   backupDir: string;
   backupKeep: number;
   timeZone: string;
+  /** Days to keep delivered messages, handled event ids, used codes, old buttons, operation keys and job runs. */
+  retentionDays?: number;
 }
 
 /** Marks `key` done once; false if it was done before (inside the caller's transaction). */
@@ -235,6 +237,13 @@ export function timebankJobs(o: JobOptions): Job[] {
       },
     },
     {
+      name: "retention",
+      spec: { at: "04:00" },
+      async run(ctx, due) {
+        return prune(ctx, new Date(due.getTime() - (o.retentionDays ?? 90) * 86_400_000), due);
+      },
+    },
+    {
       name: "backup",
       spec: { at: "03:00" },
       async run(ctx, due) {
@@ -245,6 +254,33 @@ export function timebankJobs(o: JobOptions): Job[] {
       },
     },
   ];
+}
+
+/**
+ * Deletes what has served its purpose: messages delivered (or given up) before `before`, event
+ * ids and operation keys older than that (a platform redelivers within minutes, never months),
+ * expired buttons, dialogs and codes, and old job runs. The ledger, needs, members and the admin
+ * log are never pruned.
+ */
+export async function prune(ctx: engine.Ctx, before: Date, now: Date): Promise<string> {
+  const counts = await ctx.db.tx(async (tx) => {
+    const sql = sqlOf(tx);
+    return {
+      outbox: await sql.run(
+        "DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (failed_at IS NOT NULL AND failed_at < ?)",
+        [before, before],
+      ),
+      events: await sql.run("DELETE FROM processed_event WHERE created_at < ?", [before]),
+      operations: await sql.run("DELETE FROM operation WHERE created_at < ?", [before]),
+      buttons: await sql.run("DELETE FROM action WHERE expires_at < ?", [now]),
+      dialogs: await sql.run("DELETE FROM dialog WHERE expires_at < ?", [now]),
+      codes: await sql.run("DELETE FROM link_code WHERE expires_at < ?", [before]),
+      jobRuns: await sql.run("DELETE FROM job_run WHERE finished_at IS NOT NULL AND due_at < ?", [before]),
+    };
+  });
+  return Object.entries(counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
 }
 
 /** An online backup of the SQLite file (consistent while the bot runs); keeps the newest `keep`. */

@@ -1,0 +1,93 @@
+// A PostgreSQL restart under a running bot: the console tells the person to try again instead of
+// exiting, the next line works, and operations in flight are retried with their own idempotency
+// keys — every acknowledged one applied exactly once. On a server of its own (it is restarted).
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTempPostgres, type TempPostgres } from "../../scripts/pg-temp.ts";
+import { t } from "../../src/bot/i18n.ts";
+import { createConsole } from "../../src/channels/console.ts";
+import * as engine from "../../src/engine/index.ts";
+import { boot } from "../../src/main.ts";
+import { checkLedger } from "../support/invariants.ts";
+
+describe("a PostgreSQL restart", () => {
+  let server: TempPostgres;
+  let b: Awaited<ReturnType<typeof boot>>;
+  const out: string[] = [];
+  beforeAll(async () => {
+    server = await startTempPostgres();
+    const c = new pg.Client({ connectionString: server.url });
+    await c.connect();
+    await c.query("CREATE DATABASE bank");
+    await c.end();
+    b = await boot({ DATABASE_URL: server.url.replace(/\/postgres$/, "/bank") }, new Date("2026-06-01T02:00:00Z"));
+  });
+  afterAll(async () => {
+    await b?.db.close();
+    server?.stop();
+  });
+
+  it("is survived by the console: try again, then the next line works", async () => {
+    const con = createConsole(b.bot, (l) => out.push(l));
+    await con.line("@admin: /unit add 一社区 community");
+    expect(out.at(-1)).toContain("已创建单位");
+    server.halt();
+    const from = out.length;
+    await con.line("@admin: /unit add 二社区 community");
+    const said = out.slice(from);
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.every((l) => l === t("zh-CN", "error-internal"))).toBe(true);
+    server.start();
+    await con.line("@admin: /unit add 三社区 community");
+    expect(out.at(-1)).toContain("已创建单位");
+    // Down for a moment while a line is handled: retried by error code, the person sees it done.
+    server.halt();
+    const back = new Promise<void>((r) =>
+      setTimeout(() => {
+        server.start();
+        r();
+      }, 800),
+    );
+    await con.line("@admin: /unit add 四社区 community");
+    await back;
+    expect(out.at(-1)).toContain("已创建单位 #");
+    expect(out.at(-1)).toContain("四社区");
+    const units = await b.db.read((c) => c.unit.findMany({ select: { name: true } }));
+    expect(units.map((u) => u.name)).not.toContain("二社区");
+  }, 60_000);
+
+  it("retries in-flight operations through a restart, each applied once", async () => {
+    const { ctx } = b.bot;
+    const admin = (await engine.findByIdentity(ctx, "console", "admin"))?.id ?? 0;
+    const unit = (await b.db.read((c) => c.unit.findFirstOrThrow({ where: { name: "一社区" } }))).id;
+    const elder = await engine.registerOfflineElder(ctx, {
+      actorId: admin,
+      unitId: unit,
+      name: "王大爷",
+      birthYear: 1940,
+    });
+    await engine.setPriority(ctx, { actorId: admin, memberId: elder.id, priority: ["advanced_age"] });
+    await engine.fundGrantPool(ctx, { actorId: admin, unitId: unit, minutes: 600, key: "fund" });
+    await engine.grant(ctx, { actorId: admin, elderId: elder.id, minutes: 600, key: "grant" });
+    let acknowledged = 0;
+    const restart = (async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      await server.restart(300);
+    })();
+    for (let i = 0; i < 40; i++) {
+      try {
+        await engine.donate(ctx, { actorId: elder.id, minutes: 10, key: `donate-${i}` });
+        acknowledged++;
+      } catch (e) {
+        // Only an outage longer than the retries may refuse; it must then have changed nothing.
+        expect(String(e)).toMatch(/reach|terminated|ECONN|57P/);
+      }
+    }
+    await restart;
+    const donated = await b.db.read((c) => c.transfer.count({ where: { reason: "donate" } }));
+    expect(donated).toBe(acknowledged);
+    expect(acknowledged).toBeGreaterThan(30);
+    expect((await engine.balance(ctx, { memberId: elder.id })).available).toBe(600 - 10 * acknowledged);
+    expect(await checkLedger(b.db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+  }, 60_000);
+});
