@@ -68,12 +68,13 @@ export function makeScheduler(config: Config, bot: Booted["bot"]) {
   );
 }
 
-/** /readyz: the database answers, the oldest undelivered message, the last job run. */
+/** /readyz: the database answers, the oldest undelivered message, given-up messages, the last job run. */
 export async function readiness(db: Db, now: () => Date): Promise<Readiness> {
   const row = await db.read((c) =>
-    sqlOf(c).get<{ oldest: string | Date | null; last: string | Date | null }>(
+    sqlOf(c).get<{ oldest: string | Date | null; last: string | Date | null; failed: number }>(
       `SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest,
-              (SELECT MAX(finished_at) FROM job_run) AS last`,
+              (SELECT MAX(finished_at) FROM job_run) AS last,
+              (SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL) AS failed`,
     ),
   );
   const age = row?.oldest ? Math.round((now().getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
@@ -82,6 +83,7 @@ export async function readiness(db: Db, now: () => Date): Promise<Readiness> {
     database: db.provider,
     outboxBacklogSeconds: age,
     lastJobRun: row?.last ? new Date(row.last).toISOString() : null,
+    failedDeliveries: Number(row?.failed ?? 0),
   };
 }
 

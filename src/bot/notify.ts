@@ -4,7 +4,7 @@ import type { Tx } from "../db/client.ts";
 import { type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
 import { categoryName, duration, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
-import { toGroup, toMember } from "./outbox.ts";
+import { PRIORITY, toGroup, toMember } from "./outbox.ts";
 
 /** Admins whose unit is the given unit path or above it. */
 export async function adminsOver(tx: Tx, path: string): Promise<number[]> {
@@ -234,13 +234,12 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
         where: { unit: { path: { startsWith: unit.path } }, ...(e.role === "all" ? {} : { role: e.role }) },
         select: { memberId: true },
       });
-      await each([...new Set(roles.map((r) => r.memberId))], (l) => ({
-        text: t(l, "note-broadcast", { unit: unit.name, text: e.text }),
-      }));
+      // Broadcasts wait behind notifications to individual people when a channel is busy.
+      const text = (l: Locale) => ({ text: t(l, "note-broadcast", { unit: unit.name, text: e.text }) });
+      for (const id of new Set(roles.map((r) => r.memberId))) await toMember(tx, now, id, text, PRIORITY.broadcast);
       const units = await tx.unit.findMany({ where: { path: { startsWith: unit.path } }, select: { id: true } });
       const groups = await tx.groupBinding.findMany({ where: { unitId: { in: units.map((u) => u.id) } } });
-      for (const g of groups)
-        await toGroup(tx, now, g, (l) => ({ text: t(l, "note-broadcast", { unit: unit.name, text: e.text }) }));
+      for (const g of groups) await toGroup(tx, now, g, text, { priority: PRIORITY.broadcast });
       return;
     }
     case "role.offered": {

@@ -12,14 +12,20 @@ import { type ButtonSpec, saveButtons } from "./store.ts";
 export type Render = (locale: Locale) => { text: string; buttons?: ButtonSpec[][] };
 
 /** Queues a message to every channel identity of a member, in the member's language. */
-export async function toMember(tx: Tx, now: Date, memberId: number, render: Render): Promise<void> {
+export async function toMember(
+  tx: Tx,
+  now: Date,
+  memberId: number,
+  render: Render,
+  priority: Priority = PRIORITY.notification,
+): Promise<void> {
   const member = await tx.member.findUnique({ where: { id: memberId }, include: { identities: true } });
   if (!member?.identities.length) return;
   const locale = isLocale(member.locale) ? member.locale : "zh-CN";
   for (const ident of member.identities.filter((i) => !i.unreachableAt)) {
     const r = render(locale);
     const buttons = r.buttons ? await saveButtons(tx, now, memberId, r.buttons) : undefined;
-    await queue(tx, now, ident.channel, ident.externalId, memberId, { text: r.text, buttons });
+    await queue(tx, now, ident.channel, ident.externalId, memberId, { text: r.text, buttons }, priority);
   }
 }
 
@@ -29,13 +35,18 @@ export async function toGroup(
   now: Date,
   group: { channel: string; conversationId: string; locale: string; unreachableAt?: Date | null },
   render: Render,
-  opts: { ref?: string; edit?: boolean } = {},
+  opts: { ref?: string; edit?: boolean; priority?: Priority } = {},
 ): Promise<void> {
   if (group.unreachableAt) return;
   const r = render(isLocale(group.locale) ? group.locale : "zh-CN");
   const buttons = r.buttons ? await saveButtons(tx, now, null, r.buttons) : undefined;
-  await queue(tx, now, group.channel, group.conversationId, null, { text: r.text, buttons, ...opts });
+  const { priority, ...rest } = opts;
+  await queue(tx, now, group.channel, group.conversationId, null, { text: r.text, buttons, ...rest }, priority);
 }
+
+/** What goes first when a channel is busy: a notification to a person before a broadcast. */
+export const PRIORITY = { notification: 1, broadcast: 2 } as const;
+export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
 
 async function queue(
   tx: Tx,
@@ -44,9 +55,18 @@ async function queue(
   conversationId: string,
   memberId: number | null,
   reply: Reply,
+  priority: Priority = PRIORITY.notification,
 ) {
   await tx.outbox.create({
-    data: { channel, conversationId, memberId, payload: JSON.stringify(reply), nextAttemptAt: now },
+    data: {
+      channel,
+      conversationId,
+      memberId,
+      payload: JSON.stringify(reply),
+      nextAttemptAt: now,
+      priority,
+      createdAt: now,
+    },
   });
 }
 
@@ -67,48 +87,77 @@ export async function markUnreachable(ctx: Ctx, channel: string, conversationId:
 /** An error from an outlet that retrying cannot fix (the user blocked the bot, the group is gone). */
 export class PermanentDeliveryError extends Error {}
 
-const MAX_ATTEMPTS = 8;
+/** A message still matters for a day: past that, a failing one is marked failed, where admins see it. */
+export const DELIVERY_TTL_MS = 24 * 3_600_000;
+/** Waits between attempts double from 2 s up to 10 min (a platform outage of hours is ridden out). */
+const backoffMs = (attempts: number) => Math.min(600_000, 2 ** attempts * 1000);
+/** Conversations delivered to at once: one chat's pacing holds up only that chat. */
+const CONVERSATIONS_AT_ONCE = 16;
+
+type Due = { id: number; attempts: number; conversationId: string; payload: string; createdAt: string | Date };
 
 /**
- * Delivers due messages of one channel, oldest first. Each row is claimed by a conditional update
- * (so two processes never both send it), sent, then marked sent. Returns how many were sent.
+ * Delivers due messages of one channel: notifications before broadcasts, oldest first, in order
+ * within each conversation and several conversations at once. Each row is claimed by a
+ * conditional update (so two processes never both send it), sent, then marked sent. A failure
+ * waits with capped backoff and is retried for as long as the message matters. Returns how many
+ * were sent; `stopped` ends the pass between messages.
  */
-export async function deliver(ctx: Ctx, outlet: Outlet, limit = 100): Promise<number> {
+export async function deliver(ctx: Ctx, outlet: Outlet, limit = 100, stopped = () => false): Promise<number> {
   const now = ctx.now();
   // Polled after every event and on a timer: one raw query, usually returning nothing.
   const due = await ctx.db.read((c) =>
-    sqlOf(c).all<{ id: number; attempts: number; conversationId: string; payload: string }>(
-      `SELECT id, attempts, conversation_id AS "conversationId", payload FROM outbox
-        WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+    sqlOf(c).all<Due>(
+      `SELECT id, attempts, conversation_id AS "conversationId", payload, created_at AS "createdAt" FROM outbox
+        WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+        ORDER BY priority, id LIMIT ?`,
       [outlet.channel, now, limit],
     ),
   );
+  const byConversation = new Map<string, Due[]>();
+  for (const row of due)
+    byConversation.set(row.conversationId, [...(byConversation.get(row.conversationId) ?? []), row]);
+  const lanes = [...byConversation.values()];
   let sent = 0;
-  for (const row of due) {
-    const backoff = new Date(now.getTime() + 2 ** row.attempts * 1000);
-    const claimed = await ctx.db.tx((tx) =>
-      tx.outbox.updateMany({
-        where: { id: row.id, sentAt: null, failedAt: null, attempts: row.attempts },
-        data: { attempts: row.attempts + 1, nextAttemptAt: backoff },
+  const worker = async () => {
+    for (let lane = lanes.shift(); lane; lane = lanes.shift()) {
+      for (const row of lane) {
+        if (stopped()) return;
+        const r = await deliverOne(ctx, outlet, row, now);
+        if (r === "sent") sent++;
+        // A conversation whose message must wait keeps its later messages waiting too (order).
+        else break;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONVERSATIONS_AT_ONCE, lanes.length) }, worker));
+  return sent;
+}
+
+async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due, now: Date): Promise<"sent" | "later" | "skipped"> {
+  const claimed = await ctx.db.tx((tx) =>
+    tx.outbox.updateMany({
+      where: { id: row.id, sentAt: null, failedAt: null, attempts: row.attempts },
+      data: { attempts: row.attempts + 1, nextAttemptAt: new Date(now.getTime() + backoffMs(row.attempts + 1)) },
+    }),
+  );
+  if (claimed.count !== 1) return "skipped";
+  try {
+    await sendOrEdit(ctx, outlet, row.conversationId, JSON.parse(row.payload) as Reply);
+    await ctx.db.tx((tx) => tx.outbox.update({ where: { id: row.id }, data: { sentAt: ctx.now(), lastError: null } }));
+    return "sent";
+  } catch (e) {
+    const expired = ctx.now().getTime() - new Date(row.createdAt).getTime() > DELIVERY_TTL_MS;
+    const final = e instanceof PermanentDeliveryError || expired;
+    if (final) log("outbox").warn({ err: e, channel: outlet.channel, id: row.id }, "message given up");
+    await ctx.db.tx((tx) =>
+      tx.outbox.update({
+        where: { id: row.id },
+        data: { lastError: String(e).slice(0, 500), failedAt: final ? ctx.now() : null },
       }),
     );
-    if (claimed.count !== 1) continue;
-    const reply = JSON.parse(row.payload) as Reply;
-    try {
-      await sendOrEdit(ctx, outlet, row.conversationId, reply);
-      await ctx.db.tx((tx) => tx.outbox.update({ where: { id: row.id }, data: { sentAt: ctx.now() } }));
-      sent++;
-    } catch (e) {
-      const final = e instanceof PermanentDeliveryError || row.attempts + 1 >= MAX_ATTEMPTS;
-      await ctx.db.tx((tx) =>
-        tx.outbox.update({
-          where: { id: row.id },
-          data: { lastError: String(e).slice(0, 500), failedAt: final ? ctx.now() : null },
-        }),
-      );
-    }
+    return "later";
   }
-  return sent;
 }
 
 /** Sends a reply, or edits the earlier message with its ref; remembers where a ref was posted. */
@@ -144,7 +193,7 @@ export function createDrainer(ctx: Ctx, outlet: Outlet) {
       if (stopped) return draining;
       draining = draining
         .then(async () => {
-          while ((await deliver(ctx, outlet)) > 0) {}
+          while (!stopped && (await deliver(ctx, outlet, 100, () => stopped)) > 0) {}
         })
         .catch((e) => log("outbox").error({ err: e, channel: outlet.channel }, "delivery failed"));
       return draining;

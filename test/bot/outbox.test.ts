@@ -1,0 +1,92 @@
+// Delivery: one chat's pacing holds up only that chat, notifications go before broadcasts, a
+// failing message is retried with capped backoff while it matters and then marked failed, and a
+// stopped channel starts no new send.
+import { describe, expect, it } from "vitest";
+import type { Outlet, Reply } from "../../src/bot/contract.ts";
+import { createDrainer, DELIVERY_TTL_MS, deliver, PRIORITY, toGroup } from "../../src/bot/outbox.ts";
+import { PROVIDERS } from "../support/db.ts";
+import { useWorld, type World } from "../support/world.ts";
+
+const group = (id: string) => ({ channel: "lane", conversationId: id, locale: "zh-CN" });
+
+describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
+  let w: World;
+  useWorld(provider, (s) => {
+    w = s.w;
+  });
+  const post = (conv: string, text: string, priority: 1 | 2 = PRIORITY.notification) =>
+    w.ctx.db.tx((tx) => toGroup(tx, w.clock.now, group(conv), () => ({ text }), { priority }));
+  const outlet = (send: (to: string, r: Reply) => Promise<void>): Outlet => ({
+    channel: "lane",
+    async send(to, r) {
+      await send(to, r);
+      return "1";
+    },
+    async edit() {},
+  });
+
+  it("paces one chat without holding up the others, and sends notifications before broadcasts", async () => {
+    for (let i = 0; i < 3; i++) await post("slow", `slow ${i}`);
+    await post("a", "broadcast a", PRIORITY.broadcast);
+    await post("a", "note a");
+    await post("b", "note b");
+    const log: Array<{ text: string; at: number }> = [];
+    const t0 = Date.now();
+    const sent = await deliver(
+      w.ctx,
+      outlet(async (to, r) => {
+        if (to === "slow") await new Promise((res) => setTimeout(res, 300));
+        log.push({ text: r.text, at: Date.now() - t0 });
+      }),
+    );
+    expect(sent).toBe(6);
+    const at = (text: string) => log.find((l) => l.text === text)?.at ?? Number.NaN;
+    expect(at("note b")).toBeLessThan(at("slow 0"));
+    expect(at("broadcast a")).toBeLessThan(at("slow 1"));
+    expect(log.filter((l) => l.text.startsWith("slow")).map((l) => l.text)).toEqual(["slow 0", "slow 1", "slow 2"]);
+    expect(log.map((l) => l.text).indexOf("note a")).toBeLessThan(log.map((l) => l.text).indexOf("broadcast a"));
+  });
+
+  it("retries a failing message with capped backoff while it matters, then marks it failed", async () => {
+    await post("down", "hello");
+    const failing = outlet(async () => {
+      throw new Error("platform down");
+    });
+    const start = w.clock.now;
+    try {
+      for (let i = 0; i < 12; i++) {
+        await deliver(w.ctx, failing);
+        const row = await w.ctx.db.read((c) => c.outbox.findFirstOrThrow({ where: { conversationId: "down" } }));
+        expect(row.failedAt).toBeNull();
+        // Each wait is at most ten minutes.
+        expect(row.nextAttemptAt.getTime() - w.clock.now.getTime()).toBeLessThanOrEqual(600_000);
+        w.clock.now = row.nextAttemptAt;
+      }
+      w.clock.now = new Date(start.getTime() + DELIVERY_TTL_MS + 60_000);
+      await deliver(w.ctx, failing);
+      const row = await w.ctx.db.read((c) => c.outbox.findFirstOrThrow({ where: { conversationId: "down" } }));
+      expect(row.failedAt).not.toBeNull();
+      expect(row.lastError).toContain("platform down");
+      expect(row.attempts).toBe(13);
+    } finally {
+      w.clock.now = start;
+    }
+  });
+
+  it("starts no new send once the channel is stopped", async () => {
+    for (let i = 0; i < 5; i++) await post("stop", `m${i}`);
+    const sent: string[] = [];
+    let drainer: ReturnType<typeof createDrainer> | undefined;
+    drainer = createDrainer(
+      w.ctx,
+      outlet(async (_to, r) => {
+        sent.push(r.text);
+        if (sent.length === 2) void drainer?.stop();
+      }),
+    );
+    await drainer.drain();
+    await drainer.stop();
+    expect(sent).toEqual(["m0", "m1"]);
+    expect(await w.ctx.db.read((c) => c.outbox.count({ where: { conversationId: "stop", sentAt: null } }))).toBe(3);
+  });
+});
