@@ -1,5 +1,7 @@
 // Paces messages to a platform's limits (Telegram: about 30 a second overall, one a second per
 // chat, 20 a minute per group), and pauses everything when the platform says "retry after".
+// A chat waiting for its own slot holds up only itself: the overall limit is a sliding window of
+// reserved send times, not a queue every chat stands in.
 
 /** Limits in force; times in milliseconds. */
 export interface Limits {
@@ -12,31 +14,59 @@ export const TELEGRAM_LIMITS: Limits = { perSecond: 30, perChatMs: 1000, perGrou
 
 /** A scheduler: `wait(chat)` resolves when a message to that chat may be sent. */
 export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean, now = () => Date.now()) {
-  let nextGlobal = 0;
+  let pausedUntil = 0;
   const nextChat = new Map<string, number>();
   const groupSends = new Map<string, number[]>();
+  /** Reserved send times, ascending (only the last second's matter). */
+  let reserved: number[] = [];
   // 5% under the limit: requests spaced exactly at the limit can arrive bunched after network
   // jitter and be counted over it, and every 429 costs a whole retry_after of silence.
-  const gap = 1000 / (limits.perSecond * 0.95);
+  const perWindow = Math.max(1, Math.floor(limits.perSecond * 0.95));
+
+  /** The earliest time at or after `t` with room in the one-second window ending there. */
+  function globalSlot(t: number): number {
+    for (;;) {
+      const inWindow = reserved.filter((r) => r > t - 1000 && r <= t);
+      if (inWindow.length < perWindow) return t;
+      t = (inWindow[inWindow.length - perWindow] ?? t) + 1000;
+    }
+  }
+
+  function reserve(t: number) {
+    const i = reserved.findIndex((r) => r > t);
+    if (i < 0) reserved.push(t);
+    else reserved.splice(i, 0, t);
+  }
+
+  function forgetOld(t0: number) {
+    reserved = reserved.filter((r) => r > t0 - 1000);
+    if (nextChat.size > 10_000) for (const [chat, at] of nextChat) if (at < t0) nextChat.delete(chat);
+    if (groupSends.size > 10_000)
+      for (const [chat, times] of groupSends) if ((times.at(-1) ?? 0) < t0 - 60_000) groupSends.delete(chat);
+  }
+
   return {
     /** Reserves the earliest allowed slot for this chat and sleeps until it. */
     async wait(chat: string): Promise<void> {
       const t0 = now();
-      let at = Math.max(t0, nextGlobal, nextChat.get(chat) ?? 0);
-      if (isGroup(chat)) {
+      forgetOld(t0);
+      let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
+      const group = isGroup(chat);
+      for (;;) {
+        at = globalSlot(at);
+        if (!group) break;
         const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
-        if (recent.length >= limits.perGroupPerMinute)
-          at = Math.max(at, (recent[recent.length - limits.perGroupPerMinute] ?? 0) + 60_000);
-        recent.push(at);
-        groupSends.set(chat, recent);
+        if (recent.length < limits.perGroupPerMinute) break;
+        at = (recent[recent.length - limits.perGroupPerMinute] ?? at) + 60_000;
       }
-      nextGlobal = at + gap;
+      if (group) groupSends.set(chat, [...(groupSends.get(chat) ?? []).filter((t) => t > at - 60_000), at]);
+      reserve(at);
       nextChat.set(chat, at + limits.perChatMs);
       if (at > t0) await new Promise((r) => setTimeout(r, at - t0));
     },
     /** Holds every send back for `ms` (a 429's retry_after). */
     pause(ms: number): void {
-      nextGlobal = Math.max(nextGlobal, now() + ms);
+      pausedUntil = Math.max(pausedUntil, now() + ms);
     },
   };
 }

@@ -1,6 +1,7 @@
 // The Telegram channel on grammY: translates updates to the shared contract and replies back.
-// Long polling by default; webhook mode with a secret token. Outgoing messages are paced to
+// Long polling (concurrent across chats, in order within one) by default; webhook mode with a secret token. Outgoing messages are paced to
 // Telegram's limits, 429s are waited out, and chats that blocked the bot are marked unreachable.
+import { type RunnerHandle, run } from "@grammyjs/runner";
 import { type Context, Bot as Grammy, GrammyError, InputFile, webhookCallback } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
@@ -249,6 +250,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   }
 
   let own: Web | undefined;
+  let runner: RunnerHandle | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
     grammy: g,
@@ -270,15 +272,24 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
         await g.api.setWebhook(wh.url, { secret_token: wh.secret });
       } else {
         await g.api.deleteWebhook();
-        void g.start({ timeout: cfg.pollTimeout ?? 30, drop_pending_updates: false });
+        // Updates are handled concurrently across chats (one slow chat never makes others wait)
+        // and in order within a chat (the middleware above chains each chat's updates).
+        runner = run(g, { runner: { fetch: { timeout: cfg.pollTimeout ?? 30 }, silent: true } });
       }
     },
     /** The webhook server's port (after start, in webhook mode). */
     port: () => (own ?? cfg.web)?.port() ?? 0,
+    /** Resolves when every update taken in has been handled (the outbox may still be sending). */
+    async idle() {
+      for (let quiet = 0; quiet < 3; quiet++) {
+        while (chains.size) await Promise.allSettled([...chains.values()]);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     async stop() {
       if (timer) clearInterval(timer);
       if (cfg.webhook) await own?.stop();
-      else await g.stop();
+      else if (runner?.isRunning()) await runner.stop();
       await drainer.stop();
       if (flushTimer) clearTimeout(flushTimer);
       await flush();

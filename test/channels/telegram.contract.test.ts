@@ -36,6 +36,7 @@ channelContract("telegram", async (provider) => {
   const chat = { id: GROUP, type: "supergroup" as const };
   const settle = async () => {
     await fake.drained();
+    await tg.idle();
     await tg.drain();
   };
   const token = (conversation: number, label: string) => {

@@ -30,6 +30,7 @@ describe.each(PROVIDERS)("telegram on %s", (provider) => {
   /** Waits until the bot handled every queued update and delivered its outbox. */
   const settle = async () => {
     await fake.drained();
+    await tg.idle();
     await tg.drain();
   };
   const lastTo = (chat: number) => fake.sent.filter((s) => s.chat === String(chat)).at(-1);
@@ -159,6 +160,26 @@ describe.each(PROVIDERS)("telegram on %s", (provider) => {
     await say(WANG, "/balance");
     expect(lastTo(WANG.id)?.text).toContain("可用：1 小时");
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+  });
+
+  it("answers other chats while one chat's replies are slow: updates run side by side, in order per chat", async () => {
+    fake.slow.set(String(ADMIN.id), 1500);
+    try {
+      const t0 = Date.now();
+      fake.text(ADMIN, "/stats");
+      fake.text(ADMIN, "/balance");
+      fake.text(WANG, "/balance");
+      await settle();
+      const sentAt = (chat: number, text: string) =>
+        fake.sent.find((x) => x.chat === String(chat) && x.at >= t0 && x.text.includes(text))?.at ?? Number.NaN;
+      const wang = sentAt(WANG.id, "可用");
+      expect(wang - t0).toBeLessThan(1000);
+      expect(wang).toBeLessThan(sentAt(ADMIN.id, "服务老人"));
+      // The admin's two answers still come in the order asked.
+      expect(sentAt(ADMIN.id, "服务老人")).toBeLessThan(sentAt(ADMIN.id, "可用"));
+    } finally {
+      fake.slow.delete(String(ADMIN.id));
+    }
   });
 
   it("sends documents as documents and images as photos", async () => {

@@ -36,6 +36,8 @@ export interface FakeTelegram {
   drained(): Promise<void>;
   /** Answers the next calls of `method` with an error. */
   fail(method: string, times: number, error: { code: number; description: string; retry_after?: number }): void;
+  /** Chats whose sends are answered only after this many milliseconds (a slow chat). */
+  slow: Map<string, number>;
   /** Chats that blocked the bot: sending to them is answered 403. */
   blocked: Set<string>;
   /** Enforce Telegram's limits (30/s overall, 1/s per chat, 20/min per group) with 429s. */
@@ -105,6 +107,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     calls: [] as Array<{ method: string; params: Json }>,
     sent: [] as Sent[],
     blocked: new Set<string>(),
+    slow: new Map<string, number>(),
     enforceLimits: false,
     tooMany: 0,
     webhook: null as { url: string; secret: string } | null,
@@ -172,6 +175,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       case "sendDocument":
       case "sendPhoto":
       case "editMessageText": {
+        const delay = fake.slow.get(chat);
+        if (delay) await new Promise((r) => setTimeout(r, delay));
         if (fake.blocked.has(chat))
           return {
             status: 403,
