@@ -425,3 +425,7 @@ cmd-fund = Fund a grant pool
 cmd-policy = Rules
 cmd-audit = Admin log
 reason-fund = grant pool funding
+review-title = Needs to review (page { $page } of { $pages }, { $total } in all):
+certify-title = Services to certify (page { $page } of { $pages }, { $total } in all):
+btn-prev = ‹ Previous
+btn-next = Next ›

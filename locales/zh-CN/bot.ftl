@@ -392,3 +392,7 @@ cmd-fund = 充值免费时长资金池
 cmd-policy = 规则
 cmd-audit = 操作记录
 reason-fund = 资金池充值
+review-title = 待审核的需求（第 { $page }/{ $pages } 页，共 { $total } 条）：
+certify-title = 待认证的服务（第 { $page }/{ $pages } 页，共 { $total } 条）：
+btn-prev = ‹ 上一页
+btn-next = 下一页 ›

@@ -1,6 +1,7 @@
 // What a pressed button does. The token only names a stored action; the engine re-authorizes the
 // presser for every one of them (a forwarded or replayed button does nothing it should not).
 import * as engine from "../engine/index.ts";
+import { queue } from "./admin.ts";
 import { askMinutes, askReason } from "./flows/simple.ts";
 import { categoryName } from "./format.ts";
 import { opKey, type Step, say, type Turn, tr } from "./turn.ts";
@@ -99,6 +100,12 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
         ],
       };
     }
+    case "page":
+      return queue(
+        turn,
+        payload.list === "certify" ? "certify" : "review",
+        Math.max(0, num(Number(payload.page) + 1) - 1),
+      );
     case "verify":
       await engine.verifyMember(ctx, { actorId, memberId: num(payload.memberId), approve: true });
       return { replies: [await say(turn, "done-verified")] };

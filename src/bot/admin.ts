@@ -14,27 +14,47 @@ const me = (turn: Turn) => turn.member?.id ?? 0;
 const idArg = (s: string | undefined, field = "id") => countArg(s, field);
 const words = (arg: string) => arg.trim().split(/\s+/).filter(Boolean);
 
-async function queue(turn: Turn, which: "review" | "certify"): Promise<Step> {
-  const list = await engine.adminQueue(turn.bot.ctx, me(turn), which);
-  if (!list.length) return one(say(turn, `${which}-empty`));
-  const replies = [];
-  for (const n of list) {
-    const buttons =
-      which === "review"
-        ? [
-            [
-              { label: tr(turn, "btn-approve"), kind: "review", payload: { needId: n.id, approve: true } },
-              { label: tr(turn, "btn-reject"), kind: "review", payload: { needId: n.id, approve: false } },
-            ],
-          ]
-        : certifyButtons(turn.locale, n.id);
+const PAGE = 5;
+
+/**
+ * /review and /certify: one message a page (five needs, each with its buttons, and the way to the
+ * next page), edited in place when the admin pages, so a long queue is never a flood of messages.
+ */
+export async function queue(turn: Turn, which: "review" | "certify", page = 0): Promise<Step> {
+  const { items, total } = await engine.adminQueuePage(turn.bot.ctx, me(turn), which, page, PAGE);
+  if (!total) return one(say(turn, `${which}-empty`));
+  const pages = Math.ceil(total / PAGE);
+  if (!items.length && page > 0) return queue(turn, which, pages - 1);
+  const lines = items.map((n) => {
     const head =
       which === "certify"
         ? `${tr(turn, `status-${n.status}`)} · ${n.volunteerName ?? ""} · ${n.reportedMinutes ?? 0}′ · ${"★".repeat(n.rating ?? 0)}\n`
         : "";
-    replies.push(await text(turn, head + needSummary(turn.locale, n), buttons));
-  }
-  return { replies };
+    return head + needSummary(turn.locale, n);
+  });
+  const rows = items.map((n) =>
+    which === "review"
+      ? [
+          { label: `${tr(turn, "btn-approve")} #${n.id}`, kind: "review", payload: { needId: n.id, approve: true } },
+          { label: `${tr(turn, "btn-reject")} #${n.id}`, kind: "review", payload: { needId: n.id, approve: false } },
+        ]
+      : certifyButtons(turn.locale, n.id, true).flat(),
+  );
+  const nav = [
+    ...(page > 0 ? [{ label: tr(turn, "btn-prev"), kind: "page", payload: { list: which, page: page - 1 } }] : []),
+    ...(page + 1 < pages
+      ? [{ label: tr(turn, "btn-next"), kind: "page", payload: { list: which, page: page + 1 } }]
+      : []),
+  ];
+  const title = tr(turn, `${which}-title`, { page: page + 1, pages, total });
+  return {
+    replies: [
+      await text(turn, [title, ...lines].join("\n\n"), nav.length ? [...rows, nav] : rows, {
+        ref: `${which}:${me(turn)}`,
+        edit: page > 0 || turn.inc.action !== undefined,
+      }),
+    ],
+  };
 }
 
 /** The unit an admin (or hotline operator) acts on by default: where they hold their first admin role. */

@@ -25,12 +25,13 @@ export async function deciders(tx: Tx, n: NeedView): Promise<number[]> {
 }
 
 /** Certify as reported, certify fewer minutes (with a reason), or refuse (with a reason). */
-export function certifyButtons(l: Locale, needId: number) {
+export function certifyButtons(l: Locale, needId: number, withId = false) {
+  const label = (key: string) => (withId ? `${t(l, key)} #${needId}` : t(l, key));
   return [
-    [{ label: t(l, "btn-certify"), kind: "certify", payload: { needId } }],
+    [{ label: label("btn-certify"), kind: "certify", payload: { needId } }],
     [
-      { label: t(l, "btn-adjust"), kind: "adjust", payload: { needId } },
-      { label: t(l, "btn-refuse"), kind: "refuse", payload: { needId } },
+      { label: label("btn-adjust"), kind: "adjust", payload: { needId } },
+      { label: label("btn-refuse"), kind: "refuse", payload: { needId } },
     ],
   ];
 }

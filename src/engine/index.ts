@@ -27,6 +27,7 @@ export {
 } from "./policy.ts";
 export {
   adminQueue,
+  adminQueuePage,
   categoryByCode,
   eldersFor,
   findMembers,

@@ -35,12 +35,13 @@ export interface NeedView {
   reason: string | null;
 }
 
-async function views(c: Pick<Tx, "need" | "member">, where: object, take = 20): Promise<NeedView[]> {
+async function views(c: Pick<Tx, "need" | "member">, where: object, take = 20, skip = 0): Promise<NeedView[]> {
   const rows = await c.need.findMany({
     where,
     include: { category: true, unit: true },
-    orderBy: { startAt: "asc" },
+    orderBy: [{ startAt: "asc" }, { id: "asc" }],
     take,
+    skip,
   });
   const people = await c.member.findMany({
     where: { id: { in: rows.flatMap((r) => [r.elderId, ...(r.volunteerId ? [r.volunteerId] : [])]) } },
@@ -131,20 +132,36 @@ export async function tasksOf(ctx: Ctx, volunteerId: number): Promise<NeedView[]
 
 /** Admin queues: needs waiting for review, or for certification, in the admin's subtrees. */
 export async function adminQueue(ctx: Ctx, adminId: number, queue: "review" | "certify"): Promise<NeedView[]> {
+  return (await adminQueuePage(ctx, adminId, queue, 0, 20)).items;
+}
+
+/** One page of an admin queue, with how many wait in all (for "page 2 of 7"). */
+export async function adminQueuePage(
+  ctx: Ctx,
+  adminId: number,
+  queue: "review" | "certify",
+  page: number,
+  pageSize = 5,
+): Promise<{ items: NeedView[]; total: number }> {
   const a = parse(id, adminId);
+  const p = parse(z.number().int().min(0).max(100_000), page);
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
     if (!units.length) throw new AppError("forbidden");
-    if (queue === "review") return views(c, { status: "pending_review", unitId: { in: units } });
-    // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
-    const family = (await c.familyLink.findMany({ where: { relativeId: a }, select: { elderId: true } })).map(
-      (l) => l.elderId,
-    );
-    return views(c, {
-      status: { in: ["confirmed", "disputed"] },
-      unitId: { in: units },
-      NOT: [{ volunteerId: a }, { postedById: a }, { elderId: { in: [a, ...family] } }],
-    });
+    let where: object = { status: "pending_review", unitId: { in: units } };
+    if (queue === "certify") {
+      // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
+      const family = (await c.familyLink.findMany({ where: { relativeId: a }, select: { elderId: true } })).map(
+        (l) => l.elderId,
+      );
+      where = {
+        status: { in: ["confirmed", "disputed"] },
+        unitId: { in: units },
+        NOT: [{ volunteerId: a }, { postedById: a }, { elderId: { in: [a, ...family] } }],
+      };
+    }
+    const [items, total] = [await views(c, where, pageSize, p * pageSize), await c.need.count({ where })];
+    return { items, total };
   });
 }
 
