@@ -32,6 +32,9 @@ export interface SlackConfig {
 }
 
 /** Slack asks for about one message a second per channel; bursts beyond that are answered 429. */
+/** How long one Web API call may take before it counts as failed (the outbox retries it later). */
+export const SLACK_CALL_TIMEOUT_MS = 10_000;
+
 export const SLACK_LIMITS: Limits = { perSecond: 50, perChatMs: 1000, perGroupPerMinute: 60 };
 
 const COMMANDS = new Set([
@@ -113,7 +116,14 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     receiver: socket ?? http,
     // 429s come back to us (rather than being retried with the client's long backoff) so that
     // the outlet can hold every send for exactly the Retry-After Slack asked for.
-    clientOptions: { ...(cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {}), rejectRateLimitedCalls: true },
+    // The outbox owns retries (with its own backoff, for hours): the client tries once, and a
+    // call that hangs is given up after ten seconds instead of stalling delivery and shutdown.
+    clientOptions: {
+      ...(cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {}),
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: SLACK_CALL_TIMEOUT_MS,
+    },
     logLevel: LogLevel.ERROR,
   });
   const client = app.client;

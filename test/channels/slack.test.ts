@@ -227,6 +227,38 @@ describe.each(PROVIDERS)("slack on %s", (provider) => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
   });
 
+  it("leaves retries to the outbox: a failing call is tried once, kept, and delivered when Slack is back", async () => {
+    await slack.idle();
+    fake.down("chat.postMessage", 1000);
+    const t0 = Date.now();
+    await signedPost(url, SECRET, payloads.command("UADMIN", "broadcast 明天停电"), form);
+    // Acknowledged at once, handled after the ack: wait until its messages were tried.
+    const tried = () =>
+      db.read((c) => c.outbox.count({ where: { payload: { contains: "明天停电" }, attempts: { gt: 0 } } }));
+    for (let i = 0; i < 250 && (await tried()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await slack.idle();
+    // One attempt per message, at once: the client did not retry on its own for minutes.
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const pending = await db.read((c) => c.outbox.findMany({ where: { sentAt: null, failedAt: null } }));
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.every((p) => p.attempts === 1 && !!p.lastError)).toBe(true);
+    // Back up: the next pass after the backoff delivers every one, once.
+    fake.down("chat.postMessage", 0);
+    const was = clock.now;
+    try {
+      for (let i = 0; i < 5; i++) {
+        clock.now = new Date(clock.now.getTime() + 60_000);
+        await slack.drain();
+      }
+      expect(await db.read((c) => c.outbox.count({ where: { sentAt: null, failedAt: null } }))).toBe(0);
+    } finally {
+      clock.now = was;
+    }
+    const got = fake.posts.filter((p) => p.text.includes("明天停电")).map((p) => p.channel);
+    expect(got.length).toBe(pending.length);
+    expect(new Set(got).size).toBe(got.length);
+  });
+
   it("runs in Socket Mode over a WebSocket, with the same answers", async () => {
     const socket = createSlack(bot, { botToken: "xoxb-test", appToken: "xapp-test", apiUrl: fake.apiUrl });
     await socket.start();

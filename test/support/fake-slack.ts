@@ -23,6 +23,7 @@ export async function startFakeSlack() {
   const views: Json[] = [];
   const files: Array<{ channel: string; name: string; size: number }> = [];
   const failures = new Map<string, Array<number>>();
+  const broken = new Map<string, number>();
   const locales = new Map<string, string>();
   let tooMany = 0;
 
@@ -49,6 +50,11 @@ export async function startFakeSlack() {
           ]),
         );
     calls.push({ method, params });
+    if ((broken.get(method) ?? 0) > 0) {
+      broken.set(method, (broken.get(method) ?? 0) - 1);
+      res.writeHead(503, { "content-type": "text/plain" }).end("upstream unavailable");
+      return;
+    }
     const retry = failures.get(method)?.shift();
     if (retry !== undefined) {
       tooMany++;
@@ -151,6 +157,10 @@ export async function startFakeSlack() {
         method,
         Array.from({ length: times }, () => seconds),
       );
+    },
+    /** Answers the next `times` calls of `method` with a 503 (a platform outage). */
+    down(method: string, times: number) {
+      broken.set(method, times);
     },
     /** Resolves once the Socket Mode client connected. */
     socketReady: () => ready,
