@@ -1,0 +1,156 @@
+// Two bot processes on one PostgreSQL database, in Telegram webhook mode behind a (simulated) load
+// balancer: both drain the outbox without sending any message twice, an update delivered to both
+// takes effect once, jobs run once per due time, each serves /healthz, and both stop on SIGTERM.
+import { type ChildProcess, spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../src/db/client.ts";
+import * as engine from "../src/engine/index.ts";
+import { scratchUrl } from "./support/db.ts";
+import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.ts";
+import { freePort } from "./support/net.ts";
+
+const SECRET = "multi-process-secret";
+const ADMIN = 1001;
+
+describe("two bot processes on one PostgreSQL", () => {
+  let fake: FakeTelegram;
+  let url = "";
+  let drop = async () => {};
+  const bots: Array<{ child: ChildProcess; port: number; exited: Promise<number | null> }> = [];
+  let elderChat = 0;
+  let elderId = 0;
+
+  const post = async (port: number, update: Record<string, unknown>) => {
+    const r = await fetch(`http://127.0.0.1:${port}/telegram`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      body: JSON.stringify(update),
+    });
+    return r.status;
+  };
+  const message = (updateId: number, from: number, text: string) => ({
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: 0,
+      chat: { id: from, type: "private" },
+      from: { id: from, is_bot: false, first_name: `u${from}`, language_code: "zh-hans" },
+      text,
+      entities: text.startsWith("/")
+        ? [{ type: "bot_command", offset: 0, length: text.split(" ")[0]?.length ?? 1 }]
+        : [],
+    },
+  });
+  const until = async (what: () => boolean | Promise<boolean>, ms = 20_000) => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 100)))
+      if (await what()) return;
+    throw new Error("timed out");
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeTelegram();
+    const s = await scratchUrl("postgres");
+    url = s.url;
+    drop = s.drop;
+    // The bank and its members, made before the processes start (as an earlier process would have).
+    const db = await openDb(url);
+    const ctx = engine.createCtx(db);
+    const bank = await engine.ensureBank(ctx, { code: "default", name: "社区时间银行", level: "district" });
+    const admin = await engine.registerMember(ctx, { channel: "telegram", externalId: String(ADMIN), name: "管理员" });
+    await engine.bootstrapAdmin(ctx, admin.id, bank.rootUnitId);
+    for (let i = 0; i < 30; i++)
+      await engine.registerMember(ctx, {
+        channel: "telegram",
+        externalId: String(20_000 + i),
+        name: `v${i}`,
+        birthYear: 1990,
+        role: "volunteer",
+        unitId: bank.rootUnitId,
+      });
+    elderChat = 30_000;
+    const elder = await engine.registerMember(ctx, {
+      channel: "telegram",
+      externalId: String(elderChat),
+      name: "王大爷",
+      birthYear: 1940,
+      role: "elder",
+      unitId: bank.rootUnitId,
+    });
+    elderId = elder.id;
+    await engine.verifyMember(ctx, { actorId: admin.id, memberId: elder.id, approve: true });
+    await engine.setPriority(ctx, { actorId: admin.id, memberId: elder.id, priority: ["advanced_age"] });
+    await engine.fundGrantPool(ctx, { actorId: admin.id, unitId: bank.rootUnitId, minutes: 600, key: "fund" });
+    await engine.grant(ctx, { actorId: admin.id, elderId: elder.id, minutes: 120, key: "grant" });
+    await db.close();
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        env: {
+          ...process.env,
+          DATABASE_URL: url,
+          TIMEBANK_WEB_PORT: String(port),
+          TIMEBANK_WEB_HOST: "127.0.0.1",
+          TIMEBANK_ADMINS: `telegram:${ADMIN}=管理员`,
+          TELEGRAM_BOT_TOKEN: fake.token,
+          TELEGRAM_API_ROOT: fake.apiRoot,
+          TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram`,
+          TELEGRAM_WEBHOOK_SECRET: SECRET,
+          LOG_LEVEL: "warn",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      bots.push({ child, port, exited: new Promise((r) => child.on("exit", (code) => r(code))) });
+    }
+    for (const b of bots)
+      await until(() =>
+        fetch(`http://127.0.0.1:${b.port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      );
+  }, 120_000);
+  afterAll(async () => {
+    for (const b of bots) b.child.kill("SIGKILL");
+    await fake?.close();
+    await drop();
+  });
+
+  it("both drain one outbox: a broadcast reaches each member once", async () => {
+    expect(await post(bots[0]?.port ?? 0, message(1, ADMIN, "/broadcast volunteer 周六培训"))).toBe(200);
+    const got = () => fake.sent.filter((s) => s.text.includes("周六培训") && Number(s.chat) >= 20_000);
+    await until(() => got().length >= 30);
+    await new Promise((r) => setTimeout(r, 2500)); // both processes' drain timers have run again
+    const chats = got().map((s) => s.chat);
+    expect(chats).toHaveLength(30);
+    expect(new Set(chats).size).toBe(30);
+  }, 60_000);
+
+  it("an update delivered to both processes takes effect once", async () => {
+    const update = message(2, elderChat, "/donate 30");
+    const statuses = await Promise.all(bots.map((b) => post(b.port, update)));
+    expect(statuses).toEqual([200, 200]);
+    const db = await openDb(url, { migrate: false });
+    try {
+      const ctx = engine.createCtx(db);
+      await until(async () => (await engine.balance(ctx, { memberId: elderId })).available < 120);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await engine.balance(ctx, { memberId: elderId })).available).toBe(90);
+      // Jobs ran once per due time, across both processes, and none failed.
+      const runs = await db.read((c) => c.jobRun.findMany());
+      const keys = runs.map((r) => `${r.job}@${r.dueAt.toISOString()}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(runs.filter((r) => r.error)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+
+  it("each serves /healthz and /readyz, and both stop on SIGTERM", async () => {
+    for (const b of bots) {
+      expect((await fetch(`http://127.0.0.1:${b.port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${b.port}/readyz`)).status).toBe(200);
+    }
+    for (const b of bots) b.child.kill("SIGTERM");
+    expect(await Promise.all(bots.map((b) => b.exited))).toEqual([0, 0]);
+  }, 60_000);
+});
