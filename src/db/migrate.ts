@@ -1,10 +1,11 @@
 // Applies and checks migrations with the WebAssembly schema engine (see schema-engine.ts). It writes
 // Prisma's own `_prisma_migrations` table, so the native Prisma CLI stays compatible.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { openSchemaEngine } from "./schema-engine.ts";
 
@@ -17,6 +18,16 @@ const filters = { externalTables: [], externalEnums: [] };
 export function schemaFile(provider: Provider): { path: string; content: string } {
   const path = join(PRISMA_DIR, provider, "schema.prisma");
   return { path, content: readFileSync(path, "utf8") };
+}
+
+/**
+ * One migration as one transaction, so a process killed half-way through leaves nothing of it
+ * applied (its row in `_prisma_migrations` then says "started, not finished", and the next start
+ * marks it rolled back and applies it again). Prisma's deploy does not compare checksums, so the
+ * wrapper does not disturb databases migrated before it.
+ */
+function atomic(provider: Provider, sql: string): string {
+  return provider === "sqlite" ? `BEGIN IMMEDIATE;\n${sql}\nCOMMIT;\n` : `BEGIN;\n${sql}\nCOMMIT;\n`;
 }
 
 /** Reads `prisma/<provider>/migrations` in Prisma's folder layout. */
@@ -37,7 +48,7 @@ export function migrationList(provider: Provider): MigrationList {
       path: name,
       migrationFile: {
         path: "migration.sql",
-        content: { tag: "ok", value: readFileSync(join(baseDir, name, "migration.sql"), "utf8") },
+        content: { tag: "ok", value: atomic(provider, readFileSync(join(baseDir, name, "migration.sql"), "utf8")) },
       },
     })),
   };
@@ -102,13 +113,101 @@ function sqliteUpToDate(url: string): boolean {
   }
 }
 
-/** Applies every migration not yet applied; returns the names it applied. */
+/**
+ * Applies every migration not yet applied; returns the names it applied. One process at a time
+ * (a PostgreSQL advisory lock, or a lock file beside the SQLite file): two bot processes starting
+ * together do not both migrate. A migration left started but unfinished by a killed process is
+ * marked rolled back first (it was one transaction, so nothing of it stayed) and applied again.
+ */
 export async function applyMigrations(url: string): Promise<string[]> {
   if (providerOf(url) === "sqlite" && sqliteUpToDate(url)) return [];
-  return withEngine(url, async (engine, provider) => {
-    const out = await engine.applyMigrations({ migrationsList: migrationList(provider), filters });
-    return out.appliedMigrationNames;
+  return withMigrationLock(url, async () => {
+    if (providerOf(url) === "sqlite" && sqliteUpToDate(url)) return [];
+    return withEngine(url, async (engine, provider) => {
+      for (const migrationName of await unfinished(url)) await engine.markMigrationRolledBack({ migrationName });
+      try {
+        const out = await engine.applyMigrations({ migrationsList: migrationList(provider), filters });
+        return out.appliedMigrationNames;
+      } catch (e) {
+        throw new Error(
+          `a database migration failed (${String((e as Error).message ?? e).slice(0, 300)}); nothing of it was applied: fix the cause and start again`,
+        );
+      }
+    });
   });
+}
+
+/** Migrations a killed process started and did not finish. */
+async function unfinished(url: string): Promise<string[]> {
+  const q =
+    "SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL";
+  if (providerOf(url) === "sqlite") {
+    const path = sqlitePath(url);
+    if (!existsSync(path)) return [];
+    const db = new Database(path, { readonly: true, timeout: 10_000 });
+    try {
+      const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = '_prisma_migrations'").get();
+      return table ? (db.prepare(q).all() as Array<{ name: string }>).map((r) => r.name) : [];
+    } finally {
+      db.close();
+    }
+  }
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const exists = await c.query("SELECT to_regclass('_prisma_migrations') AS t");
+    if (!exists.rows[0]?.t) return [];
+    return (await c.query<{ name: string }>(q)).rows.map((r) => r.name);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs `fn` holding the database's migration lock. */
+async function withMigrationLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  if (providerOf(url) === "postgres") {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      // Held by this session until released or the connection ends (also when the process dies).
+      await c.query("SELECT pg_advisory_lock(7202611)");
+      return await fn();
+    } finally {
+      await c.query("SELECT pg_advisory_unlock(7202611)").catch(() => undefined);
+      await c.end();
+    }
+  }
+  const path = sqlitePath(url);
+  if (path === ":memory:") return fn();
+  const lock = `${resolve(path)}.migrating`;
+  mkdirSync(dirname(lock), { recursive: true });
+  for (let waited = 0; ; waited += 100) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch {
+      // Another process migrates; a lock whose process is gone is stale and removed.
+      const owner = Number(readFileSync(lock, "utf8") || 0);
+      if (!alive(owner)) rmSync(lock, { force: true });
+      else if (waited > 120_000) throw new Error(`${lock} is held by process ${owner}: is another bot migrating?`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The SQL that would bring a database migrated to the latest folder up to the schema; "" when in sync. */
