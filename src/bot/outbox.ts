@@ -160,6 +160,26 @@ async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due, now: Date): Promis
   }
 }
 
+/**
+ * Answers an event: the direct answer (to the conversation the event came from) is sent at once;
+ * anything for another conversation (e.g. the private message after pressing Accept in a group)
+ * goes through the outbox, so the answer never waits on that other chat's pacing or failures.
+ * Returns whether anything was queued (the caller then drains).
+ */
+export async function answer(ctx: Ctx, outlet: Outlet, conversationId: string, replies: Reply[]): Promise<boolean> {
+  let queued = false;
+  for (const r of replies) {
+    const to = r.to ?? conversationId;
+    if (to === conversationId) await sendOrEdit(ctx, outlet, to, r);
+    else {
+      const { to: _, ...reply } = r;
+      await ctx.db.tx((tx) => queue(tx, ctx.now(), outlet.channel, to, null, reply));
+      queued = true;
+    }
+  }
+  return queued;
+}
+
 /** Sends a reply, or edits the earlier message with its ref; remembers where a ref was posted. */
 export async function sendOrEdit(ctx: Ctx, outlet: Outlet, conversationId: string, reply: Reply): Promise<void> {
   const where = reply.ref ? { ref: reply.ref, channel: outlet.channel, conversationId } : null;

@@ -4,7 +4,7 @@
 import { App, HTTPReceiver, LogLevel } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
-import { createDrainer, markUnreachable, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
@@ -225,7 +225,7 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     const work = (async () => {
       const full: Incoming = { channel: "slack", localeHint: await localeOf(inc.userId), ...inc };
       const replies = await handle(bot, full);
-      for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? full.conversationId, r);
+      await answer(ctx, outlet, full.conversationId, replies);
     })();
     inFlight.add(work);
     try {

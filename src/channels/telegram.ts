@@ -6,7 +6,7 @@ import { type Context, Bot as Grammy, GrammyError, InputFile, webhookCallback } 
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
 import { type Locale, t } from "../bot/i18n.ts";
-import { createDrainer, markUnreachable, PermanentDeliveryError, sendOrEdit } from "../bot/outbox.ts";
+import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
@@ -209,7 +209,7 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
         }),
       );
     const replies = await handle(bot, inc);
-    for (const r of replies) await sendOrEdit(ctx, outlet, r.to ?? inc.conversationId, r);
+    await answer(ctx, outlet, inc.conversationId, replies);
     remember(eventId);
     void drain();
   }
