@@ -1,7 +1,7 @@
 // The Slack channel on Bolt: one slash command (/timebank <command> …), direct messages and app
 // mentions as text, Block Kit buttons, and a modal for posting a need (the same dialog also runs
 // step by step in a DM). HTTP (Events API, signed requests) or Socket Mode.
-import { App, HTTPReceiver, LogLevel } from "@slack/bolt";
+import { App, HTTPReceiver, type Logger, LogLevel } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
 import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "../bot/outbox.ts";
@@ -32,6 +32,24 @@ export interface SlackConfig {
 }
 
 /** Slack asks for about one message a second per channel; bursts beyond that are answered 429. */
+/** Bolt's and the Web API client's logs, through the process's structured logger. */
+function boltLogger(): Logger {
+  const l = log("slack");
+  const say =
+    (level: "debug" | "info" | "warn" | "error") =>
+    (...msg: unknown[]) =>
+      l[level]({ bolt: true }, msg.map((m) => (m instanceof Error ? m.message : String(m))).join(" "));
+  return {
+    debug: say("debug"),
+    info: say("info"),
+    warn: say("warn"),
+    error: say("error"),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.WARN,
+    setName: () => undefined,
+  };
+}
+
 /** How long one Web API call may take before it counts as failed (the outbox retries it later). */
 export const SLACK_CALL_TIMEOUT_MS = 10_000;
 
@@ -109,7 +127,7 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     : new HTTPReceiver({
         signingSecret: cfg.signingSecret ?? "",
         endpoints: "/slack/events",
-        logLevel: LogLevel.ERROR,
+        logger: boltLogger(),
       });
   const app = new App({
     token: cfg.botToken,
@@ -124,7 +142,7 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
       retryConfig: { retries: 0 },
       timeout: SLACK_CALL_TIMEOUT_MS,
     },
-    logLevel: LogLevel.ERROR,
+    logger: boltLogger(),
   });
   const client = app.client;
   const limiter = createLimiter(cfg.limits ?? SLACK_LIMITS, (chat) => !/^[UW]/.test(chat));
