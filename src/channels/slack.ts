@@ -1,7 +1,7 @@
 // The Slack channel on Bolt: one slash command (/timebank <command> …), direct messages and app
 // mentions as text, Block Kit buttons, and a modal for posting a need (the same dialog also runs
 // step by step in a DM). HTTP (Events API, signed requests) or Socket Mode.
-import { App, HTTPReceiver, type Logger, LogLevel } from "@slack/bolt";
+import { App, HTTPReceiver, type Logger, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
 import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "../bot/outbox.ts";
@@ -14,7 +14,6 @@ import { createWeb, type Web } from "../web.ts";
 import { createLimiter, type Limits } from "./limiter.ts";
 import { needModal, submitNeedModal } from "./slack-modal.ts";
 import { registerModal, submitRegisterModal } from "./slack-register.ts";
-import { SocketReceiver } from "./slack-socket.ts";
 
 /** How the Slack channel runs. */
 export interface SlackConfig {
@@ -120,7 +119,14 @@ function blocks(reply: Reply): KnownBlock[] {
 /** Creates the channel; `start()` connects (HTTP server or Socket Mode), `stop()` disconnects. */
 export function createSlack(bot: Bot, cfg: SlackConfig) {
   const { ctx } = bot;
-  const socket = cfg.appToken ? new SocketReceiver(cfg.appToken, cfg.apiUrl) : undefined;
+  // Socket Mode: Bolt's own receiver, its client pointed at SLACK_API_URL for opening the socket.
+  const socket = cfg.appToken
+    ? new SocketModeReceiver({
+        appToken: cfg.appToken,
+        installerOptions: { clientOptions: cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {} },
+        logger: boltLogger(),
+      })
+    : undefined;
   // HTTP mode: Bolt's receiver verifies each request's signature; we serve its listener ourselves.
   const http = socket
     ? undefined
