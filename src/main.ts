@@ -176,7 +176,8 @@ function runConsole(config: Config, con: ReturnType<typeof createConsole>, timer
   process.stdout.write(
     `时间银行 · ${config.TIMEBANK_BANK_NAME}\n/start 注册 · /help 帮助 · @名字: 以他人身份说话 · Ctrl-D 退出\n`,
   );
-  timers.push(setInterval(() => void deliver(bot.ctx, con.outlet).catch(() => undefined), 1000));
+  // One conversation at a time: a terminal shows messages in the order they were written.
+  timers.push(setInterval(() => void deliver(bot.ctx, con.outlet, 100, undefined, 1).catch(() => undefined), 1000));
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${con.speaker()}> ` });
   rl.prompt();
   // Lines are handled one at a time, in order; a failing line is reported and the next one works.

@@ -103,7 +103,13 @@ type Due = { id: number; attempts: number; conversationId: string; payload: stri
  * waits with capped backoff and is retried for as long as the message matters. Returns how many
  * were sent; `stopped` ends the pass between messages.
  */
-export async function deliver(ctx: Ctx, outlet: Outlet, limit = 100, stopped = () => false): Promise<number> {
+export async function deliver(
+  ctx: Ctx,
+  outlet: Outlet,
+  limit = 100,
+  stopped = () => false,
+  lanesAtOnce = CONVERSATIONS_AT_ONCE,
+): Promise<number> {
   const now = ctx.now();
   // Polled after every event and on a timer: one raw query, usually returning nothing.
   const due = await ctx.db.read((c) =>
@@ -130,7 +136,7 @@ export async function deliver(ctx: Ctx, outlet: Outlet, limit = 100, stopped = (
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONVERSATIONS_AT_ONCE, lanes.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(lanesAtOnce, lanes.length) }, worker));
   return sent;
 }
 

@@ -89,7 +89,8 @@ export function createConsole(
       print(`… ${new Date(bot.ctx.now()).toISOString()}`);
       const ran = (await jobs?.tick()) ?? [];
       if (ran.length) print(`… ${ran.join(", ")}`);
-      while ((await deliver(bot.ctx, outlet)) > 0) {}
+      // One conversation at a time: the terminal shows messages in the order they were written.
+      while ((await deliver(bot.ctx, outlet, 100, undefined, 1)) > 0) {}
       return;
     }
     const m = /^@([^\s:#]+)(?:\s+(#[^\s:]+))?\s*:\s*(.*)$/.exec(raw.trim());
@@ -111,7 +112,7 @@ export function createConsole(
       action: pressed,
     });
     for (const r of replies) await sendOrEdit(bot.ctx, outlet, r.to ?? conversationId, r);
-    while ((await deliver(bot.ctx, outlet)) > 0) {}
+    while ((await deliver(bot.ctx, outlet, 100, undefined, 1)) > 0) {}
   }
 
   return { line, speaker: () => (room ? `${who} ${room}` : who), outlet };
