@@ -143,6 +143,18 @@ export function checkWritable(path: string): void {
   }
 }
 
+/**
+ * Write transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`), waiting up to
+ * the busy timeout for another process to finish. A deferred `BEGIN` takes it only at the first
+ * write, and a lock upgrade that meets another writer fails at once ("database is locked")
+ * without waiting — with several processes on one file, operations were lost that way. The
+ * adapter issues a plain `BEGIN`; this connection turns it into `BEGIN IMMEDIATE`.
+ */
+function immediateTransactions(raw: import("better-sqlite3").Database): void {
+  const prepare = raw.prepare.bind(raw);
+  raw.prepare = ((source: string) => prepare(source === "BEGIN" ? "BEGIN IMMEDIATE" : source)) as typeof raw.prepare;
+}
+
 /** Opens the database at `url` (default: ./data/timebank.db), applying pending migrations first. */
 export async function openDb(
   url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
@@ -160,7 +172,9 @@ export async function openDb(
     // transaction Prisma has open there, which the mutex below makes ours.
     factory.connect = async () => {
       const adapter = await connect();
-      sqliteExec = sqliteSql((adapter as unknown as { client: import("better-sqlite3").Database }).client);
+      const raw = (adapter as unknown as { client: import("better-sqlite3").Database }).client;
+      sqliteExec = sqliteSql(raw);
+      immediateTransactions(raw);
       return adapter;
     };
     client = new SqliteClient({ adapter: factory });
