@@ -429,3 +429,7 @@ review-title = Needs to review (page { $page } of { $pages }, { $total } in all)
 certify-title = Services to certify (page { $page } of { $pages }, { $total } in all):
 btn-prev = ‹ Previous
 btn-next = Next ›
+tasks-title = { $count ->
+        [one] A need you can take:
+       *[other] { $count } needs you can take, soonest first:
+    }

@@ -396,3 +396,4 @@ review-title = 待审核的需求（第 { $page }/{ $pages } 页，共 { $total 
 certify-title = 待认证的服务（第 { $page }/{ $pages } 页，共 { $total } 条）：
 btn-prev = ‹ 上一页
 btn-next = 下一页 ›
+tasks-title = 您可以接的需求（{ $count } 个，时间最近的在前）：

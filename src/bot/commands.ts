@@ -45,16 +45,14 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
   },
   need: startNeed,
   async tasks(turn) {
+    // One message: the needs (at most ten, soonest first), each with its own Accept button.
     const list = await engine.openNeedsFor(turn.bot.ctx, turn.member?.id ?? 0);
     if (!list.length) return one(say(turn, "tasks-empty"));
-    const replies = [];
-    for (const n of list)
-      replies.push(
-        await text(turn, needSummary(turn.locale, n), [
-          [{ label: tr(turn, "btn-accept"), kind: "accept", payload: { needId: n.id } }],
-        ]),
-      );
-    return { replies };
+    const body = [tr(turn, "tasks-title", { count: list.length }), ...list.map((n) => needSummary(turn.locale, n))];
+    const buttons = list.map((n) => [
+      { label: `${tr(turn, "btn-accept")} #${n.id}`, kind: "accept", payload: { needId: n.id } },
+    ]);
+    return one(text(turn, body.join("\n\n"), buttons));
   },
   async mytasks(turn) {
     const list = await engine.tasksOf(turn.bot.ctx, turn.member?.id ?? 0);
