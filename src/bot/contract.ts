@@ -46,6 +46,8 @@ export interface Reply {
   ref?: string;
   /** Replace the earlier message with this `ref` in that conversation instead of sending anew. */
   edit?: boolean;
+  /** Set by the outbox: a queued message, which leaves part of the platform's rate to direct answers. */
+  bulk?: boolean;
 }
 
 /** What a channel must do to deliver replies and outbox messages. Returns the platform message id. */

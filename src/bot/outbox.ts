@@ -149,7 +149,7 @@ async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due, now: Date): Promis
   );
   if (claimed.count !== 1) return "skipped";
   try {
-    await sendOrEdit(ctx, outlet, row.conversationId, JSON.parse(row.payload) as Reply);
+    await sendOrEdit(ctx, outlet, row.conversationId, { ...(JSON.parse(row.payload) as Reply), bulk: true });
     await ctx.db.tx((tx) => tx.outbox.update({ where: { id: row.id }, data: { sentAt: ctx.now(), lastError: null } }));
     return "sent";
   } catch (e) {

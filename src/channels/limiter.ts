@@ -22,13 +22,16 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   // 5% under the limit: requests spaced exactly at the limit can arrive bunched after network
   // jitter and be counted over it, and every 429 costs a whole retry_after of silence.
   const perWindow = Math.max(1, Math.floor(limits.perSecond * 0.95));
+  // Queued messages (notifications, broadcasts) use at most four fifths of it: a direct answer
+  // always finds a slot within the second, even while a broadcast runs.
+  const perWindowBulk = Math.max(1, Math.floor(perWindow * 0.8));
 
-  /** The earliest time at or after `t` with room in the one-second window ending there. */
-  function globalSlot(t: number): number {
+  /** The earliest time at or after `t` with room (`room` sends) in the one-second window ending there. */
+  function globalSlot(t: number, room: number): number {
     for (;;) {
       const inWindow = reserved.filter((r) => r > t - 1000 && r <= t);
-      if (inWindow.length < perWindow) return t;
-      t = (inWindow[inWindow.length - perWindow] ?? t) + 1000;
+      if (inWindow.length < room) return t;
+      t = (inWindow[inWindow.length - room] ?? t) + 1000;
     }
   }
 
@@ -46,14 +49,14 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   }
 
   return {
-    /** Reserves the earliest allowed slot for this chat and sleeps until it. */
-    async wait(chat: string): Promise<void> {
+    /** Reserves the earliest allowed slot for this chat and sleeps until it (`bulk`: a queued message). */
+    async wait(chat: string, bulk = false): Promise<void> {
       const t0 = now();
       forgetOld(t0);
       let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
       const group = isGroup(chat);
       for (;;) {
-        at = globalSlot(at);
+        at = globalSlot(at, bulk ? perWindowBulk : perWindow);
         if (!group) break;
         const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
         if (recent.length < limits.perGroupPerMinute) break;

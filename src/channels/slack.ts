@@ -154,9 +154,9 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
   const limiter = createLimiter(cfg.limits ?? SLACK_LIMITS, (chat) => !/^[UW]/.test(chat));
 
   /** Calls the Web API within the limits, holding all sends for a 429's Retry-After. */
-  async function call<T>(conversation: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(conversation: string, fn: () => Promise<T>, bulk = false): Promise<T> {
     for (;;) {
-      await limiter.wait(conversation);
+      await limiter.wait(conversation, bulk);
       try {
         return await fn();
       } catch (e) {
@@ -189,8 +189,10 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
           );
           return `file:${a.name}`;
         }
-        const res = await call(conversation, () =>
-          client.chat.postMessage({ channel: conversation, text: slackText(reply.text), blocks: blocks(reply) }),
+        const res = await call(
+          conversation,
+          () => client.chat.postMessage({ channel: conversation, text: slackText(reply.text), blocks: blocks(reply) }),
+          reply.bulk,
         );
         return `${res.channel}:${res.ts}`;
       } catch (e) {
@@ -204,13 +206,16 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
     },
     async edit(conversation, messageId, reply) {
       const [channel, ts] = messageId.split(":");
-      await call(conversation, () =>
-        client.chat.update({
-          channel: channel ?? conversation,
-          ts: ts ?? "",
-          text: slackText(reply.text),
-          blocks: blocks(reply),
-        }),
+      await call(
+        conversation,
+        () =>
+          client.chat.update({
+            channel: channel ?? conversation,
+            ts: ts ?? "",
+            text: slackText(reply.text),
+            blocks: blocks(reply),
+          }),
+        reply.bulk,
       );
     },
   };

@@ -73,9 +73,9 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   const limiter = createLimiter(cfg.limits ?? TELEGRAM_LIMITS, (chat) => chat.startsWith("-"));
 
   /** Calls the Bot API within the limits, waiting out 429s; 403 and "chat not found" are final. */
-  async function call<T>(chat: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(chat: string, fn: () => Promise<T>, bulk = false): Promise<T> {
     for (;;) {
-      await limiter.wait(chat);
+      await limiter.wait(chat, bulk);
       try {
         return await fn();
       } catch (e) {
@@ -97,21 +97,27 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     async send(chat, reply) {
       const reply_markup = keyboard(reply);
       const a = reply.attachment;
-      const msg = await call<{ message_id: number }>(chat, () =>
-        a
-          ? a.kind === "image"
-            ? g.api.sendPhoto(chat, new InputFile(a.bytes, a.name), { caption: reply.text, reply_markup })
-            : g.api.sendDocument(chat, new InputFile(a.bytes, a.name), { caption: reply.text, reply_markup })
-          : g.api.sendMessage(chat, reply.text, { reply_markup }),
+      const msg = await call<{ message_id: number }>(
+        chat,
+        () =>
+          a
+            ? a.kind === "image"
+              ? g.api.sendPhoto(chat, new InputFile(a.bytes, a.name), { caption: reply.text, reply_markup })
+              : g.api.sendDocument(chat, new InputFile(a.bytes, a.name), { caption: reply.text, reply_markup })
+            : g.api.sendMessage(chat, reply.text, { reply_markup }),
+        reply.bulk,
       );
       return String(msg.message_id);
     },
     async edit(chat, messageId, reply) {
       try {
-        await call(chat, () =>
-          g.api.editMessageText(chat, Number(messageId), reply.text, {
-            reply_markup: keyboard(reply) ?? { inline_keyboard: [] },
-          }),
+        await call(
+          chat,
+          () =>
+            g.api.editMessageText(chat, Number(messageId), reply.text, {
+              reply_markup: keyboard(reply) ?? { inline_keyboard: [] },
+            }),
+          reply.bulk,
         );
       } catch (e) {
         if (!(e instanceof GrammyError && /not modified/i.test(e.description))) throw e;

@@ -59,4 +59,30 @@ describe("the limiter", () => {
     f.pause(5000);
     expect(await f.at("someone")).toBeGreaterThanOrEqual(5000);
   });
+
+  it("leaves a fifth of every second to direct answers while queued messages flood", async () => {
+    const l = createLimiter(
+      { perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 },
+      () => false,
+      () => 0,
+    );
+    const real = globalThis.setTimeout;
+    const at: number[] = [];
+    globalThis.setTimeout = ((fn: () => void, ms: number) => {
+      at.push(ms);
+      fn();
+      return 0;
+    }) as never;
+    try {
+      for (let i = 0; i < 30; i++) await l.wait(`member-${i}`, true);
+      // 22 of the first second's 28 slots went to queued messages; the other 8 wait a second.
+      expect(at).toHaveLength(8);
+      expect(at.every((ms) => ms >= 1000)).toBe(true);
+      at.length = 0;
+      await l.wait("asking-now");
+      expect(at).toEqual([]);
+    } finally {
+      globalThis.setTimeout = real;
+    }
+  });
 });
