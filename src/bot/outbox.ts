@@ -91,6 +91,8 @@ export class PermanentDeliveryError extends Error {}
 export const DELIVERY_TTL_MS = 24 * 3_600_000;
 /** Waits between attempts double from 2 s up to 10 min (a platform outage of hours is ridden out). */
 const backoffMs = (attempts: number) => Math.min(600_000, 2 ** attempts * 1000);
+/** Messages to one conversation in one pass (the rest wait for the next pass, in order). */
+const PER_CONVERSATION = 3;
 /** Conversations delivered to at once: one chat's pacing holds up only that chat. */
 const CONVERSATIONS_AT_ONCE = 16;
 
@@ -114,10 +116,15 @@ export async function deliver(
   // Polled after every event and on a timer: one raw query, usually returning nothing.
   const due = await ctx.db.read((c) =>
     sqlOf(c).all<Due>(
-      `SELECT id, attempts, conversation_id AS "conversationId", payload, created_at AS "createdAt" FROM outbox
-        WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
-        ORDER BY priority, id LIMIT ?`,
-      [outlet.channel, now, limit],
+      // At most a few per conversation in one pass: a chat paced at one message a second must
+      // not fill the batch and keep every other conversation (a broadcast) waiting behind it.
+      `SELECT id, attempts, "conversationId", payload, "createdAt" FROM (
+         SELECT id, attempts, conversation_id AS "conversationId", payload, created_at AS "createdAt", priority,
+                ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY priority, id) AS nth
+           FROM outbox
+          WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?) due
+        WHERE nth <= ? ORDER BY priority, id LIMIT ?`,
+      [outlet.channel, now, PER_CONVERSATION, limit],
     ),
   );
   const byConversation = new Map<string, Due[]>();

@@ -22,9 +22,13 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   // 5% under the limit: requests spaced exactly at the limit can arrive bunched after network
   // jitter and be counted over it, and every 429 costs a whole retry_after of silence.
   const perWindow = Math.max(1, Math.floor(limits.perSecond * 0.95));
-  // Queued messages (notifications, broadcasts) use at most four fifths of it: a direct answer
-  // always finds a slot within the second, even while a broadcast runs.
-  const perWindowBulk = Math.max(1, Math.floor(perWindow * 0.8));
+  // Queued messages (notifications, broadcasts) leave room for as many direct answers as were sent
+  // in the last second, up to a fifth of it: while people are asking, an answer finds a slot
+  // within the second even during a broadcast; when nobody is, a broadcast may use all of it.
+  const answerReserve = Math.max(1, Math.floor(perWindow * 0.2));
+  let answered: number[] = [];
+  const bulkRoom = (t: number) =>
+    perWindow - Math.min(answerReserve, answered.filter((a) => a > t - 1000 && a <= t).length);
 
   /** The earliest time at or after `t` with room (`room` sends) in the one-second window ending there. */
   function globalSlot(t: number, room: number): number {
@@ -43,33 +47,49 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
 
   function forgetOld(t0: number) {
     reserved = reserved.filter((r) => r > t0 - 1000);
+    answered = answered.filter((r) => r > t0 - 1000);
     if (nextChat.size > 10_000) for (const [chat, at] of nextChat) if (at < t0) nextChat.delete(chat);
     if (groupSends.size > 10_000)
       for (const [chat, times] of groupSends) if ((times.at(-1) ?? 0) < t0 - 60_000) groupSends.delete(chat);
   }
 
   return {
-    /** Reserves the earliest allowed slot for this chat and sleeps until it (`bulk`: a queued message). */
+    /**
+     * Reserves the earliest allowed slot for this chat and sleeps until it. A queued message
+     * (`bulk`) never reserves ahead: it goes when the window has room for it now, or looks again
+     * shortly — so the slots it leaves are there for a direct answer the moment one comes.
+     */
     async wait(chat: string, bulk = false): Promise<void> {
-      const t0 = now();
-      forgetOld(t0);
-      let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
-      const group = isGroup(chat);
       for (;;) {
-        at = globalSlot(at, bulk ? perWindowBulk : perWindow);
-        if (!group) break;
-        const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
-        if (recent.length < limits.perGroupPerMinute) break;
-        at = (recent[recent.length - limits.perGroupPerMinute] ?? at) + 60_000;
+        const t0 = now();
+        forgetOld(t0);
+        let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
+        const group = isGroup(chat);
+        for (;;) {
+          at = globalSlot(at, bulk ? bulkRoom(t0) : perWindow);
+          if (!group) break;
+          const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
+          if (recent.length < limits.perGroupPerMinute) break;
+          at = (recent[recent.length - limits.perGroupPerMinute] ?? at) + 60_000;
+        }
+        if (bulk && at > t0) {
+          await new Promise((r) => setTimeout(r, Math.max(10, at - t0)));
+          continue;
+        }
+        if (group) groupSends.set(chat, [...(groupSends.get(chat) ?? []).filter((t) => t > at - 60_000), at]);
+        reserve(at);
+        if (!bulk) answered.push(at);
+        // A little over the per-chat gap: two sends a hair under a second apart after network
+        // jitter would be one 429 and a whole retry_after of silence for that chat.
+        nextChat.set(chat, at + (limits.perChatMs ? limits.perChatMs + 50 : 0));
+        if (at > t0) await new Promise((r) => setTimeout(r, at - t0));
+        return;
       }
-      if (group) groupSends.set(chat, [...(groupSends.get(chat) ?? []).filter((t) => t > at - 60_000), at]);
-      reserve(at);
-      nextChat.set(chat, at + limits.perChatMs);
-      if (at > t0) await new Promise((r) => setTimeout(r, at - t0));
     },
-    /** Holds every send back for `ms` (a 429's retry_after). */
-    pause(ms: number): void {
-      pausedUntil = Math.max(pausedUntil, now() + ms);
+    /** Holds sends back for `ms` (a 429's retry_after): to one chat, or (no chat) all of them. */
+    pause(ms: number, chat?: string): void {
+      if (chat === undefined) pausedUntil = Math.max(pausedUntil, now() + ms);
+      else nextChat.set(chat, Math.max(nextChat.get(chat) ?? 0, now() + ms));
     },
   };
 }

@@ -1,88 +1,90 @@
 // Pacing: one chat waiting for its per-chat slot holds up only that chat; the overall rate and a
-// group's per-minute limit still hold.
-import { describe, expect, it } from "vitest";
-import { createLimiter } from "../../src/channels/limiter.ts";
+// group's per-minute limit still hold; queued messages leave room for direct answers.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLimiter, type Limits } from "../../src/channels/limiter.ts";
 
-/** A limiter on a fake clock: `wait` returns the time its send was scheduled for. */
-function fake(limits = { perSecond: 30, perChatMs: 1000, perGroupPerMinute: 20 }) {
-  const t = 0;
+/** A virtual clock: sleeping moves it forward, so a test sees when each send was let through. */
+let t = 0;
+const realSetTimeout = globalThis.setTimeout;
+beforeEach(() => {
+  t = 0;
+  globalThis.setTimeout = ((fn: () => void, ms: number) => {
+    t += ms;
+    fn();
+    return 0;
+  }) as never;
+});
+afterEach(() => {
+  globalThis.setTimeout = realSetTimeout;
+});
+
+function limiter(limits: Limits = { perSecond: 30, perChatMs: 1000, perGroupPerMinute: 20 }) {
   const l = createLimiter(
     limits,
     (chat) => chat.startsWith("-"),
     () => t,
   );
   return {
-    async at(chat: string) {
-      const before = t;
-      const realSetTimeout = globalThis.setTimeout;
-      let slept = 0;
-      // Time passes only as far as the wait asks.
-      globalThis.setTimeout = ((fn: () => void, ms: number) => {
-        slept = ms;
-        fn();
-        return 0;
-      }) as never;
-      try {
-        await l.wait(chat);
-      } finally {
-        globalThis.setTimeout = realSetTimeout;
-      }
-      return before + slept;
+    /** When a send to `chat` goes, asked at the current virtual time. */
+    async at(chat: string, bulk = false) {
+      const asked = t;
+      await l.wait(chat, bulk);
+      const went = t;
+      t = asked; // the next caller asks at the same moment
+      return went;
     },
-    pause: (ms: number) => l.pause(ms),
+    pause: (ms: number, chat?: string) => l.pause(ms, chat),
   };
 }
 
 describe("the limiter", () => {
   it("lets other chats go while one waits for its per-chat second", async () => {
-    const f = fake();
-    expect(await f.at("admin")).toBe(0);
-    expect(await f.at("admin")).toBe(1000);
+    const l = limiter();
+    expect(await l.at("admin")).toBe(0);
+    expect(await l.at("admin")).toBeGreaterThanOrEqual(1000);
     // The admin's second message waits a second; another chat's does not wait behind it.
-    expect(await f.at("volunteer")).toBe(0);
-    expect(await f.at("elder")).toBe(0);
+    expect(await l.at("volunteer")).toBe(0);
+    expect(await l.at("elder")).toBe(0);
+    // A 429 for one chat holds that chat, not the others.
+    l.pause(5000, "volunteer");
+    expect(await l.at("volunteer")).toBeGreaterThanOrEqual(5000);
+    expect(await l.at("someone")).toBe(0);
   });
 
   it("keeps the overall rate under the limit in any one-second window", async () => {
-    const f = fake();
+    const l = limiter();
     const times: number[] = [];
-    for (let i = 0; i < 90; i++) times.push(await f.at(`chat-${i}`));
-    for (const t of times) expect(times.filter((x) => x > t - 1000 && x <= t).length).toBeLessThanOrEqual(28);
+    for (let i = 0; i < 90; i++) times.push(await l.at(`chat-${i}`));
+    for (const x of times) expect(times.filter((y) => y > x - 1000 && y <= x).length).toBeLessThanOrEqual(28);
     expect(Math.max(...times)).toBeLessThan(4000);
   });
 
   it("keeps a group under 20 a minute, and holds everything for a retry-after", async () => {
-    const f = fake({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
+    const l = limiter({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
     const times: number[] = [];
-    for (let i = 0; i < 21; i++) times.push(await f.at("-100"));
+    for (let i = 0; i < 21; i++) times.push(await l.at("-100"));
     expect(times[20]).toBeGreaterThanOrEqual(60_000);
-    f.pause(5000);
-    expect(await f.at("someone")).toBeGreaterThanOrEqual(5000);
+    l.pause(5000);
+    expect(await l.at("someone")).toBeGreaterThanOrEqual(5000);
   });
 
-  it("leaves a fifth of every second to direct answers while queued messages flood", async () => {
-    const l = createLimiter(
-      { perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 },
-      () => false,
-      () => 0,
-    );
-    const real = globalThis.setTimeout;
-    const at: number[] = [];
-    globalThis.setTimeout = ((fn: () => void, ms: number) => {
-      at.push(ms);
-      fn();
-      return 0;
-    }) as never;
-    try {
-      for (let i = 0; i < 30; i++) await l.wait(`member-${i}`, true);
-      // 22 of the first second's 28 slots went to queued messages; the other 8 wait a second.
-      expect(at).toHaveLength(8);
-      expect(at.every((ms) => ms >= 1000)).toBe(true);
-      at.length = 0;
-      await l.wait("asking-now");
-      expect(at).toEqual([]);
-    } finally {
-      globalThis.setTimeout = real;
-    }
+  it("keeps room for direct answers while people are asking, and gives a quiet second to a broadcast", async () => {
+    const l = limiter({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
+    // People are asking: five answers this second.
+    for (let i = 0; i < 5; i++) expect(await l.at(`asking-${i}`)).toBe(0);
+    // Queued messages fill the window but leave five slots (as many as were just asked for) …
+    const bulk: number[] = [];
+    for (let i = 0; i < 18; i++) bulk.push(await l.at(`member-${i}`, true));
+    expect(bulk.every((x) => x === 0)).toBe(true);
+    expect(await l.at("member-18", true)).toBeGreaterThanOrEqual(1000);
+    // … which the next answers take at once.
+    for (let i = 5; i < 10; i++) expect(await l.at(`asking-${i}`)).toBe(0);
+  });
+
+  it("lets a broadcast use the whole second when nobody is asking", async () => {
+    const l = limiter({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
+    const bulk: number[] = [];
+    for (let i = 0; i < 28; i++) bulk.push(await l.at(`member-${i}`, true));
+    expect(bulk.every((x) => x === 0)).toBe(true);
   });
 });

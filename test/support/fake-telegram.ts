@@ -43,6 +43,8 @@ export interface FakeTelegram {
   /** Enforce Telegram's limits (30/s overall, 1/s per chat, 20/min per group) with 429s. */
   enforceLimits: boolean;
   tooMany: number;
+  /** Which limit each 429 was for: "overall", "chat ID" or "group ID". */
+  tooManyWhy: string[];
   webhook: { url: string; secret: string } | null;
   /** POSTs an update to the registered webhook (as Telegram would), with a secret header. */
   postWebhook(update: Json, secret?: string, updateId?: number): Promise<number>;
@@ -110,6 +112,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     slow: new Map<string, number>(),
     enforceLimits: false,
     tooMany: 0,
+    tooManyWhy: [] as string[],
     webhook: null as { url: string; secret: string } | null,
   } as FakeTelegram;
 
@@ -125,7 +128,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     while (globalTimes.length && (globalTimes[0] ?? 0) < now - 1000) globalTimes.shift();
     const last = lastByChat.get(chat) ?? 0;
     const group = chat.startsWith("-") ? (groupTimes.get(chat) ?? []).filter((t) => t > now - 60_000) : [];
-    if (globalTimes.length >= 30 || now - last < 1000 || group.length >= 20) return 1;
+    if (globalTimes.length >= 30 || now - last < 1000 || group.length >= 20) {
+      fake.tooManyWhy.push(globalTimes.length >= 30 ? "overall" : now - last < 1000 ? `chat ${chat}` : `group ${chat}`);
+      return 1;
+    }
     globalTimes.push(now);
     lastByChat.set(chat, now);
     if (chat.startsWith("-")) groupTimes.set(chat, [...group, now]);

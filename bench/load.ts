@@ -1,0 +1,195 @@
+// bench:load — many people at once through the fake Bot API (which enforces Telegram's limits):
+// BENCH_VOLUNTEERS volunteers (default 200) use /balance, /tasks and Accept buttons while two
+// admins page through /review and a broadcast to BENCH_BROADCAST members (default 5,000) runs.
+// Prints the volunteers' reply p50/p99 against a bare grammY echo bot's p50 in the same run, the
+// broadcast's fraction of the 30/s limit, and lost and duplicated messages (both must be 0), on
+// SQLite and on PostgreSQL (one bot process; the two-process case is tested, not benchmarked).
+// Last line: `load-p99-ratio` (goal ≤ 10).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Bot as Grammy } from "grammy";
+import pg from "pg";
+import { startTempPostgres } from "../scripts/pg-temp.ts";
+import { createTelegram } from "../src/channels/telegram.ts";
+import * as engine from "../src/engine/index.ts";
+import { boot } from "../src/main.ts";
+import { type FakeTelegram, startFakeTelegram } from "../test/support/fake-telegram.ts";
+
+const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 200);
+const BROADCAST = Number(process.env.BENCH_BROADCAST ?? 5000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for the first message to `chat` after index `from` of fake.sent; its time, or null. */
+async function replyTo(fake: FakeTelegram, chat: number, from: number, timeoutMs = 30_000): Promise<number | null> {
+  const id = String(chat);
+  const t0 = performance.now();
+  let i = from;
+  while (performance.now() - t0 < timeoutMs) {
+    for (; i < fake.sent.length; i++) if (fake.sent[i]?.chat === id) return performance.now();
+    await sleep(2);
+  }
+  return null;
+}
+
+async function echoFloor(): Promise<number> {
+  const fake = await startFakeTelegram();
+  const echo = new Grammy(fake.token, { client: { apiRoot: fake.apiRoot } });
+  echo.on("message:text", (c) => c.reply(c.message.text));
+  await echo.init();
+  void echo.start({ timeout: 1 });
+  const times: number[] = [];
+  for (let i = 0; i < 120; i++) {
+    const from = fake.sent.length;
+    const t0 = performance.now();
+    fake.text({ id: 900_000 + i }, "/balance");
+    const at = await replyTo(fake, 900_000 + i, from);
+    if (i >= 20 && at) times.push(at - t0);
+  }
+  await echo.stop();
+  await fake.close();
+  return pct(times, 0.5);
+}
+
+async function run(label: string, url: string) {
+  const { db, bot } = await boot({ DATABASE_URL: url, LOG_LEVEL: "silent" });
+  const { ctx } = bot;
+  const reg = (id: number, name: string, extra: Partial<Parameters<typeof engine.registerMember>[1]> = {}) =>
+    engine.registerMember(ctx, { channel: "telegram", externalId: String(id), name, birthYear: 1990, ...extra });
+  const admins = [1, 2];
+  for (const a of admins) await engine.bootstrapAdmin(ctx, (await reg(a, `admin${a}`)).id, bot.rootUnitId);
+  const admin = (await engine.findByIdentity(ctx, "telegram", "1"))?.id ?? 0;
+  for (let i = 0; i < VOLUNTEERS; i++) {
+    const v = await reg(100_000 + i, `v${i}`, { role: "volunteer", unitId: bot.rootUnitId });
+    await engine.recordTraining(ctx, { actorId: admin, memberId: v.id, minutes: 120 });
+  }
+  for (let i = 0; i < BROADCAST; i++) await reg(200_000 + i, `m${i}`, { role: "family", unitId: bot.rootUnitId });
+  const elder = await engine.registerOfflineElder(ctx, {
+    actorId: admin,
+    unitId: bot.rootUnitId,
+    name: "老人",
+    birthYear: 1940,
+  });
+  const start = new Date(Date.now() + 86_400_000);
+  for (let i = 0; i < 60; i++) {
+    const { needId } = await engine.postNeed(ctx, {
+      actorId: admin,
+      elderId: elder.id,
+      categoryCode: "companionship",
+      description: `需求 ${i}`,
+      startAt: new Date(start.getTime() + i * 3_600_000),
+      endAt: new Date(start.getTime() + i * 3_600_000 + 7_200_000),
+      expectedMinutes: 60,
+      key: `bench-need-${i}`,
+    });
+    if (i < 20) await engine.reviewNeed(ctx, { actorId: admin, needId, approve: true, key: `bench-review-${i}` });
+  }
+
+  const fake = await startFakeTelegram();
+  fake.enforceLimits = true;
+  const tg = createTelegram(bot, { token: fake.token, apiRoot: fake.apiRoot, pollTimeout: 1 });
+  await tg.start();
+  await engine.broadcast(ctx, { actorId: admin, unitId: bot.rootUnitId, role: "family", text: "bench-broadcast" });
+  const t0 = performance.now();
+  const until = t0 + SECONDS * 1000;
+  const latencies: number[] = [];
+  let unanswered = 0;
+  const volunteer = async (i: number) => {
+    const user = { id: 100_000 + i, lang: "zh-hans" };
+    await sleep(Math.random() * 2000);
+    while (performance.now() < until) {
+      const roll = Math.random();
+      const from = fake.sent.length;
+      const sent = performance.now();
+      if (roll < 0.2) {
+        // Press an Accept button the volunteer was shown (or /tasks when none was).
+        const shown = fake.sent.filter((s) => s.chat === String(user.id)).flatMap((s) => s.buttons);
+        const b = shown[Math.floor(Math.random() * shown.length)];
+        if (b) fake.press(user, b.data);
+        else fake.text(user, "/tasks");
+      } else fake.text(user, roll < 0.6 ? "/balance" : "/tasks");
+      const at = await replyTo(fake, user.id, from);
+      if (at === null) unanswered++;
+      else latencies.push(at - sent);
+      // A person reads the answer before asking again (and Telegram allows about one message a second per chat).
+      await sleep(2000 + Math.random() * 2000);
+    }
+  };
+  const reviewer = async (a: number) => {
+    const user = { id: a, lang: "zh-hans" };
+    while (performance.now() < until) {
+      const from = fake.sent.length;
+      fake.text(user, "/review");
+      await replyTo(fake, a, from);
+      for (let p = 0; p < 4 && performance.now() < until; p++) {
+        const next = fake.sent
+          .filter((s) => s.chat === String(a))
+          .flatMap((s) => s.buttons)
+          .findLast((b) => b.text.includes("下一页"));
+        if (!next) break;
+        const f2 = fake.sent.length;
+        fake.press(user, next.data);
+        await replyTo(fake, a, f2);
+        await sleep(1000);
+      }
+    }
+  };
+  await Promise.all([...Array.from({ length: VOLUNTEERS }, (_, i) => volunteer(i)), ...admins.map(reviewer)]);
+  const elapsed = (performance.now() - t0) / 1000;
+  const got = fake.sent.filter((s) => s.text.includes("bench-broadcast")).map((s) => s.chat);
+  const duplicated = got.length - new Set(got).size;
+  const failed = await db.read((c) => c.outbox.count({ where: { failedAt: { not: null } } }));
+  if (process.env.BENCH_DEBUG)
+    console.log(
+      fake.tooManyWhy.join(","),
+      JSON.stringify(
+        await db.read((c) => c.outbox.groupBy({ by: ["priority", "attempts"], _count: true, where: { sentAt: null } })),
+      ),
+      JSON.stringify(await db.read((c) => c.outbox.findFirst({ where: { sentAt: null, priority: 2 } }))),
+    );
+  await tg.stop();
+  await fake.close();
+  await db.close();
+  return {
+    label,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    requests: latencies.length,
+    broadcastFraction: got.length / elapsed / 30,
+    tooMany: fake.tooMany,
+    lost: unanswered + failed,
+    duplicated,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "timebank-bench-load-"));
+const server = await startTempPostgres();
+try {
+  const floor = await echoFloor();
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  await c.query("CREATE DATABASE bench_load");
+  await c.end();
+  const results = [
+    await run("sqlite", `file:${join(dir, "load.db")}`),
+    await run("postgres", server.url.replace(/\/postgres$/, "/bench_load")),
+  ];
+  console.log(`load: ${VOLUNTEERS} volunteers and 2 admins for ${SECONDS} s while a broadcast to ${BROADCAST} runs`);
+  console.log(`echo-p50-ms: ${floor.toFixed(2)}`);
+  for (const r of results) {
+    console.log(`${r.label}-requests: ${r.requests}`);
+    console.log(`${r.label}-reply-p50-ms: ${r.p50.toFixed(1)}`);
+    console.log(`${r.label}-reply-p99-ms: ${r.p99.toFixed(1)}`);
+    console.log(`${r.label}-broadcast-fraction-of-limit: ${r.broadcastFraction.toFixed(2)}`);
+    console.log(`${r.label}-429s: ${r.tooMany}`);
+    console.log(`${r.label}-lost: ${r.lost}`);
+    console.log(`${r.label}-duplicated: ${r.duplicated}`);
+  }
+  console.log(`load-p99-ratio: ${(Math.max(...results.map((r) => r.p99)) / floor).toFixed(2)}`);
+} finally {
+  server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
