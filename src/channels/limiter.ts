@@ -30,12 +30,23 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   const bulkRoom = (t: number) =>
     perWindow - Math.min(answerReserve, answered.filter((a) => a > t - 1000 && a <= t).length);
 
-  /** The earliest time at or after `t` with room (`room` sends) in the one-second window ending there. */
+  /** Sends are spread evenly: a burst of a whole second's sends at once arrives bunched with the last. */
+  const gap = Math.ceil(1000 / perWindow);
+
+  /**
+   * The earliest time at or after `t` with room (`room` sends) in the one-second window ending
+   * there and no other send within `gap` of it.
+   */
   function globalSlot(t: number, room: number): number {
     for (;;) {
       const inWindow = reserved.filter((r) => r > t - 1000 && r <= t);
-      if (inWindow.length < room) return t;
-      t = (inWindow[inWindow.length - room] ?? t) + 1000;
+      if (inWindow.length >= room) {
+        t = (inWindow[inWindow.length - room] ?? t) + 1000;
+        continue;
+      }
+      const near = reserved.find((r) => Math.abs(r - t) < gap);
+      if (near === undefined) return t;
+      t = near + gap;
     }
   }
 

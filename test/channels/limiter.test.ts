@@ -43,12 +43,12 @@ describe("the limiter", () => {
     expect(await l.at("admin")).toBe(0);
     expect(await l.at("admin")).toBeGreaterThanOrEqual(1000);
     // The admin's second message waits a second; another chat's does not wait behind it.
-    expect(await l.at("volunteer")).toBe(0);
-    expect(await l.at("elder")).toBe(0);
+    expect(await l.at("volunteer")).toBeLessThan(100);
+    expect(await l.at("elder")).toBeLessThan(100);
     // A 429 for one chat holds that chat, not the others.
     l.pause(5000, "volunteer");
     expect(await l.at("volunteer")).toBeGreaterThanOrEqual(5000);
-    expect(await l.at("someone")).toBe(0);
+    expect(await l.at("someone")).toBeLessThan(200);
   });
 
   it("keeps the overall rate under the limit in any one-second window", async () => {
@@ -71,20 +71,22 @@ describe("the limiter", () => {
   it("keeps room for direct answers while people are asking, and gives a quiet second to a broadcast", async () => {
     const l = limiter({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
     // People are asking: five answers this second.
-    for (let i = 0; i < 5; i++) expect(await l.at(`asking-${i}`)).toBe(0);
+    for (let i = 0; i < 5; i++) expect(await l.at(`asking-${i}`)).toBeLessThan(1000);
     // Queued messages fill the window but leave five slots (as many as were just asked for) …
     const bulk: number[] = [];
     for (let i = 0; i < 18; i++) bulk.push(await l.at(`member-${i}`, true));
-    expect(bulk.every((x) => x === 0)).toBe(true);
+    expect(bulk.every((x) => x < 1000)).toBe(true);
     expect(await l.at("member-18", true)).toBeGreaterThanOrEqual(1000);
     // … which the next answers take at once.
-    for (let i = 5; i < 10; i++) expect(await l.at(`asking-${i}`)).toBe(0);
+    for (let i = 5; i < 10; i++) expect(await l.at(`asking-${i}`)).toBeLessThan(1000);
   });
 
   it("lets a broadcast use the whole second when nobody is asking", async () => {
     const l = limiter({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
     const bulk: number[] = [];
     for (let i = 0; i < 28; i++) bulk.push(await l.at(`member-${i}`, true));
-    expect(bulk.every((x) => x === 0)).toBe(true);
+    expect(bulk.every((x) => x < 1000)).toBe(true);
+    // Spread over the second, not all at once: a burst arrives bunched with the previous second's.
+    expect(new Set(bulk).size).toBe(28);
   });
 });
