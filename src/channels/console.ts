@@ -9,7 +9,7 @@ import { t } from "../bot/i18n.ts";
 import { deliver, sendOrEdit } from "../bot/outbox.ts";
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
-import { log } from "../log.ts";
+import { inUpdate, log } from "../log.ts";
 
 /** A console session: feed it lines, it prints what each person would see. */
 export interface ConsoleChannel {
@@ -73,9 +73,10 @@ export function createConsole(
   };
 
   /** One line; whatever fails (the database restarting) is said, and the next line works. */
+  let lines = 0;
   async function line(raw: string) {
     try {
-      await handleLine(raw);
+      await inUpdate({ channel: "console", eventId: String(++lines) }, () => handleLine(raw));
     } catch (e) {
       log("console").error({ err: e }, "line failed");
       print(t("zh-CN", "error-internal"));

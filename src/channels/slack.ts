@@ -9,7 +9,7 @@ import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
-import { log } from "../log.ts";
+import { inUpdate, log } from "../log.ts";
 import { createWeb, type Web } from "../web.ts";
 import { createLimiter, type Limits } from "./limiter.ts";
 import { needModal, submitNeedModal } from "./slack-modal.ts";
@@ -251,11 +251,11 @@ export function createSlack(bot: Bot, cfg: SlackConfig) {
   /** Work still running after its request was acknowledged (so `idle()` can wait for it). */
   const inFlight = new Set<Promise<unknown>>();
   async function process(inc: Omit<Incoming, "channel" | "localeHint">) {
-    const work = (async () => {
+    const work = inUpdate({ channel: "slack", eventId: inc.eventId }, async () => {
       const full: Incoming = { channel: "slack", localeHint: await localeOf(inc.userId), ...inc };
       const replies = await handle(bot, full);
       await answer(ctx, outlet, full.conversationId, replies);
-    })();
+    });
     inFlight.add(work);
     try {
       await work;

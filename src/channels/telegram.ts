@@ -10,7 +10,7 @@ import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "
 import { handle } from "../bot/router.ts";
 import type { Bot } from "../bot/turn.ts";
 import { sqlOf } from "../db/client.ts";
-import { log } from "../log.ts";
+import { inUpdate, log } from "../log.ts";
 import { createWeb, type Web } from "../web.ts";
 import { createLimiter, type Limits, TELEGRAM_LIMITS } from "./limiter.ts";
 
@@ -135,7 +135,13 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   g.use(async (c, next) => {
     const key = String(c.chat?.id ?? c.from?.id ?? "");
     const prev = chains.get(key) ?? Promise.resolve();
-    const run = prev.then(() => next());
+    const run = prev.then(() =>
+      inUpdate({ channel: "telegram", eventId: String(c.update.update_id) }, async () => {
+        const t0 = performance.now();
+        await next();
+        log("telegram").debug({ ms: Math.round(performance.now() - t0) }, "update handled");
+      }),
+    );
     const settled = run.catch(() => undefined);
     chains.set(key, settled);
     // Forget a chat once its last update is done: the map holds only chats with work in hand.
@@ -234,7 +240,10 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   });
   // The channel's one error boundary: log with context, apologise, keep running.
   g.catch(async (err) => {
-    log("telegram").error({ err: err.error, eventId: err.ctx.update.update_id }, "update failed");
+    log("telegram").error(
+      { err: err.error, channel: "telegram", eventId: String(err.ctx.update.update_id) },
+      "update failed",
+    );
     const locale: Locale = err.ctx.from?.language_code?.startsWith("en") ? "en" : "zh-CN";
     if (err.ctx.chat) await err.ctx.reply(t(locale, "error-internal")).catch(() => undefined);
   });
