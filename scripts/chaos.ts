@@ -17,7 +17,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
-import { type FakeTelegram, startFakeTelegram } from "../test/support/fake-telegram.ts";
+import { startFakeTelegram } from "../test/support/fake-telegram.ts";
 import { checkLedger } from "../test/support/invariants.ts";
 import { freePort } from "../test/support/net.ts";
 import { startTempPostgres, type TempPostgres } from "./pg-temp.ts";
