@@ -31,6 +31,11 @@ const Env = z.object({
   /** The one HTTP port: /healthz, /readyz, the Telegram webhook and Slack's HTTP events. 0 = any free port. */
   TIMEBANK_WEB_PORT: port(8080),
   TIMEBANK_WEB_HOST: z.string().min(1).default("0.0.0.0"),
+  /**
+   * How many bot processes share one bot (behind a load balancer): each sends at most its share of
+   * the platform's overall rate, so together they stay under it.
+   */
+  TIMEBANK_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** Log level and format: JSON lines in production (or when not on a terminal), readable otherwise. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),

@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { createBot } from "./bot/app.ts";
 import { deliver } from "./bot/outbox.ts";
 import { createConsole } from "./channels/console.ts";
-import { createSlack } from "./channels/slack.ts";
+import { type Limits, TELEGRAM_LIMITS } from "./channels/limiter.ts";
+import { createSlack, SLACK_LIMITS } from "./channels/slack.ts";
 import { createTelegram } from "./channels/telegram.ts";
 import { type Config, ConfigError, loadConfig, redactUrl } from "./config.ts";
 import { type Db, openDb, sqlOf } from "./db/client.ts";
@@ -94,6 +95,7 @@ async function startPlatforms(config: Config, bot: Booted["bot"], web: Web) {
     const tg = createTelegram(bot, {
       token: config.TELEGRAM_BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
+      limits: shareOf(TELEGRAM_LIMITS, config.TIMEBANK_PROCESSES),
       web,
       webhook: config.TELEGRAM_WEBHOOK_URL
         ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET ?? "" }
@@ -109,6 +111,7 @@ async function startPlatforms(config: Config, bot: Booted["bot"], web: Web) {
       signingSecret: config.SLACK_SIGNING_SECRET,
       appToken: config.SLACK_APP_TOKEN,
       apiUrl: config.SLACK_API_URL,
+      limits: shareOf(SLACK_LIMITS, config.TIMEBANK_PROCESSES),
       web,
     });
     await slack.start();
@@ -204,4 +207,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`timebank: cannot start: ${redactUrl(why)}\n`);
     process.exit(1);
   });
+}
+
+/**
+ * One process's part of the platform's overall and per-group rates when `processes` share one bot.
+ * (One chat's pacing stays whole: its updates rarely reach two processes at once, and a 429 for
+ * that chat is waited out.)
+ */
+export function shareOf(limits: Limits, processes: number): Limits {
+  return {
+    ...limits,
+    perSecond: limits.perSecond / processes,
+    perGroupPerMinute: Math.max(1, Math.floor(limits.perGroupPerMinute / processes)),
+  };
 }

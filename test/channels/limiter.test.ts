@@ -1,7 +1,8 @@
 // Pacing: one chat waiting for its per-chat slot holds up only that chat; the overall rate and a
 // group's per-minute limit still hold; queued messages leave room for direct answers.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLimiter, type Limits } from "../../src/channels/limiter.ts";
+import { createLimiter, type Limits, TELEGRAM_LIMITS } from "../../src/channels/limiter.ts";
+import { shareOf } from "../../src/main.ts";
 
 /** A virtual clock: sleeping moves it forward, so a test sees when each send was let through. */
 let t = 0;
@@ -57,6 +58,18 @@ describe("the limiter", () => {
     for (let i = 0; i < 90; i++) times.push(await l.at(`chat-${i}`));
     for (const x of times) expect(times.filter((y) => y > x - 1000 && y <= x).length).toBeLessThanOrEqual(28);
     expect(Math.max(...times)).toBeLessThan(4000);
+  });
+
+  it("two processes sharing one bot (TIMEBANK_PROCESSES=2) stay under the limits together", async () => {
+    const share = shareOf(TELEGRAM_LIMITS, 2);
+    const a = limiter(share);
+    const b = limiter(share);
+    const times: number[] = [];
+    for (let i = 0; i < 45; i++) times.push(await a.at(`a-${i}`), await b.at(`b-${i}`));
+    for (const x of times) expect(times.filter((y) => y > x - 1000 && y <= x).length).toBeLessThanOrEqual(30);
+    const group: number[] = [];
+    for (let i = 0; i < 15; i++) group.push(await a.at("-100"), await b.at("-100"));
+    for (const x of group) expect(group.filter((y) => y > x - 60_000 && y <= x).length).toBeLessThanOrEqual(20);
   });
 
   it("keeps a group under 20 a minute, and holds everything for a retry-after", async () => {

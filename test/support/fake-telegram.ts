@@ -46,6 +46,11 @@ export interface FakeTelegram {
   /** Which limit each 429 was for: "overall", "chat ID" or "group ID". */
   tooManyWhy: string[];
   webhook: { url: string; secret: string } | null;
+  /**
+   * A load balancer in front of several webhook processes: when set, each pushed update is POSTed
+   * to these URLs in turn (with `secret`), and to the next one while a process does not answer 200.
+   */
+  balance: { urls: string[]; secret: string } | null;
   /** POSTs an update to the registered webhook (as Telegram would), with a secret header. */
   postWebhook(update: Json, secret?: string, updateId?: number): Promise<number>;
   close(): Promise<void>;
@@ -114,7 +119,25 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     tooMany: 0,
     tooManyWhy: [] as string[],
     webhook: null as { url: string; secret: string } | null,
+    balance: null as { urls: string[]; secret: string } | null,
   } as FakeTelegram;
+  let turn = 0;
+  /** Delivers to the balanced processes until one takes the update (Telegram redelivers too). */
+  async function balanced(update: Json, lb: { urls: string[]; secret: string }) {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const url = lb.urls[turn++ % lb.urls.length] ?? "";
+      const status = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": lb.secret },
+        body: JSON.stringify(update),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
   const confirm = (offset: number) => {
     confirmed = Math.max(confirmed, offset - 1);
@@ -256,6 +279,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   });
   fake.push = (update) => {
     const id = nextUpdate++;
+    if (fake.balance) {
+      void balanced({ update_id: id, ...update }, fake.balance);
+      return id;
+    }
     queue.push({ update_id: id, ...update });
     for (const w of waiters.splice(0)) w();
     return id;
