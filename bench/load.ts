@@ -3,8 +3,10 @@
 // admins page through /review and a broadcast to BENCH_BROADCAST members (default 5,000) runs.
 // Prints the volunteers' reply p50/p99 against a bare grammY echo bot's p50 in the same run, the
 // broadcast's fraction of the 30/s limit, and lost and duplicated messages (both must be 0), on
-// SQLite and on PostgreSQL (one bot process; the two-process case is tested, not benchmarked).
+// SQLite and on PostgreSQL with one bot process (polling), and on PostgreSQL with two (webhook mode,
+// the fake Bot API balancing updates over them, each with TIMEBANK_PROCESSES=2).
 // Last line: `load-p99-ratio` (goal ≤ 10).
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +17,7 @@ import { createTelegram } from "../src/channels/telegram.ts";
 import * as engine from "../src/engine/index.ts";
 import { boot } from "../src/main.ts";
 import { type FakeTelegram, startFakeTelegram } from "../test/support/fake-telegram.ts";
+import { freePort } from "../test/support/net.ts";
 
 const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 200);
 const BROADCAST = Number(process.env.BENCH_BROADCAST ?? 5000);
@@ -54,7 +57,60 @@ async function echoFloor(): Promise<number> {
   return pct(times, 0.5);
 }
 
-async function run(label: string, url: string) {
+/** `n` bot processes in webhook mode on `url`, with the fake Bot API balancing updates over them. */
+async function processes(n: number, url: string, fake: FakeTelegram) {
+  const secret = "bench-load-secret";
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const port = await freePort();
+    urls.push(`http://127.0.0.1:${port}/telegram`);
+    children.push(
+      spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        env: {
+          ...process.env,
+          DATABASE_URL: url,
+          TIMEBANK_WEB_PORT: String(port),
+          TIMEBANK_WEB_HOST: "127.0.0.1",
+          TIMEBANK_PROCESSES: String(n),
+          TELEGRAM_BOT_TOKEN: fake.token,
+          TELEGRAM_API_ROOT: fake.apiRoot,
+          TELEGRAM_WEBHOOK_URL: urls[i],
+          TELEGRAM_WEBHOOK_SECRET: secret,
+          LOG_LEVEL: "warn",
+          LOG_FORMAT: "json",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      }),
+    );
+  }
+  for (const u of urls)
+    while (
+      !(await fetch(u.replace("/telegram", "/readyz")).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      await sleep(200);
+  fake.balance = { urls, secret };
+  return {
+    async start() {},
+    async stop() {
+      await Promise.all(
+        children.map(
+          (c) =>
+            new Promise((r) => {
+              if (c.exitCode !== null) return r(null);
+              c.on("exit", r);
+              c.kill("SIGTERM");
+            }),
+        ),
+      );
+    },
+  };
+}
+
+async function run(label: string, url: string, nProcesses = 1) {
   const { db, bot } = await boot({ DATABASE_URL: url, LOG_LEVEL: "silent" });
   const { ctx } = bot;
   const reg = (id: number, name: string, extra: Partial<Parameters<typeof engine.registerMember>[1]> = {}) =>
@@ -90,7 +146,10 @@ async function run(label: string, url: string) {
 
   const fake = await startFakeTelegram();
   fake.enforceLimits = true;
-  const tg = createTelegram(bot, { token: fake.token, apiRoot: fake.apiRoot, pollTimeout: 1 });
+  const tg =
+    nProcesses === 1
+      ? createTelegram(bot, { token: fake.token, apiRoot: fake.apiRoot, pollTimeout: 1 })
+      : await processes(nProcesses, url, fake);
   await tg.start();
   await engine.broadcast(ctx, { actorId: admin, unitId: bot.rootUnitId, role: "family", text: "bench-broadcast" });
   const t0 = performance.now();
@@ -173,10 +232,12 @@ try {
   const c = new pg.Client({ connectionString: server.url });
   await c.connect();
   await c.query("CREATE DATABASE bench_load");
+  await c.query("CREATE DATABASE bench_load2");
   await c.end();
   const results = [
     await run("sqlite", `file:${join(dir, "load.db")}`),
     await run("postgres", server.url.replace(/\/postgres$/, "/bench_load")),
+    await run("postgres-2-processes", server.url.replace(/\/postgres$/, "/bench_load2"), 2),
   ];
   console.log(`load: ${VOLUNTEERS} volunteers and 2 admins for ${SECONDS} s while a broadcast to ${BROADCAST} runs`);
   console.log(`echo-p50-ms: ${floor.toFixed(2)}`);

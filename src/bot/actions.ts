@@ -2,6 +2,7 @@
 // presser for every one of them (a forwarded or replayed button does nothing it should not).
 import * as engine from "../engine/index.ts";
 import { queue } from "./admin.ts";
+import { confirmPage } from "./commands.ts";
 import { askMinutes, askReason } from "./flows/simple.ts";
 import { categoryName } from "./format.ts";
 import { opKey, type Step, say, type Turn, tr } from "./turn.ts";
@@ -101,6 +102,7 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
       };
     }
     case "page":
+      if (payload.list === "confirm") return confirmPage(turn, Math.max(0, num(Number(payload.page) + 1) - 1));
       return queue(
         turn,
         payload.list === "certify" ? "certify" : "review",

@@ -55,38 +55,24 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     return one(text(turn, body.join("\n\n"), buttons));
   },
   async mytasks(turn) {
+    // One message: every task with its status, and a row of buttons for each one still to be done.
     const list = await engine.tasksOf(turn.bot.ctx, turn.member?.id ?? 0);
     if (!list.length) return one(say(turn, "mytasks-empty"));
-    const replies = [];
-    for (const n of list) {
-      const buttons =
-        n.status === "accepted"
-          ? [
-              [
-                {
-                  label: tr(turn, "btn-report"),
-                  kind: "report",
-                  payload: { needId: n.id, minutes: n.expectedMinutes },
-                },
-                { label: tr(turn, "btn-contact"), kind: "contact", payload: { needId: n.id } },
-              ],
-              [{ label: tr(turn, "btn-withdraw"), kind: "withdraw", payload: { needId: n.id } }],
-            ]
-          : undefined;
-      replies.push(await text(turn, `${tr(turn, `status-${n.status}`)}\n${needSummary(turn.locale, n)}`, buttons));
-    }
-    return { replies };
+    const body = list.map((n) => `${tr(turn, `status-${n.status}`)}\n${needSummary(turn.locale, n)}`);
+    const buttons = list
+      .filter((n) => n.status === "accepted")
+      .map((n) => [
+        {
+          label: `${tr(turn, "btn-report")} #${n.id}`,
+          kind: "report",
+          payload: { needId: n.id, minutes: n.expectedMinutes },
+        },
+        { label: `${tr(turn, "btn-contact")} #${n.id}`, kind: "contact", payload: { needId: n.id } },
+        { label: `${tr(turn, "btn-withdraw")} #${n.id}`, kind: "withdraw", payload: { needId: n.id } },
+      ]);
+    return one(text(turn, [tr(turn, "mytasks-title", { count: list.length }), ...body].join("\n\n"), buttons));
   },
-  async confirm(turn) {
-    const list = await engine.toConfirm(turn.bot.ctx, turn.member?.id ?? 0);
-    if (!list.length) return one(say(turn, "confirm-empty"));
-    const replies = [];
-    for (const n of list) {
-      const prompt = reportedPrompt(turn.locale, n);
-      replies.push(await text(turn, prompt.text, prompt.buttons));
-    }
-    return { replies };
-  },
+  confirm: (turn) => confirmPage(turn, 0),
   async myneeds(turn) {
     const list = await engine.needsOf(turn.bot.ctx, turn.member?.id ?? 0);
     if (!list.length) return one(say(turn, "myneeds-empty"));
@@ -148,4 +134,29 @@ async function donateNow(turn: Turn, arg: string): Promise<Step> {
     key: opKey(turn, "donate"),
   });
   return one(say(turn, "done-donate", { hours: duration(turn.locale, minutes) }));
+}
+
+/**
+ * /confirm: one service to confirm at a time, in one message with its stars and the way to the
+ * next, edited in place when the person pages — an elder with several sees one clear question.
+ */
+export async function confirmPage(turn: Turn, page: number): Promise<Step> {
+  const list = await engine.toConfirm(turn.bot.ctx, turn.member?.id ?? 0);
+  if (!list.length) return one(say(turn, "confirm-empty"));
+  const at = Math.min(page, list.length - 1);
+  const n = list[at] as (typeof list)[number];
+  const prompt = reportedPrompt(turn.locale, n);
+  const nav = [
+    ...(at > 0 ? [{ label: tr(turn, "btn-prev"), kind: "page", payload: { list: "confirm", page: at - 1 } }] : []),
+    ...(at + 1 < list.length
+      ? [{ label: tr(turn, "btn-next"), kind: "page", payload: { list: "confirm", page: at + 1 } }]
+      : []),
+  ];
+  const head = list.length > 1 ? `${tr(turn, "confirm-title", { page: at + 1, total: list.length })}\n` : "";
+  return one(
+    text(turn, head + prompt.text, nav.length ? [...prompt.buttons, nav] : prompt.buttons, {
+      ref: `confirm:${turn.member?.id ?? 0}`,
+      edit: turn.inc.action !== undefined,
+    }),
+  );
 }
