@@ -26,30 +26,53 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits for the first message to `chat` after index `from` of fake.sent; its time, or null. */
-async function replyTo(fake: FakeTelegram, chat: number, from: number, timeoutMs = 30_000): Promise<number | null> {
+/** People waiting for a message to their chat: resolved as the fake Bot API receives it. */
+const waiting = new Map<string, Array<(at: number) => void>>();
+/** The buttons each chat was shown, latest last. */
+const buttonsOf = new Map<string, Array<{ text: string; data: string }>>();
+function listen(fake: FakeTelegram) {
+  buttonsOf.clear();
+  fake.onSent = (s) => {
+    if (s.buttons.length) buttonsOf.set(s.chat, [...(buttonsOf.get(s.chat) ?? []), ...s.buttons].slice(-40));
+    const ws = waiting.get(s.chat);
+    if (!ws?.length) return;
+    waiting.delete(s.chat);
+    const at = performance.now();
+    for (const w of ws) w(at);
+  };
+}
+
+/** The time of the next message to `chat` (call before causing it), or null after the timeout. */
+function replyTo(chat: number, timeoutMs = 30_000): Promise<number | null> {
   const id = String(chat);
-  const t0 = performance.now();
-  let i = from;
-  while (performance.now() - t0 < timeoutMs) {
-    for (; i < fake.sent.length; i++) if (fake.sent[i]?.chat === id) return performance.now();
-    await sleep(2);
-  }
-  return null;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      waiting.set(
+        id,
+        (waiting.get(id) ?? []).filter((w) => w !== done),
+      );
+      resolve(null);
+    }, timeoutMs);
+    const done = (at: number) => {
+      clearTimeout(timer);
+      resolve(at);
+    };
+    waiting.set(id, [...(waiting.get(id) ?? []), done]);
+  });
 }
 
 async function echoFloor(): Promise<number> {
   const fake = await startFakeTelegram();
+  listen(fake);
   const echo = new Grammy(fake.token, { client: { apiRoot: fake.apiRoot } });
   echo.on("message:text", (c) => c.reply(c.message.text));
   await echo.init();
   void echo.start({ timeout: 1 });
   const times: number[] = [];
   for (let i = 0; i < 120; i++) {
-    const from = fake.sent.length;
     const t0 = performance.now();
     fake.text({ id: 900_000 + i }, "/balance");
-    const at = await replyTo(fake, 900_000 + i, from);
+    const at = await replyTo(900_000 + i);
     if (i >= 20 && at) times.push(at - t0);
   }
   await echo.stop();
@@ -145,6 +168,7 @@ async function run(label: string, url: string, nProcesses = 1) {
   }
 
   const fake = await startFakeTelegram();
+  listen(fake);
   fake.enforceLimits = true;
   const tg =
     nProcesses === 1
@@ -161,16 +185,15 @@ async function run(label: string, url: string, nProcesses = 1) {
     await sleep(Math.random() * 10_000);
     while (performance.now() < until) {
       const roll = Math.random();
-      const from = fake.sent.length;
       const sent = performance.now();
       if (roll < 0.2) {
         // Press an Accept button the volunteer was shown (or /tasks when none was).
-        const shown = fake.sent.filter((s) => s.chat === String(user.id)).flatMap((s) => s.buttons);
+        const shown = buttonsOf.get(String(user.id)) ?? [];
         const b = shown[Math.floor(Math.random() * shown.length)];
         if (b) fake.press(user, b.data);
         else fake.text(user, "/tasks");
       } else fake.text(user, roll < 0.6 ? "/balance" : "/tasks");
-      const at = await replyTo(fake, user.id, from);
+      const at = await replyTo(user.id);
       if (at === null) unanswered++;
       else latencies.push(at - sent);
       // A person reads the answer before asking again. (At 2–4 s, 200 people would want ~67 answers
@@ -181,18 +204,13 @@ async function run(label: string, url: string, nProcesses = 1) {
   const reviewer = async (a: number) => {
     const user = { id: a, lang: "zh-hans" };
     while (performance.now() < until) {
-      const from = fake.sent.length;
       fake.text(user, "/review");
-      await replyTo(fake, a, from);
+      await replyTo(a);
       for (let p = 0; p < 4 && performance.now() < until; p++) {
-        const next = fake.sent
-          .filter((s) => s.chat === String(a))
-          .flatMap((s) => s.buttons)
-          .findLast((b) => b.text.includes("下一页"));
+        const next = buttonsOf.get(String(a))?.findLast((b) => b.text.includes("下一页"));
         if (!next) break;
-        const f2 = fake.sent.length;
         fake.press(user, next.data);
-        await replyTo(fake, a, f2);
+        await replyTo(a);
         await sleep(1000);
       }
     }

@@ -91,6 +91,8 @@ export class PermanentDeliveryError extends Error {}
 export const DELIVERY_TTL_MS = 24 * 3_600_000;
 /** Waits between attempts double from 2 s up to 10 min (a platform outage of hours is ridden out). */
 const backoffMs = (attempts: number) => Math.min(600_000, 2 ** attempts * 1000);
+/** How long a claimed message is this process's to send (a process killed meanwhile leaves it to others after this). */
+const SEND_LEASE_MS = 10 * 60_000;
 /** Messages to one conversation in one pass (the rest wait for the next pass, in order). */
 const PER_CONVERSATION = 3;
 /** Conversations delivered to at once: one chat's pacing holds up only that chat. */
@@ -136,7 +138,7 @@ export async function deliver(
     for (let lane = lanes.shift(); lane; lane = lanes.shift()) {
       for (const row of lane) {
         if (stopped()) return;
-        const r = await deliverOne(ctx, outlet, row, now);
+        const r = await deliverOne(ctx, outlet, row);
         if (r === "sent") sent++;
         // A conversation whose message must wait keeps its later messages waiting too (order).
         else break;
@@ -147,11 +149,14 @@ export async function deliver(
   return sent;
 }
 
-async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due, now: Date): Promise<"sent" | "later" | "skipped"> {
+async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due): Promise<"sent" | "later" | "skipped"> {
+  // The claim is a lease covering the whole send, waits for the platform's pacing included: a
+  // shorter one let another process take the row while this one still waited, and both sent it.
+  const claimedAt = ctx.now();
   const claimed = await ctx.db.tx((tx) =>
     tx.outbox.updateMany({
       where: { id: row.id, sentAt: null, failedAt: null, attempts: row.attempts },
-      data: { attempts: row.attempts + 1, nextAttemptAt: new Date(now.getTime() + backoffMs(row.attempts + 1)) },
+      data: { attempts: row.attempts + 1, nextAttemptAt: new Date(claimedAt.getTime() + SEND_LEASE_MS) },
     }),
   );
   if (claimed.count !== 1) return "skipped";
@@ -166,7 +171,11 @@ async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due, now: Date): Promis
     await ctx.db.tx((tx) =>
       tx.outbox.update({
         where: { id: row.id },
-        data: { lastError: String(e).slice(0, 500), failedAt: final ? ctx.now() : null },
+        data: {
+          lastError: String(e).slice(0, 500),
+          failedAt: final ? ctx.now() : null,
+          nextAttemptAt: new Date(ctx.now().getTime() + backoffMs(row.attempts + 1)),
+        },
       }),
     );
     return "later";

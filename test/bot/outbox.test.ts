@@ -89,4 +89,41 @@ describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
     expect(sent).toEqual(["m0", "m1"]);
     expect(await w.ctx.db.read((c) => c.outbox.count({ where: { conversationId: "stop", sentAt: null } }))).toBe(3);
   });
+
+  it("two processes draining at once send a message once, however long the platform makes one wait", async () => {
+    await post("both", "both 0");
+    const start = w.clock.now;
+    const sent: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered = () => {};
+    const inSend = new Promise<void>((r) => {
+      entered = r;
+    });
+    // Process A's send waits (for the platform's pacing) far longer than the first retry's backoff.
+    const slow = outlet(async (_to, r) => {
+      if (r.text === "both 0") {
+        w.clock.now = new Date(w.clock.now.getTime() + 30_000);
+        entered();
+        await gate;
+      }
+      sent.push(`A: ${r.text}`);
+    });
+    const fast = outlet(async (_to, r) => {
+      sent.push(`B: ${r.text}`);
+    });
+    try {
+      const a = deliver(w.ctx, slow);
+      await inSend;
+      // Process B's drain timer fires meanwhile.
+      await deliver(w.ctx, fast);
+      release();
+      await a;
+      expect(sent.filter((t) => t.endsWith("both 0"))).toEqual(["A: both 0"]);
+    } finally {
+      w.clock.now = start;
+    }
+  });
 });

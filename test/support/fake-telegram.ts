@@ -51,6 +51,8 @@ export interface FakeTelegram {
    * to these URLs in turn (with `secret`), and to the next one while a process does not answer 200.
    */
   balance: { urls: string[]; secret: string } | null;
+  /** Called with each message as it is sent (a benchmark's many waiters need not poll `sent`). */
+  onSent?: (sent: Sent) => void;
   /** POSTs an update to the registered webhook (as Telegram would), with a secret header. */
   postWebhook(update: Json, secret?: string, updateId?: number): Promise<number>;
   close(): Promise<void>;
@@ -228,14 +230,16 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
         };
         const messageId = method === "editMessageText" ? Number(p.message_id) : nextMessage++;
         const text = String(p.text ?? p.caption ?? "");
-        fake.sent.push({
+        const sent: Sent = {
           method,
           chat,
           text,
           messageId,
           buttons: (markup.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, data: b.callback_data })),
           at: Date.now(),
-        });
+        };
+        fake.sent.push(sent);
+        fake.onSent?.(sent);
         if (method === "editMessageText") return ok(true);
         return ok({
           message_id: messageId,
