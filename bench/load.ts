@@ -252,11 +252,14 @@ try {
   await c.query("CREATE DATABASE bench_load");
   await c.query("CREATE DATABASE bench_load2");
   await c.end();
-  const results = [
-    await run("sqlite", `file:${join(dir, "load.db")}`),
-    await run("postgres", server.url.replace(/\/postgres$/, "/bench_load")),
-    await run("postgres-2-processes", server.url.replace(/\/postgres$/, "/bench_load2"), 2),
+  const only = (process.env.BENCH_RUNS ?? "sqlite,postgres,postgres-2-processes").split(",");
+  const runs: Array<[string, () => Promise<Awaited<ReturnType<typeof run>>>]> = [
+    ["sqlite", () => run("sqlite", `file:${join(dir, "load.db")}`)],
+    ["postgres", () => run("postgres", server.url.replace(/\/postgres$/, "/bench_load"))],
+    ["postgres-2-processes", () => run("postgres-2-processes", server.url.replace(/\/postgres$/, "/bench_load2"), 2)],
   ];
+  const results = [];
+  for (const [name, go] of runs) if (only.includes(name)) results.push(await go());
   console.log(`load: ${VOLUNTEERS} volunteers and 2 admins for ${SECONDS} s while a broadcast to ${BROADCAST} runs`);
   console.log(`echo-p50-ms: ${floor.toFixed(2)}`);
   for (const r of results) {

@@ -30,14 +30,20 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   const bulkRoom = (t: number) =>
     perWindow - Math.min(answerReserve, answered.filter((a) => a > t - 1000 && a <= t).length);
 
-  /** Sends are spread evenly: a burst of a whole second's sends at once arrives bunched with the last. */
-  const gap = Math.ceil(1000 / perWindow);
+  /**
+   * Queued sends are spread evenly over the second: a burst of a whole second's sends at once
+   * arrives bunched with the next second's and is counted over the limit. A direct answer keeps
+   * only a short distance from other sends (a person is waiting; the window's count and its
+   * slack still hold).
+   */
+  const bulkGap = Math.ceil(1000 / perWindow);
+  const answerGap = Math.min(bulkGap, 20);
 
   /**
    * The earliest time at or after `t` with room (`room` sends) in the one-second window ending
    * there and no other send within `gap` of it.
    */
-  function globalSlot(t: number, room: number): number {
+  function globalSlot(t: number, room: number, gap: number): number {
     for (;;) {
       const inWindow = reserved.filter((r) => r > t - 1000 && r <= t);
       if (inWindow.length >= room) {
@@ -77,7 +83,7 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
         let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
         const group = isGroup(chat);
         for (;;) {
-          at = globalSlot(at, bulk ? bulkRoom(t0) : perWindow);
+          at = bulk ? globalSlot(at, bulkRoom(t0), bulkGap) : globalSlot(at, perWindow, answerGap);
           if (!group) break;
           const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
           if (recent.length < limits.perGroupPerMinute) break;

@@ -101,5 +101,14 @@ describe("the limiter", () => {
     expect(bulk.every((x) => x < 1000)).toBe(true);
     // Spread over the second, not all at once: a burst arrives bunched with the previous second's.
     expect(new Set(bulk).size).toBe(28);
+    expect(Math.min(...bulk.slice(1).map((x, i) => x - (bulk[i] ?? 0)))).toBeGreaterThanOrEqual(30);
+  });
+
+  it("lets a direct answer go within milliseconds of a queued send, still within the window", async () => {
+    const l = limiter({ perSecond: 30, perChatMs: 0, perGroupPerMinute: 20 });
+    const queued = await l.at("member", true);
+    const answer = await l.at("asking");
+    expect(answer - queued).toBeGreaterThanOrEqual(20);
+    expect(answer - queued).toBeLessThan(30);
   });
 });
