@@ -108,22 +108,47 @@ export async function effectivePolicy(tx: object, unitId: number): Promise<Effec
   return policyAt(tx, unit.path);
 }
 
+/**
+ * Parsed effective policies by the policy rows they are made of (ids and text). Policy rows are
+ * only ever added: a change anywhere on the path reads as a new key, in every process, so the
+ * cache needs no invalidation, and a hit skips parsing and validating every patch. The text is
+ * part of the key because a rolled-back insert's id can be used again on SQLite.
+ */
+const parsed = new Map<string, EffectivePolicy>();
+const PARSED_MAX = 1000;
+
+/** Shared between callers, so frozen all the way down: a change in place would leak into others. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
 /** The policy in force at the unit with this path (saves the unit lookup on hot paths). */
 export async function policyAt(tx: object, path: string): Promise<EffectivePolicy> {
-  const sql = sqlOf(tx);
   const chain = pathIds(path);
-  const rows = await sql.all<{ id: number; unit_id: number; data: string }>(
-    `SELECT id, unit_id, data FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) ORDER BY id`,
+  const newest = await sqlOf(tx).all<{ id: number; unit_id: number; data: string }>(
+    `SELECT p.id, p.unit_id, p.data FROM policy p
+       JOIN (SELECT MAX(id) AS id FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) GROUP BY unit_id) m
+         ON m.id = p.id`,
     chain,
   );
-  const newest = new Map<number, (typeof rows)[number]>();
-  for (const r of rows) newest.set(r.unit_id, r);
-  const used = chain.flatMap((id) => {
-    const r = newest.get(id);
+  const byUnit = new Map(newest.map((r) => [Number(r.unit_id), r]));
+  // Root first: a unit's own patch overrides its ancestors'.
+  const used = chain.flatMap((unitId) => {
+    const r = byUnit.get(unitId);
     return r ? [r] : [];
   });
+  const key = used.map((r) => `${r.id}:${r.data}`).join("\n");
+  const hit = parsed.get(key);
+  if (hit) return hit;
   const patches = used.map((r) => PolicyPatchSchema.parse(JSON.parse(r.data)));
-  return { policy: mergePolicy(DEFAULT_POLICY, patches), version: Math.max(0, ...used.map((r) => r.id)) };
+  const effective: EffectivePolicy = deepFreeze({
+    policy: mergePolicy(DEFAULT_POLICY, patches),
+    version: Math.max(0, ...used.map((r) => Number(r.id))),
+  });
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(key, effective);
+  return effective;
 }
 
 /** Star level (0–5) from lifetime certified minutes. */

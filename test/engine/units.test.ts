@@ -86,6 +86,28 @@ describe.each(PROVIDERS)("units, policies and catalogues on %s", (provider) => {
     expect(JSON.parse(log.at(-1)?.before ?? "{}").multipliers.ordinary).toBe(2);
   });
 
+  it("a policy read after a change sees it, even where a rolled-back change had used the same row id", async () => {
+    const unit = (
+      await engine.createUnit(w.ctx, { actorId: w.admin, parentId: w.root, name: "策略社区", level: "community" })
+    ).id;
+    const undone = new Error("undone");
+    await expect(
+      db.tx(async (tx) => {
+        await tx.policy.create({ data: { unitId: unit, data: JSON.stringify({ dailyCapMinutes: 180 }) } });
+        expect((await engine.effectivePolicy(tx, unit)).policy.dailyCapMinutes).toBe(180);
+        throw undone;
+      }),
+    ).rejects.toBe(undone);
+    expect((await db.tx((tx) => engine.effectivePolicy(tx, unit))).policy.dailyCapMinutes).not.toBe(180);
+    await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: unit, patch: { dailyCapMinutes: 300 } });
+    const after = await db.tx((tx) => engine.effectivePolicy(tx, unit));
+    expect(after.policy.dailyCapMinutes).toBe(300);
+    // The effective policy is shared between callers: nobody may change it in place.
+    expect(() => {
+      (after.policy as { dailyCapMinutes: number }).dailyCapMinutes = 1;
+    }).toThrow();
+  });
+
   it("catalogues inherit; a unit may add or retire a category for its subtree", async () => {
     await engine.setCategory(w.ctx, {
       actorId: w.admin,
