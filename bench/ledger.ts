@@ -1,7 +1,8 @@
 // bench:ledger — certifies N services one after another through the engine, and in the same run
 // executes the same SQL statements through raw better-sqlite3 as the floor (same pragmas, same
 // schema). Then /balance-style reads with 100,000 members and 1,000,000 transfers.
-// Prints ops/s for both, the read p50/p99, and `ledger-ratio: X` (engine ÷ floor) last.
+// Prints ops/s for both, the read p50/p99 and `ledger-ratio: X` (engine ÷ floor); then the
+// several-writer and PostgreSQL figures of bench/ledger-pg.ts, ending with `ledger-pg-ratio`.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { type Db, openDb } from "../src/db/client.ts";
 import { applyMigrations } from "../src/db/migrate.ts";
 import * as engine from "../src/engine/index.ts";
 import { memberAccountId } from "../src/engine/ledger.ts";
+import { pgAndWriters } from "./ledger-pg.ts";
 
 const N = Number(process.env.BENCH_N ?? 300);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
@@ -190,16 +192,21 @@ async function balanceReads(db: Db, bankId: number, unitId: number) {
   const reopened = await openDb(db.url);
   const ctx = engine.createCtx(reopened);
   const times: number[] = [];
+  const keyTimes: number[] = [];
+  const keyRead = new Database(file, { readonly: true }).prepare("SELECT * FROM account WHERE id = ?");
   for (let i = 0; i < 2000; i++) {
     const id = firstId + ((i * 104_729) % MEMBERS);
-    const t0 = performance.now();
+    let t0 = performance.now();
     await engine.balance(ctx, { memberId: id });
     times.push(performance.now() - t0);
+    t0 = performance.now();
+    keyRead.get(1_000_000 + ((i * 104_729) % MEMBERS));
+    keyTimes.push(performance.now() - t0);
   }
   await reopened.close();
-  times.sort((x, y) => x - y);
-  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] as number;
-  return { p50: pct(0.5), p99: pct(0.99) };
+  const pct = (xs: number[], p: number) =>
+    [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
+  return { p50: pct(times, 0.5), p99: pct(times, 0.99), keyP50: pct(keyTimes, 0.5) };
 }
 
 try {
@@ -212,7 +219,10 @@ try {
   console.log(`raw-driver-certify-ops-per-sec: ${floor.toFixed(0)}`);
   console.log(`balance-read-p50-ms (${MEMBERS} members, ${TRANSFERS} transfers): ${reads.p50.toFixed(2)}`);
   console.log(`balance-read-p99-ms: ${reads.p99.toFixed(2)}`);
+  console.log(`sqlite-primary-key-read-p50-ms: ${reads.keyP50.toFixed(3)}`);
+  console.log(`sqlite-balance-over-key-read: ${(reads.p50 / reads.keyP50).toFixed(2)}`);
   console.log(`ledger-ratio: ${(opsPerSec / floor).toFixed(2)}`);
+  if (process.env.BENCH_PG !== "off") for (const line of await pgAndWriters(N, dir)) console.log(line);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -41,8 +41,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** initdb + pg_ctl start in a fresh temporary directory; the caller must call stop(). */
-export async function startTempPostgres(): Promise<TempPostgres> {
+/**
+ * initdb + pg_ctl start in a fresh temporary directory; the caller must call stop(). Tests run it
+ * with fsync off (speed); benchmarks ask for fsync on, as a real server runs.
+ */
+export async function startTempPostgres(opts: { fsync?: boolean } = {}): Promise<TempPostgres> {
   const initdb = findBin("initdb");
   const pgCtl = findBin("pg_ctl");
   const dir = mkdtempSync(join(tmpdir(), "timebank-pg-"));
@@ -59,11 +62,11 @@ export async function startTempPostgres(): Promise<TempPostgres> {
   }
   run(initdb, ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"]);
   const port = await freePort();
-  const opts = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`;
-  run(pgCtl, ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
+  const serverOpts = `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=${opts.fsync ? "on" : "off"} -c max_connections=200`;
+  run(pgCtl, ["-D", data, "-o", serverOpts, "-l", join(dir, "log"), "-w", "start"]);
   let stopped = false;
   const halt = () => run(pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"]);
-  const start = () => run(pgCtl, ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
+  const start = () => run(pgCtl, ["-D", data, "-o", serverOpts, "-l", join(dir, "log"), "-w", "start"]);
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     halt,

@@ -1,0 +1,211 @@
+// bench:ledger's PostgreSQL and several-writer figures (run from bench/ledger.ts). On one
+// PostgreSQL 15 server with fsync on: the floor is a minimal double-entry transfer written as one
+// PL/pgSQL function called through plain `pg` (no idempotency, no policy, no audit: what a
+// SQL-function ledger costs on this server), serially and from 8 clients; against it the engine's
+// certification serially and from 8 clients, and its gift serially; then /balance against a raw
+// primary-key read. On SQLite: 1, 4 and 8 writer processes donating on one file, failures counted.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { startTempPostgres } from "../scripts/pg-temp.ts";
+import { type Db, openDb } from "../src/db/client.ts";
+import * as engine from "../src/engine/index.ts";
+
+const run = promisify(execFile);
+const CLIENTS = 8;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+
+/** Runs `n` operations over `clients` concurrent workers; operations per second. */
+async function rate(n: number, clients: number, op: (i: number, client: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = next++; i < n; i = next++) await op(i, client);
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+const FLOOR_SQL = `
+CREATE TABLE floor_account (id int PRIMARY KEY, debits bigint NOT NULL DEFAULT 0, credits bigint NOT NULL DEFAULT 0);
+CREATE TABLE floor_transfer (id bigserial PRIMARY KEY, debit int NOT NULL REFERENCES floor_account,
+  credit int NOT NULL REFERENCES floor_account, amount int NOT NULL CHECK (amount > 0), created_at timestamptz NOT NULL DEFAULT now());
+CREATE FUNCTION floor_transfer(d int, c int, a int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE t bigint;
+BEGIN
+  INSERT INTO floor_transfer (debit, credit, amount) VALUES (d, c, a) RETURNING id INTO t;
+  UPDATE floor_account SET debits = debits + a WHERE id = d;
+  UPDATE floor_account SET credits = credits + a WHERE id = c;
+  RETURN t;
+END $$;
+INSERT INTO floor_account (id) SELECT g FROM generate_series(1, 64) g;`;
+
+/** The floor: one function call per transfer; each client moves between its own two accounts. */
+async function floor(url: string, n: number) {
+  const pool = new pg.Pool({ connectionString: url, max: CLIENTS });
+  try {
+    await pool.query(FLOOR_SQL);
+    const call = (i: number, client: number) =>
+      pool.query({
+        name: "floor",
+        text: "SELECT floor_transfer($1, $2, $3)",
+        values: [client * 2 + 1, client * 2 + 2, 1 + (i % 60)],
+      });
+    const serial = await rate(n, 1, (i) => call(i, 0));
+    const concurrent = await rate(n * 2, CLIENTS, call);
+    return { serial, concurrent };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** A bank with an admin, a trained volunteer, an elder (the volunteer's parent) and `n` confirmed needs. */
+async function seed(db: Db, n: number) {
+  const ctx = engine.createCtx(db);
+  const { bankId, rootUnitId } = await engine.ensureBank(ctx, { code: "bench", name: "bench", level: "district" });
+  const admin = await engine.registerMember(ctx, { channel: "bench", externalId: "admin", name: "admin" });
+  await engine.bootstrapAdmin(ctx, admin.id, rootUnitId);
+  const vol = await engine.registerMember(ctx, { channel: "bench", externalId: "v", name: "v", birthYear: 1990 });
+  const elder = await engine.registerMember(ctx, { channel: "bench", externalId: "e", name: "e", birthYear: 1950 });
+  await engine.addRole(ctx, { actorId: vol.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
+  await engine.addRole(ctx, { actorId: elder.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
+  await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
+  const link = await engine.linkFamily(ctx, {
+    actorId: vol.id,
+    elderId: elder.id,
+    relativeId: vol.id,
+    relation: "child",
+  });
+  await engine.confirmFamily(ctx, { actorId: elder.id, linkId: link.id });
+  const category = await db.read((c) => c.category.findFirstOrThrow({ where: { code: "companionship" } }));
+  const start = new Date("2026-01-01T09:00:00Z");
+  await db.tx((tx) =>
+    tx.need.createMany({
+      data: Array.from({ length: n }, () => ({
+        bankId,
+        unitId: rootUnitId,
+        elderId: elder.id,
+        postedById: elder.id,
+        categoryId: category.id,
+        description: "bench",
+        startAt: start,
+        endAt: new Date(start.getTime() + 7200_000),
+        expectedMinutes: 60,
+        status: "confirmed",
+        volunteerId: vol.id,
+        reportedMinutes: 60,
+        rating: 5,
+      })),
+    }),
+  );
+  const needs = await db.read((c) => c.need.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
+  return { ctx, admin: admin.id, volunteer: vol.id, elder: elder.id, needs: needs.map((x) => x.id) };
+}
+
+/** The engine on PostgreSQL: certification serial and from 8 clients, gift serial, /balance vs a key read. */
+async function enginePg(url: string, n: number) {
+  const db = await openDb(url);
+  try {
+    const s = await seed(db, n * 3);
+    const certify = (i: number) =>
+      engine.certifyNeed(s.ctx, { actorId: s.admin, needId: s.needs[i] ?? 0, key: `c-${s.needs[i]}` });
+    const serial = await rate(n, 1, certify);
+    const concurrent = await rate(n * 2, CLIENTS, (i) => certify(n + i));
+    const gift = await rate(n, 1, (i) =>
+      engine.gift(s.ctx, { actorId: s.volunteer, toMemberId: s.elder, minutes: 1, key: `g-${i}` }),
+    );
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    const accountId = (await raw.query("SELECT id FROM account WHERE member_id = $1", [s.volunteer])).rows[0]?.id;
+    const balance: number[] = [];
+    const key: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      let t0 = performance.now();
+      await engine.balance(s.ctx, { memberId: s.volunteer });
+      balance.push(performance.now() - t0);
+      t0 = performance.now();
+      await raw.query({ name: "pk", text: "SELECT * FROM account WHERE id = $1", values: [accountId] });
+      key.push(performance.now() - t0);
+    }
+    await raw.end();
+    return { serial, concurrent, gift, balanceP50: pct(balance, 0.5), keyP50: pct(key, 0.5) };
+  } finally {
+    await db.close();
+  }
+}
+
+/** `k` processes donating on one SQLite file at once; operations that failed. */
+async function sqliteWriters(dir: string, k: number, each: number): Promise<{ ok: number; failed: number }> {
+  const url = `file:${join(dir, `writers-${k}.db`)}`;
+  const db = await openDb(url);
+  const ctx = engine.createCtx(db);
+  const bank = await engine.ensureBank(ctx, { code: "w", name: "w", level: "district" });
+  const admin = await engine.registerMember(ctx, { channel: "b", externalId: "admin", name: "admin" });
+  await engine.bootstrapAdmin(ctx, admin.id, bank.rootUnitId);
+  await engine.fundGrantPool(ctx, { actorId: admin.id, unitId: bank.rootUnitId, minutes: k * 1200, key: "fund" });
+  const donors: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const e = await engine.registerOfflineElder(ctx, {
+      actorId: admin.id,
+      unitId: bank.rootUnitId,
+      name: `e${i}`,
+      birthYear: 1940,
+      priority: ["advanced_age"],
+    });
+    await engine.grant(ctx, { actorId: admin.id, elderId: e.id, minutes: 1200, key: `grant-${i}` });
+    donors.push(e.id);
+  }
+  await db.close();
+  const worker = new URL("../test/support/donate-worker.ts", import.meta.url).pathname;
+  const outs = await Promise.all(
+    donors.map((d, i) =>
+      run(process.execPath, ["--import", "tsx", worker, url, String(d), String(each), `w${k}-${i}`], {
+        maxBuffer: 1 << 24,
+      }).then(
+        (r) => r.stdout,
+        (e: { stdout?: string }) => `${e.stdout ?? ""}\nfail crashed`,
+      ),
+    ),
+  );
+  const lines = outs.join("\n").split("\n");
+  return { ok: lines.filter((l) => l === "ok").length, failed: lines.filter((l) => l.startsWith("fail")).length };
+}
+
+/** Every figure of this part, as `name: value` lines; the last is `ledger-pg-ratio`. */
+export async function pgAndWriters(n: number, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const k of [1, 4, 8]) {
+    const w = await sqliteWriters(dir, k, 200);
+    out.push(`sqlite-writers-${k}-ok: ${w.ok}`, `sqlite-writers-${k}-failed: ${w.failed}`);
+  }
+  const server = await startTempPostgres({ fsync: true });
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query("CREATE DATABASE floor");
+    await admin.query("CREATE DATABASE bench");
+    await admin.end();
+    const f = await floor(server.url.replace(/\/postgres$/, "/floor"), n);
+    const e = await enginePg(server.url.replace(/\/postgres$/, "/bench"), n);
+    out.push(
+      `pg-floor-transfers-per-sec: ${f.serial.toFixed(0)}`,
+      `pg-floor-transfers-per-sec-${CLIENTS}-clients: ${f.concurrent.toFixed(0)}`,
+      `pg-engine-certify-per-sec: ${e.serial.toFixed(0)}`,
+      `pg-engine-certify-per-sec-${CLIENTS}-clients: ${e.concurrent.toFixed(0)}`,
+      `pg-engine-gift-per-sec: ${e.gift.toFixed(0)}`,
+      `pg-certify-${CLIENTS}-clients-over-serial: ${(e.concurrent / e.serial).toFixed(2)}`,
+      `pg-certify-${CLIENTS}-clients-ratio: ${(e.concurrent / f.concurrent).toFixed(2)}`,
+      `pg-gift-ratio: ${(e.gift / f.serial).toFixed(2)}`,
+      `pg-balance-p50-ms: ${e.balanceP50.toFixed(2)}`,
+      `pg-primary-key-read-p50-ms: ${e.keyP50.toFixed(2)}`,
+      `pg-balance-over-key-read: ${(e.balanceP50 / e.keyP50).toFixed(2)}`,
+      `ledger-pg-ratio: ${(e.serial / f.serial).toFixed(2)}`,
+    );
+  } finally {
+    server.stop();
+  }
+  return out;
+}
