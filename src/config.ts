@@ -39,6 +39,8 @@ const Env = z.object({
   /** Log level and format: JSON lines in production (or when not on a terminal), readable otherwise. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  /** How long start-up waits for a database that does not answer yet (restarting, or starting beside the bot). */
+  TIMEBANK_START_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Scheduled jobs (reminders, follow-ups, expiry, reports, backups); "off" to run none in this process. */
   TIMEBANK_JOBS: z.enum(["on", "off"]).default("on"),
   TIMEBANK_REMINDER_HOURS: z

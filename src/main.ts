@@ -11,7 +11,7 @@ import { type Limits, TELEGRAM_LIMITS } from "./channels/limiter.ts";
 import { createSlack, SLACK_LIMITS } from "./channels/slack.ts";
 import { createTelegram } from "./channels/telegram.ts";
 import { type Config, ConfigError, loadConfig, redactUrl } from "./config.ts";
-import { type Db, openDb, sqlOf } from "./db/client.ts";
+import { type Db, openDbWhenUp, sqlOf } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
 import { setTimeZone } from "./engine/time.ts";
 import { timebankJobs } from "./jobs/jobs.ts";
@@ -23,7 +23,9 @@ import { createWeb, type Readiness, type Web } from "./web.ts";
 export async function boot(env = process.env, startAt?: Date) {
   const config = loadConfig(env);
   setTimeZone(config.TIMEBANK_TIME_ZONE);
-  const db = await openDb(config.DATABASE_URL);
+  const db = await openDbWhenUp(config.DATABASE_URL, config.TIMEBANK_START_WAIT_SECONDS * 1000, (e) =>
+    log().warn({ err: e }, "the database does not answer yet; waiting"),
+  );
   // The bot's clock: the wall clock, moved forward only by a console script's "!wait".
   let offset = startAt ? startAt.getTime() - Date.now() : 0;
   const now = () => new Date(Date.now() + offset);
@@ -126,6 +128,13 @@ async function main(argv: string[]) {
   const i = argv.indexOf("--script");
   const script = i > 0 ? argv[i + 1] : undefined;
   const { config, db, bot, clock } = await boot();
+  // Taken from here on: a signal while the channels start is acted on once they have started.
+  let signalled: string | undefined;
+  let onSignal = (signal: string) => {
+    signalled = signal;
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
   setLogger(createLogger({ level: script ? "warn" : config.LOG_LEVEL, format: config.LOG_FORMAT }));
   const jobs = makeScheduler(config, bot);
   const con = createConsole(bot, undefined, clock, jobs, config.TIMEBANK_FILES_DIR);
@@ -168,8 +177,8 @@ async function main(argv: string[]) {
     await db.close();
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  onSignal = (signal) => void stop(signal);
+  if (signalled) void stop(signalled);
   await consoleDone;
   if (!platforms) await stop("console closed");
 }

@@ -88,12 +88,14 @@ function charAwareFactory(factory: PrismaPg): PrismaPg {
 }
 
 /** A pg adapter factory; `forMigrations` adds the `"char"` workaround the schema engine needs. */
-export function pgFactory(url: string, opts: { forMigrations?: boolean; max?: number } = {}): PrismaPg {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.max ?? 10,
-    ...(opts.forMigrations ? { Client: CharAwareClient } : {}),
-  });
+export function pgFactory(url: string, opts: { forMigrations?: boolean; max?: number; pool?: pg.Pool } = {}): PrismaPg {
+  const pool =
+    opts.pool ??
+    new pg.Pool({
+      connectionString: url,
+      max: opts.max ?? 10,
+      ...(opts.forMigrations ? { Client: CharAwareClient } : {}),
+    });
   const factory = new PrismaPg(pool, { disposeExternalPool: true });
   return opts.forMigrations ? charAwareFactory(factory) : factory;
 }

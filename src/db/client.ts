@@ -2,6 +2,7 @@
 // code reaches the database only through `tx` and `read`, which is where SQLite access is serialized.
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import pg from "pg";
 import { PrismaClient as PgClient } from "./generated/postgres/client.ts";
 import { Prisma, PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 
@@ -10,7 +11,7 @@ export { Prisma };
 
 import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
-import { prismaSql, type Sql, sqliteSql } from "./sql.ts";
+import { pgPoolSql, prismaSql, type Sql, sqliteSql } from "./sql.ts";
 
 export type { Sql } from "./sql.ts";
 
@@ -156,6 +157,24 @@ function immediateTransactions(raw: import("better-sqlite3").Database): void {
 }
 
 /** Opens the database at `url` (default: ./data/timebank.db), applying pending migrations first. */
+/**
+ * Opens the database, waiting up to `waitMs` for one that does not answer yet (a PostgreSQL
+ * restarting, or still starting beside the bot in compose): a bot started or restarted during an
+ * outage comes up when the database does, instead of exiting. Anything else fails at once.
+ */
+export async function openDbWhenUp(url: string, waitMs: number, onWait?: (e: unknown) => void): Promise<Db> {
+  const until = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDb(url);
+    } catch (e) {
+      if (!isRetryable(e) || Date.now() >= until) throw e;
+      onWait?.(e);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt, Math.max(0, until - Date.now()))));
+    }
+  }
+}
+
 export async function openDb(
   url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   opts: { migrate?: boolean } = {},
@@ -165,6 +184,7 @@ export async function openDb(
   if (opts.migrate !== false) await applyMigrations(url);
   let client: Client;
   let sqliteExec: Sql | undefined;
+  let pgReads: Sql | undefined;
   if (provider === "sqlite") {
     const factory = sqliteFactory(url);
     const connect = factory.connect.bind(factory);
@@ -179,7 +199,10 @@ export async function openDb(
     };
     client = new SqliteClient({ adapter: factory });
   } else {
-    client = new PgClient({ adapter: pgFactory(url) }) as unknown as Client;
+    // One pool: Prisma's adapter uses it, and reads outside a transaction use it directly.
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    pgReads = pgPoolSql(pool);
+    client = new PgClient({ adapter: pgFactory(url, { pool }) }) as unknown as Client;
   }
   const execFor = (c: object): Sql => {
     if (provider === "postgres") return prismaSql(c as Client);
@@ -207,7 +230,7 @@ export async function openDb(
     read: (fn) =>
       retrying(() =>
         serialize(() => {
-          if (!executors.has(client)) executors.set(client, execFor(client));
+          if (!executors.has(client)) executors.set(client, pgReads ?? execFor(client));
           return fn(client);
         }),
       ),

@@ -4,6 +4,7 @@
 // transaction (safe because all SQLite access is serialized, see client.ts), with cached prepared
 // statements. On PostgreSQL they go through the transaction's Prisma client.
 import type Database from "better-sqlite3";
+import pg from "pg";
 
 /** A bound parameter. Dates are stored the way Prisma stores them on each provider. */
 export type Param = string | number | boolean | Date | null;
@@ -72,5 +73,45 @@ export function prismaSql(client: RawClient): Sql {
     get: async <T>(text: string, params: Param[] = []) =>
       (await client.$queryRawUnsafe<Row[]>(pg(text), ...params)).map(toNumber)[0] as T | undefined,
     run: (text, params = []) => client.$executeRawUnsafe(pg(text), ...params),
+  };
+}
+
+/**
+ * Column types as the rest of the code sees them through Prisma: 64-bit integers and numerics
+ * (counts, sums) as numbers, and timestamps without time zone (how Prisma stores DateTime on
+ * PostgreSQL, in UTC) as UTC dates whatever the process's time zone.
+ */
+const PG_TYPES = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    if (oid === 1114) return (v: string) => new Date(`${v.replace(" ", "T")}Z`);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * The executor on a `pg` pool, for reads outside a transaction on PostgreSQL: one round trip of a
+ * named prepared statement instead of Prisma's raw-query path (≈ 0.3 ms less a statement).
+ */
+export function pgPoolSql(pool: pg.Pool): Sql {
+  const named = new Map<string, { name: string; text: string }>();
+  const statement = (text: string) => {
+    let s = named.get(text);
+    if (!s) {
+      s = { name: `tb${named.size + 1}`, text: numbered(text) };
+      named.set(text, s);
+    }
+    return s;
+  };
+  // Dates go as UTC text: a timestamp column without time zone ignores an offset, not a local time.
+  const bind = (params: Param[]) => params.map((p) => (p instanceof Date ? p.toISOString() : p));
+  const query = async (text: string, params: Param[]) => {
+    const s = statement(text);
+    return pool.query({ name: s.name, text: s.text, values: bind(params), types: PG_TYPES });
+  };
+  return {
+    all: async <T>(text: string, params: Param[] = []) => (await query(text, params)).rows as T[],
+    get: async <T>(text: string, params: Param[] = []) => (await query(text, params)).rows[0] as T | undefined,
+    run: async (text, params = []) => (await query(text, params)).rowCount ?? 0,
   };
 }
