@@ -164,24 +164,31 @@ export async function reverseTransfer(ctx: Ctx, input: z.input<typeof ReverseInp
 export async function balance(ctx: Ctx, input: { memberId: number }) {
   const d = parse(z.object({ memberId: id }), input);
   return ctx.db.read(async (c) => {
-    const sql = sqlOf(c);
-    const home = await sql.get<{ bankId: number; path: string }>(
-      `SELECT u.bank_id AS "bankId", u.path FROM role r JOIN unit u ON u.id = r.unit_id WHERE r.member_id = ? ORDER BY r.id LIMIT 1`,
-      [d.memberId],
-    );
-    if (!home) throw new AppError("not-registered");
-    const a = (await sql.get<{
-      creditsPosted: number;
-      debitsPosted: number;
-      debitsPending: number;
-      lifetimeMinutes: number;
-      goodsQuota: number;
+    // The member's home unit and their account in its bank, in one statement.
+    const row = await sqlOf(c).get<{
+      path: string;
+      creditsPosted: number | null;
+      debitsPosted: number | null;
+      debitsPending: number | null;
+      lifetimeMinutes: number | null;
+      goodsQuota: number | null;
     }>(
-      `SELECT credits_posted AS "creditsPosted", debits_posted AS "debitsPosted", debits_pending AS "debitsPending",
-              lifetime_minutes AS "lifetimeMinutes", goods_quota AS "goodsQuota" FROM account WHERE bank_id = ? AND code = ?`,
-      [home.bankId, memberCode(d.memberId)],
-    )) ?? { creditsPosted: 0, debitsPosted: 0, debitsPending: 0, lifetimeMinutes: 0, goodsQuota: 0 };
-    const { policy } = await policyAt(c, home.path);
+      `SELECT u.path, a.credits_posted AS "creditsPosted", a.debits_posted AS "debitsPosted",
+              a.debits_pending AS "debitsPending", a.lifetime_minutes AS "lifetimeMinutes", a.goods_quota AS "goodsQuota"
+         FROM (SELECT unit_id FROM role WHERE member_id = ? ORDER BY id LIMIT 1) r
+         JOIN unit u ON u.id = r.unit_id
+         LEFT JOIN account a ON a.bank_id = u.bank_id AND a.code = ?`,
+      [d.memberId, memberCode(d.memberId)],
+    );
+    if (!row) throw new AppError("not-registered");
+    const a = {
+      creditsPosted: row.creditsPosted ?? 0,
+      debitsPosted: row.debitsPosted ?? 0,
+      debitsPending: row.debitsPending ?? 0,
+      lifetimeMinutes: row.lifetimeMinutes ?? 0,
+      goodsQuota: row.goodsQuota ?? 0,
+    };
+    const { policy } = await policyAt(c, row.path);
     return {
       available: available(a),
       held: a.debitsPending,
