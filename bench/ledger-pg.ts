@@ -11,6 +11,7 @@ import pg from "pg";
 import { startTempPostgres } from "../scripts/pg-temp.ts";
 import { type Db, openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
+import { memberAccountId } from "../src/engine/ledger.ts";
 
 const run = promisify(execFile);
 const CLIENTS = 8;
@@ -62,8 +63,11 @@ async function floor(url: string, n: number) {
   }
 }
 
-/** A bank with an admin, a trained volunteer, an elder (the volunteer's parent) and `n` confirmed needs. */
-async function seed(db: Db, n: number) {
+/**
+ * A bank with an admin, a volunteer (with an account, as after a first certification), an elder
+ * (the volunteer's parent, for gifts) and `n` confirmed needs ready to certify.
+ */
+export async function seedCertifications(db: Db, n: number) {
   const ctx = engine.createCtx(db);
   const { bankId, rootUnitId } = await engine.ensureBank(ctx, { code: "bench", name: "bench", level: "district" });
   const admin = await engine.registerMember(ctx, { channel: "bench", externalId: "admin", name: "admin" });
@@ -73,6 +77,7 @@ async function seed(db: Db, n: number) {
   await engine.addRole(ctx, { actorId: vol.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
   await engine.addRole(ctx, { actorId: elder.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
   await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
+  await db.tx((tx) => memberAccountId(tx, bankId, vol.id));
   const link = await engine.linkFamily(ctx, {
     actorId: vol.id,
     elderId: elder.id,
@@ -102,14 +107,22 @@ async function seed(db: Db, n: number) {
     }),
   );
   const needs = await db.read((c) => c.need.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
-  return { ctx, admin: admin.id, volunteer: vol.id, elder: elder.id, needs: needs.map((x) => x.id) };
+  return {
+    ctx,
+    bankId,
+    rootUnitId,
+    admin: admin.id,
+    volunteer: vol.id,
+    elder: elder.id,
+    needs: needs.map((x) => x.id),
+  };
 }
 
 /** The engine on PostgreSQL: certification serial and from 8 clients, gift serial, /balance vs a key read. */
 async function enginePg(url: string, n: number) {
   const db = await openDb(url);
   try {
-    const s = await seed(db, n * 3);
+    const s = await seedCertifications(db, n * 3);
     const certify = (i: number) =>
       engine.certifyNeed(s.ctx, { actorId: s.admin, needId: s.needs[i] ?? 0, key: `c-${s.needs[i]}` });
     const serial = await rate(n, 1, certify);

@@ -10,55 +10,16 @@ import Database from "better-sqlite3";
 import { type Db, openDb } from "../src/db/client.ts";
 import { applyMigrations } from "../src/db/migrate.ts";
 import * as engine from "../src/engine/index.ts";
-import { memberAccountId } from "../src/engine/ledger.ts";
-import { pgAndWriters } from "./ledger-pg.ts";
+import { pgAndWriters, seedCertifications } from "./ledger-pg.ts";
 
 const N = Number(process.env.BENCH_N ?? 300);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), "timebank-bench-"));
 
-/** Bank, admin, volunteer, elder, and N confirmed needs inserted directly. */
-async function seed(db: Db) {
-  const ctx = engine.createCtx(db);
-  const { bankId, rootUnitId } = await engine.ensureBank(ctx, { code: "bench", name: "bench", level: "district" });
-  const admin = await engine.registerMember(ctx, { channel: "bench", externalId: "admin", name: "admin" });
-  await engine.bootstrapAdmin(ctx, admin.id, rootUnitId);
-  const vol = await engine.registerMember(ctx, { channel: "bench", externalId: "v", name: "v", birthYear: 1990 });
-  const elder = await engine.registerMember(ctx, { channel: "bench", externalId: "e", name: "e", birthYear: 1950 });
-  await engine.addRole(ctx, { actorId: vol.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
-  await engine.addRole(ctx, { actorId: elder.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
-  await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
-  // The volunteer already has an account, as after their first certification.
-  await db.tx((tx) => memberAccountId(tx, bankId, vol.id));
-  const category = await db.read((c) => c.category.findFirstOrThrow({ where: { code: "companionship" } }));
-  const start = new Date("2026-01-01T09:00:00Z");
-  await db.tx((tx) =>
-    tx.need.createMany({
-      data: Array.from({ length: N }, () => ({
-        bankId,
-        unitId: rootUnitId,
-        elderId: elder.id,
-        postedById: elder.id,
-        categoryId: category.id,
-        description: "bench",
-        startAt: start,
-        endAt: new Date(start.getTime() + 7200_000),
-        expectedMinutes: 60,
-        status: "confirmed",
-        volunteerId: vol.id,
-        reportedMinutes: 60,
-        rating: 5,
-      })),
-    }),
-  );
-  const needs = await db.read((c) => c.need.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
-  return { ctx, bankId, rootUnitId, admin: admin.id, volunteer: vol.id, needs: needs.map((n) => n.id) };
-}
-
 async function engineRun() {
   const db = await openDb(`file:${join(dir, "engine.db")}`);
-  const s = await seed(db);
+  const s = await seedCertifications(db, N);
   const t0 = performance.now();
   for (const needId of s.needs) await engine.certifyNeed(s.ctx, { actorId: s.admin, needId, key: `c-${needId}` });
   const secs = (performance.now() - t0) / 1000;
@@ -69,7 +30,7 @@ async function engineRun() {
 async function floorRun() {
   const url = `file:${join(dir, "floor.db")}`;
   const db = await openDb(url);
-  const s = await seed(db);
+  const s = await seedCertifications(db, N);
   await db.close();
   const raw = new Database(join(dir, "floor.db"));
   raw.pragma("journal_mode = WAL");

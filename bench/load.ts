@@ -6,7 +6,6 @@
 // SQLite and on PostgreSQL with one bot process (polling), and on PostgreSQL with two (webhook mode,
 // the fake Bot API balancing updates over them, each with TIMEBANK_PROCESSES=2).
 // Last line: `load-p99-ratio` (goal ≤ 10).
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +15,8 @@ import { startTempPostgres } from "../scripts/pg-temp.ts";
 import { createTelegram } from "../src/channels/telegram.ts";
 import * as engine from "../src/engine/index.ts";
 import { boot } from "../src/main.ts";
+import { type BotProcess, spawnBot, stopBot, untilReady } from "../test/support/bot-process.ts";
 import { type FakeTelegram, startFakeTelegram } from "../test/support/fake-telegram.ts";
-import { freePort } from "../test/support/net.ts";
 
 const VOLUNTEERS = Number(process.env.BENCH_VOLUNTEERS ?? 200);
 const BROADCAST = Number(process.env.BENCH_BROADCAST ?? 5000);
@@ -83,52 +82,21 @@ async function echoFloor(): Promise<number> {
 /** `n` bot processes in webhook mode on `url`, with the fake Bot API balancing updates over them. */
 async function processes(n: number, url: string, fake: FakeTelegram) {
   const secret = "bench-load-secret";
-  const children: ChildProcess[] = [];
-  const urls: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const port = await freePort();
-    urls.push(`http://127.0.0.1:${port}/telegram`);
-    children.push(
-      spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-        env: {
-          ...process.env,
-          DATABASE_URL: url,
-          TIMEBANK_WEB_PORT: String(port),
-          TIMEBANK_WEB_HOST: "127.0.0.1",
-          TIMEBANK_PROCESSES: String(n),
-          TELEGRAM_BOT_TOKEN: fake.token,
-          TELEGRAM_API_ROOT: fake.apiRoot,
-          TELEGRAM_WEBHOOK_URL: urls[i],
-          TELEGRAM_WEBHOOK_SECRET: secret,
-          LOG_LEVEL: "warn",
-          LOG_FORMAT: "json",
-        },
-        stdio: ["ignore", "ignore", "inherit"],
+  const bots: BotProcess[] = [];
+  for (let i = 0; i < n; i++)
+    bots.push(
+      await spawnBot({
+        databaseUrl: url,
+        telegram: { fake, webhookSecret: secret },
+        env: { TIMEBANK_PROCESSES: String(n) },
       }),
     );
-  }
-  for (const u of urls)
-    while (
-      !(await fetch(u.replace("/telegram", "/readyz")).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    )
-      await sleep(200);
-  fake.balance = { urls, secret };
+  for (const b of bots) await untilReady(b);
+  fake.balance = { urls: bots.map((b) => b.webhook), secret };
   return {
     async start() {},
     async stop() {
-      await Promise.all(
-        children.map(
-          (c) =>
-            new Promise((r) => {
-              if (c.exitCode !== null) return r(null);
-              c.on("exit", r);
-              c.kill("SIGTERM");
-            }),
-        ),
-      );
+      await Promise.all(bots.map(stopBot));
     },
   };
 }

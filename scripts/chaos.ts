@@ -10,16 +10,16 @@
 //   doubled      — minutes taken from elders beyond one per update that has a transfer;
 //   invariant-violations — bank sums ≠ 0, members below zero, counters ≠ their transfers;
 //   exited-on-own — bot processes that ended without being killed (must be 0).
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
+import { answers, spawnBot } from "../test/support/bot-process.ts";
 import { startFakeTelegram } from "../test/support/fake-telegram.ts";
 import { checkLedger } from "../test/support/invariants.ts";
-import { freePort } from "../test/support/net.ts";
 import { startTempPostgres, type TempPostgres } from "./pg-temp.ts";
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 90);
@@ -76,21 +76,10 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
   let restarts = 0;
   let stopping = false;
 
-  const spawnBot = async (): Promise<Proc> => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        TIMEBANK_WEB_PORT: String(port),
-        TIMEBANK_WEB_HOST: "127.0.0.1",
-        TELEGRAM_BOT_TOKEN: fake.token,
-        TELEGRAM_API_ROOT: fake.apiRoot,
-        TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram`,
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-        LOG_LEVEL: "warn",
-        LOG_FORMAT: "json",
-      },
+  const start = async (): Promise<Proc> => {
+    const { child, port } = await spawnBot({
+      databaseUrl: url,
+      telegram: { fake, webhookSecret: SECRET },
       stdio: ["ignore", "ignore", stderr],
     });
     const p: Proc = { child, port, ready: false, killed: false };
@@ -104,10 +93,7 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
     });
     void (async () => {
       while (!p.killed && child.exitCode === null && !p.ready) {
-        p.ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        );
+        p.ready = await answers(p);
         if (!p.ready) await sleep(200);
       }
     })();
@@ -115,9 +101,9 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
   };
   const replace = async (p: Proc) => {
     const i = procs.indexOf(p);
-    if (i >= 0) procs[i] = await spawnBot();
+    if (i >= 0) procs[i] = await start();
   };
-  for (let i = 0; i < PROCESSES; i++) procs.push(await spawnBot());
+  for (let i = 0; i < PROCESSES; i++) procs.push(await start());
   while (!procs.every((p) => p.ready)) await sleep(200);
 
   /** Telegram's side: post until some process takes the update (it redelivers on any failure). */

@@ -3,15 +3,14 @@
 // registered volunteers ask for /balance and /tasks and strangers (a new chat each time) ask for
 // /help, with a broadcast now and then. Prints the process's RSS and every table's row count at
 // start and end, on SQLite and PostgreSQL (SOAK_PROVIDERS), for SOAK_SECONDS each.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { type Db, openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
+import { spawnBot, stopBot, untilReady } from "../test/support/bot-process.ts";
 import { startFakeTelegram } from "../test/support/fake-telegram.ts";
-import { freePort } from "../test/support/net.ts";
 import { startTempPostgres } from "./pg-temp.ts";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
@@ -63,31 +62,13 @@ async function run(label: string, url: string) {
   await seedDb.close();
 
   const fake = await startFakeTelegram();
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      TIMEBANK_WEB_PORT: String(port),
-      TIMEBANK_WEB_HOST: "127.0.0.1",
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.apiRoot,
-      LOG_LEVEL: "warn",
-      LOG_FORMAT: "json",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const bot = await spawnBot({ databaseUrl: url, telegram: { fake } });
+  const { child } = bot;
   let exited = false;
-  child.on("exit", () => {
+  void bot.exited.then(() => {
     exited = true;
   });
-  while (
-    !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  )
-    await sleep(200);
+  await untilReady(bot);
   const pid = child.pid ?? 0;
   const db = await openDb(url, { migrate: false });
   const before = await tableRows(db, label === "postgres");
@@ -120,8 +101,7 @@ async function run(label: string, url: string) {
   const rssEnd = exited ? 0 : rssMb(pid);
   const after = await tableRows(db, label === "postgres");
   await db.close();
-  child.kill("SIGTERM");
-  const code = await new Promise<number | null>((r) => (exited ? r(child.exitCode) : child.on("exit", (c) => r(c))));
+  const code = await stopBot(bot);
   await fake.close();
   return { label, rssStart, rssEnd, rssMax, before, after, sent, exited: code !== 0 };
 }

@@ -1,13 +1,12 @@
 // Two bot processes on one PostgreSQL database, in Telegram webhook mode behind a (simulated) load
 // balancer: both drain the outbox without sending any message twice, an update delivered to both
 // takes effect once, jobs run once per due time, each serves /healthz, and both stop on SIGTERM.
-import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
+import { type BotProcess, spawnBot, stopBot, untilReady } from "./support/bot-process.ts";
 import { scratchUrl } from "./support/db.ts";
 import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.ts";
-import { freePort } from "./support/net.ts";
 
 const SECRET = "multi-process-secret";
 const ADMIN = 1001;
@@ -16,7 +15,7 @@ describe("two bot processes on one PostgreSQL", () => {
   let fake: FakeTelegram;
   let url = "";
   let drop = async () => {};
-  const bots: Array<{ child: ChildProcess; port: number; exited: Promise<number | null> }> = [];
+  const bots: BotProcess[] = [];
   let elderChat = 0;
   let elderId = 0;
 
@@ -82,32 +81,15 @@ describe("two bot processes on one PostgreSQL", () => {
     await engine.fundGrantPool(ctx, { actorId: admin.id, unitId: bank.rootUnitId, minutes: 600, key: "fund" });
     await engine.grant(ctx, { actorId: admin.id, elderId: elder.id, minutes: 120, key: "grant" });
     await db.close();
-    for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-        env: {
-          ...process.env,
-          DATABASE_URL: url,
-          TIMEBANK_WEB_PORT: String(port),
-          TIMEBANK_WEB_HOST: "127.0.0.1",
-          TIMEBANK_ADMINS: `telegram:${ADMIN}=管理员`,
-          TELEGRAM_BOT_TOKEN: fake.token,
-          TELEGRAM_API_ROOT: fake.apiRoot,
-          TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram`,
-          TELEGRAM_WEBHOOK_SECRET: SECRET,
-          LOG_LEVEL: "warn",
-        },
-        stdio: ["ignore", "ignore", "inherit"],
-      });
-      bots.push({ child, port, exited: new Promise((r) => child.on("exit", (code) => r(code))) });
-    }
-    for (const b of bots)
-      await until(() =>
-        fetch(`http://127.0.0.1:${b.port}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
+    for (let i = 0; i < 2; i++)
+      bots.push(
+        await spawnBot({
+          databaseUrl: url,
+          telegram: { fake, webhookSecret: SECRET },
+          env: { TIMEBANK_ADMINS: `telegram:${ADMIN}=管理员` },
+        }),
       );
+    for (const b of bots) await untilReady(b, "/healthz");
   }, 120_000);
   afterAll(async () => {
     for (const b of bots) b.child.kill("SIGKILL");
@@ -150,7 +132,6 @@ describe("two bot processes on one PostgreSQL", () => {
       expect((await fetch(`http://127.0.0.1:${b.port}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${b.port}/readyz`)).status).toBe(200);
     }
-    for (const b of bots) b.child.kill("SIGTERM");
-    expect(await Promise.all(bots.map((b) => b.exited))).toEqual([0, 0]);
+    expect(await Promise.all(bots.map(stopBot))).toEqual([0, 0]);
   }, 60_000);
 });

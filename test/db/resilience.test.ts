@@ -1,7 +1,6 @@
 // A PostgreSQL restart under a running bot: the console tells the person to try again instead of
 // exiting, the next line works, and operations in flight are retried with their own idempotency
 // keys — every acknowledged one applied exactly once. On a server of its own (it is restarted).
-import { spawn } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTempPostgres, type TempPostgres } from "../../scripts/pg-temp.ts";
@@ -9,8 +8,8 @@ import { t } from "../../src/bot/i18n.ts";
 import { createConsole } from "../../src/channels/console.ts";
 import * as engine from "../../src/engine/index.ts";
 import { boot } from "../../src/main.ts";
+import { spawnBot, stopBot, untilReady } from "../support/bot-process.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { freePort } from "../support/net.ts";
 
 describe("a PostgreSQL restart", () => {
   let server: TempPostgres;
@@ -94,24 +93,17 @@ describe("a PostgreSQL restart", () => {
   }, 60_000);
 
   it("a bot started while the database is down waits for it and comes up when it does", async () => {
-    const port = await freePort();
     server.halt();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: {
-        ...process.env,
-        DATABASE_URL: server.url.replace(/\/postgres$/, "/bank"),
-        TIMEBANK_WEB_PORT: String(port),
-        TIMEBANK_WEB_HOST: "127.0.0.1",
-        TIMEBANK_START_WAIT_SECONDS: "30",
-        LOG_LEVEL: "warn",
-      },
+    const bot = await spawnBot({
+      databaseUrl: server.url.replace(/\/postgres$/, "/bank"),
+      env: { TIMEBANK_START_WAIT_SECONDS: "30" },
       stdio: ["pipe", "ignore", "pipe"],
     });
+    const { child } = bot;
     let stderr = "";
     child.stderr?.on("data", (d) => {
       stderr += String(d);
     });
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     try {
       // It says it is waiting (however long loading the code takes on a busy machine), and waits.
       for (let i = 0; i < 300 && !stderr.includes("does not answer yet"); i++)
@@ -120,18 +112,9 @@ describe("a PostgreSQL restart", () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect(child.exitCode).toBeNull();
       server.start();
-      let up = false;
-      for (let i = 0; i < 100 && !up; i++) {
-        up = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (!up) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(up).toBe(true);
+      await untilReady(bot, "/readyz", 30_000);
     } finally {
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect(await stopBot(bot)).toBe(0);
     }
   }, 60_000);
 });
