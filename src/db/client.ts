@@ -9,6 +9,7 @@ import { Prisma, PrismaClient as SqliteClient } from "./generated/sqlite/client.
 /** Prisma helpers (Prisma.raw, Prisma.sql) for raw SQL that runs on both providers. */
 export { Prisma };
 
+import { log } from "../log.ts";
 import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
 import { pgPoolSql, prismaSql, type Sql, sqliteSql } from "./sql.ts";
@@ -201,6 +202,10 @@ export async function openDb(
   } else {
     // One pool: Prisma's adapter uses it, and reads outside a transaction use it directly.
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection the server dropped (a restart) is only logged: the pool makes a new one.
+    // Without a listener from the start, reads through the pool before Prisma's first query
+    // would let that error end the process.
+    pool.on("error", (e) => log("db").warn({ err: e }, "an idle database connection was closed by the server"));
     pgReads = pgPoolSql(pool);
     client = new PgClient({ adapter: pgFactory(url, { pool }) }) as unknown as Client;
   }

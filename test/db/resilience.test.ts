@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTempPostgres, type TempPostgres } from "../../scripts/pg-temp.ts";
 import { t } from "../../src/bot/i18n.ts";
 import { createConsole } from "../../src/channels/console.ts";
+import { openDb, sqlOf } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { boot } from "../../src/main.ts";
 import { spawnBot, stopBot, untilReady } from "../support/bot-process.ts";
@@ -91,6 +92,25 @@ describe("a PostgreSQL restart", () => {
     expect((await engine.balance(ctx, { memberId: elder.id })).available).toBe(600 - 10 * acknowledged);
     expect(await checkLedger(b.db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
   }, 60_000);
+
+  it("an idle connection the server closes is logged, not the end of the process, and the next read works", async () => {
+    const url = server.url.replace(/\/postgres$/, "/bank");
+    const db = await openDb(url, { migrate: false });
+    try {
+      // A read through the pool before any Prisma query leaves an idle connection behind.
+      expect(await db.read((c) => sqlOf(c).get<{ x: number }>("SELECT 1 AS x"))).toEqual({ x: 1 });
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'bank' AND pid <> pg_backend_pid()",
+      );
+      await admin.end();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await db.read((c) => sqlOf(c).get<{ x: number }>("SELECT 2 AS x"))).toEqual({ x: 2 });
+    } finally {
+      await db.close();
+    }
+  });
 
   it("a bot started while the database is down waits for it and comes up when it does", async () => {
     server.halt();
