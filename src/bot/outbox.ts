@@ -19,11 +19,14 @@ export async function toMember(
   render: Render,
   priority: Priority = PRIORITY.notification,
 ): Promise<void> {
-  const member = await tx.member.findUnique({ where: { id: memberId }, include: { identities: true } });
-  if (!member?.identities.length) return;
-  const locale = isLocale(member.locale) ? member.locale : "zh-CN";
-  for (const ident of member.identities.filter((i) => !i.unreachableAt)) {
-    const r = render(locale);
+  // On every notification's path: one raw statement rather than Prisma's model API.
+  const identities = await sqlOf(tx).all<{ locale: string | null; channel: string; externalId: string }>(
+    `SELECT m.locale, i.channel, i.external_id AS "externalId" FROM member m JOIN identity i ON i.member_id = m.id
+      WHERE m.id = ? AND i.unreachable_at IS NULL ORDER BY i.id`,
+    [memberId],
+  );
+  for (const ident of identities) {
+    const r = render(isLocale(ident.locale ?? "") ? (ident.locale as Locale) : "zh-CN");
     const buttons = r.buttons ? await saveButtons(tx, now, memberId, r.buttons) : undefined;
     await queue(tx, now, ident.channel, ident.externalId, memberId, { text: r.text, buttons }, priority);
   }
@@ -57,17 +60,11 @@ async function queue(
   reply: Reply,
   priority: Priority = PRIORITY.notification,
 ) {
-  await tx.outbox.create({
-    data: {
-      channel,
-      conversationId,
-      memberId,
-      payload: JSON.stringify(reply),
-      nextAttemptAt: now,
-      priority,
-      createdAt: now,
-    },
-  });
+  await sqlOf(tx).run(
+    `INSERT INTO outbox (channel, conversation_id, member_id, payload, priority, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+    [channel, conversationId, memberId, JSON.stringify(reply), priority, now, now],
+  );
 }
 
 /**
