@@ -101,13 +101,11 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
         ],
       };
     }
-    case "page":
-      if (payload.list === "confirm") return confirmPage(turn, Math.max(0, num(Number(payload.page) + 1) - 1));
-      return queue(
-        turn,
-        payload.list === "certify" ? "certify" : "review",
-        Math.max(0, num(Number(payload.page) + 1) - 1),
-      );
+    case "page": {
+      const page = Math.max(0, num(Number(payload.page) + 1) - 1);
+      if (payload.list === "confirm") return confirmPage(turn, page);
+      return queue(turn, payload.list === "certify" ? "certify" : "review", page);
+    }
     case "verify":
       await engine.verifyMember(ctx, { actorId, memberId: num(payload.memberId), approve: true });
       return { replies: [await say(turn, "done-verified")] };

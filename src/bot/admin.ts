@@ -5,7 +5,7 @@ import { z } from "zod";
 import * as engine from "../engine/index.ts";
 import { categoryName, duration, needSummary, when } from "./format.ts";
 import { certifyButtons } from "./notify.ts";
-import { countArg, opKey, rows, type Step, say, type Turn, text, tr } from "./turn.ts";
+import { countArg, opKey, pageButtons, rows, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const one = async (r: Promise<Awaited<ReturnType<typeof say>>>): Promise<Step> => ({ replies: [await r] });
@@ -40,16 +40,10 @@ export async function queue(turn: Turn, which: "review" | "certify", page = 0): 
         ]
       : certifyButtons(turn.locale, n.id, true).flat(),
   );
-  const nav = [
-    ...(page > 0 ? [{ label: tr(turn, "btn-prev"), kind: "page", payload: { list: which, page: page - 1 } }] : []),
-    ...(page + 1 < pages
-      ? [{ label: tr(turn, "btn-next"), kind: "page", payload: { list: which, page: page + 1 } }]
-      : []),
-  ];
   const title = tr(turn, `${which}-title`, { page: page + 1, pages, total });
   return {
     replies: [
-      await text(turn, [title, ...lines].join("\n\n"), nav.length ? [...rows, nav] : rows, {
+      await text(turn, [title, ...lines].join("\n\n"), [...rows, ...pageButtons(turn, which, page, pages)], {
         ref: `${which}:${me(turn)}`,
         edit: page > 0 || turn.inc.action !== undefined,
       }),

@@ -8,7 +8,7 @@ import { categoryName, duration, needSummary, when } from "./format.ts";
 import { LOCALES, t } from "./i18n.ts";
 import { reportedPrompt } from "./notify.ts";
 import { createCode } from "./store.ts";
-import { choice, countArg, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
+import { choice, countArg, opKey, pageButtons, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 
@@ -146,15 +146,9 @@ export async function confirmPage(turn: Turn, page: number): Promise<Step> {
   const at = Math.min(page, list.length - 1);
   const n = list[at] as (typeof list)[number];
   const prompt = reportedPrompt(turn.locale, n);
-  const nav = [
-    ...(at > 0 ? [{ label: tr(turn, "btn-prev"), kind: "page", payload: { list: "confirm", page: at - 1 } }] : []),
-    ...(at + 1 < list.length
-      ? [{ label: tr(turn, "btn-next"), kind: "page", payload: { list: "confirm", page: at + 1 } }]
-      : []),
-  ];
   const head = list.length > 1 ? `${tr(turn, "confirm-title", { page: at + 1, total: list.length })}\n` : "";
   return one(
-    text(turn, head + prompt.text, nav.length ? [...prompt.buttons, nav] : prompt.buttons, {
+    text(turn, head + prompt.text, [...prompt.buttons, ...pageButtons(turn, "confirm", at, list.length)], {
       ref: `confirm:${turn.member?.id ?? 0}`,
       edit: turn.inc.action !== undefined,
     }),

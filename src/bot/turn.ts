@@ -71,6 +71,18 @@ export function rows<T>(items: T[], perRow = 2): T[][] {
 }
 
 /**
+ * The previous/next buttons of a list shown one page at a time (none where there is no such
+ * page); the "page" action shows page `payload.page` of `payload.list` again, in place.
+ */
+export function pageButtons(turn: Turn, list: string, page: number, pages: number): ButtonSpec[][] {
+  const nav = [
+    ...(page > 0 ? [{ label: tr(turn, "btn-prev"), kind: "page", payload: { list, page: page - 1 } }] : []),
+    ...(page + 1 < pages ? [{ label: tr(turn, "btn-next"), kind: "page", payload: { list, page: page + 1 } }] : []),
+  ];
+  return nav.length ? [nav] : [];
+}
+
+/**
  * A count typed by a person (an id, minutes, days): plain digits (full-width too) within range,
  * or a localized "invalid input" naming the field. "0x10", "1e3", "3abc" and "-5" are refused.
  */
