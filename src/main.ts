@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { createBot } from "./bot/app.ts";
 import { deliver } from "./bot/outbox.ts";
 import { createConsole } from "./channels/console.ts";
-import { type Limits, TELEGRAM_LIMITS } from "./channels/limiter.ts";
+import { shareOf, TELEGRAM_LIMITS } from "./channels/limiter.ts";
 import { createSlack, SLACK_LIMITS } from "./channels/slack.ts";
 import { createTelegram } from "./channels/telegram.ts";
 import { type Config, ConfigError, loadConfig, redactUrl } from "./config.ts";
@@ -128,13 +128,6 @@ async function main(argv: string[]) {
   const i = argv.indexOf("--script");
   const script = i > 0 ? argv[i + 1] : undefined;
   const { config, db, bot, clock } = await boot();
-  // Taken from here on: a signal while the channels start is acted on once they have started.
-  let signalled: string | undefined;
-  let onSignal = (signal: string) => {
-    signalled = signal;
-  };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
   setLogger(createLogger({ level: script ? "warn" : config.LOG_LEVEL, format: config.LOG_FORMAT }));
   const jobs = makeScheduler(config, bot);
   const con = createConsole(bot, undefined, clock, jobs, config.TIMEBANK_FILES_DIR);
@@ -147,6 +140,14 @@ async function main(argv: string[]) {
     await db.close();
     return;
   }
+  // Taken from here on (a script runs to its end or is interrupted as any command): a signal
+  // while the channels start is acted on once they have started.
+  let signalled: string | undefined;
+  let onSignal = (signal: string) => {
+    signalled = signal;
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
   const web = createWeb({
     port: config.TIMEBANK_WEB_PORT,
     host: config.TIMEBANK_WEB_HOST,
@@ -216,17 +217,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`timebank: cannot start: ${redactUrl(why)}\n`);
     process.exit(1);
   });
-}
-
-/**
- * One process's part of the platform's overall and per-group rates when `processes` share one bot.
- * (One chat's pacing stays whole: its updates rarely reach two processes at once, and a 429 for
- * that chat is waited out.)
- */
-export function shareOf(limits: Limits, processes: number): Limits {
-  return {
-    ...limits,
-    perSecond: limits.perSecond / processes,
-    perGroupPerMinute: Math.max(1, Math.floor(limits.perGroupPerMinute / processes)),
-  };
 }

@@ -12,6 +12,19 @@ export interface Limits {
 
 export const TELEGRAM_LIMITS: Limits = { perSecond: 30, perChatMs: 1000, perGroupPerMinute: 20 };
 
+/**
+ * One process's part of the platform's overall and per-group rates when `processes` share one bot.
+ * (One chat's pacing stays whole: its updates rarely reach two processes at once, and a 429 for
+ * that chat is waited out.)
+ */
+export function shareOf(limits: Limits, processes: number): Limits {
+  return {
+    ...limits,
+    perSecond: limits.perSecond / processes,
+    perGroupPerMinute: Math.max(1, Math.floor(limits.perGroupPerMinute / processes)),
+  };
+}
+
 /** A scheduler: `wait(chat)` resolves when a message to that chat may be sent. */
 export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean, now = () => Date.now()) {
   let pausedUntil = 0;

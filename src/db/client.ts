@@ -3,13 +3,13 @@
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
+import { log } from "../log.ts";
 import { PrismaClient as PgClient } from "./generated/postgres/client.ts";
 import { Prisma, PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 
 /** Prisma helpers (Prisma.raw, Prisma.sql) for raw SQL that runs on both providers. */
 export { Prisma };
 
-import { log } from "../log.ts";
 import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
 import { pgPoolSql, prismaSql, type Sql, sqliteSql } from "./sql.ts";
@@ -157,7 +157,6 @@ function immediateTransactions(raw: import("better-sqlite3").Database): void {
   raw.prepare = ((source: string) => prepare(source === "BEGIN" ? "BEGIN IMMEDIATE" : source)) as typeof raw.prepare;
 }
 
-/** Opens the database at `url` (default: ./data/timebank.db), applying pending migrations first. */
 /**
  * Opens the database, waiting up to `waitMs` for one that does not answer yet (a PostgreSQL
  * restarting, or still starting beside the bot in compose): a bot started or restarted during an
@@ -176,6 +175,7 @@ export async function openDbWhenUp(url: string, waitMs: number, onWait?: (e: unk
   }
 }
 
+/** Opens the database at `url` (default: ./data/timebank.db), applying pending migrations first. */
 export async function openDb(
   url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
   opts: { migrate?: boolean } = {},

@@ -1,8 +1,7 @@
 // Pacing: one chat waiting for its per-chat slot holds up only that chat; the overall rate and a
 // group's per-minute limit still hold; queued messages leave room for direct answers.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLimiter, type Limits, TELEGRAM_LIMITS } from "../../src/channels/limiter.ts";
-import { shareOf } from "../../src/main.ts";
+import { createLimiter, type Limits, shareOf, TELEGRAM_LIMITS } from "../../src/channels/limiter.ts";
 
 /** A virtual clock: sleeping moves it forward, so a test sees when each send was let through. */
 let t = 0;
