@@ -10,15 +10,14 @@
 //   doubled      — minutes taken from elders beyond one per update that has a transfer;
 //   invariant-violations — bank sums ≠ 0, members below zero, counters ≠ their transfers;
 //   exited-on-own — bot processes that ended without being killed (must be 0).
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
-import { answers, spawnBot } from "../test/support/bot-process.ts";
-import { startFakeTelegram } from "../test/support/fake-telegram.ts";
+import { answers, type BotProcess, spawnBot } from "../test/support/bot-process.ts";
+import { postUpdate, startFakeTelegram, textMessage } from "../test/support/fake-telegram.ts";
 import { checkLedger } from "../test/support/invariants.ts";
 import { startTempPostgres, type TempPostgres } from "./pg-temp.ts";
 
@@ -32,9 +31,7 @@ const ADMIN = 1;
 const ELDER0 = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Proc {
-  child: ChildProcess;
-  port: number;
+interface Proc extends BotProcess {
   ready: boolean;
   killed: boolean;
 }
@@ -77,13 +74,13 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
   let stopping = false;
 
   const start = async (): Promise<Proc> => {
-    const { child, port } = await spawnBot({
+    const bot = await spawnBot({
       databaseUrl: url,
       telegram: { fake, webhookSecret: SECRET },
       stdio: ["ignore", "ignore", stderr],
     });
-    const p: Proc = { child, port, ready: false, killed: false };
-    child.on("exit", () => {
+    const p: Proc = { ...bot, ready: false, killed: false };
+    void bot.exited.then(() => {
       p.ready = false;
       if (!p.killed && !stopping) {
         exitedOnOwn++;
@@ -92,7 +89,7 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
       }
     });
     void (async () => {
-      while (!p.killed && child.exitCode === null && !p.ready) {
+      while (!p.killed && p.child.exitCode === null && !p.ready) {
         p.ready = await answers(p);
         if (!p.ready) await sleep(200);
       }
@@ -112,15 +109,7 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
       const live = procs.filter((p) => p.ready);
       const p = live[Math.floor(Math.random() * live.length)];
       if (p) {
-        const status = await fetch(`http://127.0.0.1:${p.port}/telegram`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
-          body: JSON.stringify(update),
-          signal: AbortSignal.timeout(30_000),
-        }).then(
-          (r) => r.status,
-          () => 0,
-        );
+        const status = await postUpdate(p.webhook, update, SECRET, AbortSignal.timeout(30_000)).catch(() => 0);
         if (status === 200) return;
       }
       await sleep(250);
@@ -135,17 +124,7 @@ async function run(label: string, url: string, dir: string, server?: TempPostgre
     while (Date.now() < until) {
       const id = nextUpdate++;
       const from = fake.sent.length;
-      await deliver({
-        update_id: id,
-        message: {
-          message_id: id,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: chat, type: "private" },
-          from: { id: chat, is_bot: false, first_name: `e${chat}`, language_code: "zh-hans" },
-          text: "/donate 1",
-          entities: [{ type: "bot_command", offset: 0, length: 7 }],
-        },
-      });
+      await deliver({ update_id: id, message: textMessage({ id: chat, name: `e${chat}` }, "/donate 1", id) });
       // The answer this person saw (a process killed after answering 200 may have said nothing).
       for (const t0 = Date.now(); Date.now() - t0 < 10_000; await sleep(20)) {
         const reply = fake.sent.slice(from).find((s) => s.chat === String(chat));

@@ -6,7 +6,7 @@ import { openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
 import { type BotProcess, spawnBot, stopBot, untilReady } from "./support/bot-process.ts";
 import { scratchUrl } from "./support/db.ts";
-import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.ts";
+import { type FakeTelegram, postUpdate, startFakeTelegram, textMessage } from "./support/fake-telegram.ts";
 
 const SECRET = "multi-process-secret";
 const ADMIN = 1001;
@@ -19,26 +19,11 @@ describe("two bot processes on one PostgreSQL", () => {
   let elderChat = 0;
   let elderId = 0;
 
-  const post = async (port: number, update: Record<string, unknown>) => {
-    const r = await fetch(`http://127.0.0.1:${port}/telegram`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
-      body: JSON.stringify(update),
-    });
-    return r.status;
-  };
+  const post = (port: number, update: Record<string, unknown>) =>
+    postUpdate(`http://127.0.0.1:${port}/telegram`, update, SECRET);
   const message = (updateId: number, from: number, text: string) => ({
     update_id: updateId,
-    message: {
-      message_id: updateId,
-      date: 0,
-      chat: { id: from, type: "private" },
-      from: { id: from, is_bot: false, first_name: `u${from}`, language_code: "zh-hans" },
-      text,
-      entities: text.startsWith("/")
-        ? [{ type: "bot_command", offset: 0, length: text.split(" ")[0]?.length ?? 1 }]
-        : [],
-    },
+    message: textMessage({ id: from, name: `u${from}` }, text, updateId),
   });
   const until = async (what: () => boolean | Promise<boolean>, ms = 20_000) => {
     for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 100)))

@@ -98,6 +98,48 @@ const tryJson = (v: string) => {
 };
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port. */
+type User = { id: number; name?: string; lang?: string };
+
+const from = (u: User) => ({
+  id: u.id,
+  is_bot: false,
+  first_name: u.name ?? `user${u.id}`,
+  language_code: u.lang ?? "zh-hans",
+});
+
+/** A text message from a user as Telegram puts it in an update (a command carries its entity). */
+export function textMessage(
+  u: User,
+  text: string,
+  messageId: number,
+  chat?: { id: number; type: "group" | "supergroup" },
+) {
+  return {
+    message_id: messageId,
+    date: Math.floor(Date.now() / 1000),
+    chat: chat ?? { id: u.id, type: "private" },
+    from: from(u),
+    text,
+    ...(text.startsWith("/")
+      ? { entities: [{ type: "bot_command", offset: 0, length: text.split(" ")[0]?.length ?? 1 }] }
+      : {}),
+  };
+}
+
+/** POSTs an update to a bot's webhook as Telegram does (with the secret header when given); the status. */
+export async function postUpdate(url: string, update: Json, secret?: string, signal?: AbortSignal): Promise<number> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
+    },
+    body: JSON.stringify(update),
+    signal,
+  });
+  return res.status;
+}
+
 export async function startFakeTelegram(): Promise<FakeTelegram> {
   let nextUpdate = 1;
   let nextMessage = 1;
@@ -128,14 +170,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   async function balanced(update: Json, lb: { urls: string[]; secret: string }) {
     for (let attempt = 0; attempt < 100; attempt++) {
       const url = lb.urls[turn++ % lb.urls.length] ?? "";
-      const status = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": lb.secret },
-        body: JSON.stringify(update),
-      }).then(
-        (r) => r.status,
-        () => 0,
-      );
+      const status = await postUpdate(url, update, lb.secret).catch(() => 0);
       if (status === 200) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -275,12 +310,6 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
   const addr = server.address();
   fake.apiRoot = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
 
-  const from = (u: { id: number; name?: string; lang?: string }) => ({
-    id: u.id,
-    is_bot: false,
-    first_name: u.name ?? `user${u.id}`,
-    language_code: u.lang ?? "zh-hans",
-  });
   fake.push = (update) => {
     const id = nextUpdate++;
     if (fake.balance) {
@@ -291,19 +320,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     for (const w of waiters.splice(0)) w();
     return id;
   };
-  fake.text = (u, text, chat) =>
-    fake.push({
-      message: {
-        message_id: nextMessage++,
-        date: Math.floor(Date.now() / 1000),
-        chat: chat ?? { id: u.id, type: "private" },
-        from: from(u),
-        text,
-        ...(text.startsWith("/")
-          ? { entities: [{ type: "bot_command", offset: 0, length: text.split(" ")[0]?.length ?? 1 }] }
-          : {}),
-      },
-    });
+  fake.text = (u, text, chat) => fake.push({ message: textMessage(u, text, nextMessage++, chat) });
   fake.press = (u, data, chatId) =>
     fake.push({
       callback_query: {
@@ -331,15 +348,7 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     );
   fake.postWebhook = async (update, secret, updateId) => {
     if (!fake.webhook) throw new Error("no webhook set");
-    const res = await fetch(fake.webhook.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
-      },
-      body: JSON.stringify({ update_id: updateId ?? nextUpdate++, ...update }),
-    });
-    return res.status;
+    return postUpdate(fake.webhook.url, { update_id: updateId ?? nextUpdate++, ...update }, secret);
   };
   fake.close = () =>
     new Promise<void>((r) => {
