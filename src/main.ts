@@ -24,7 +24,8 @@ export async function boot(env = process.env, startAt?: Date) {
   const config = loadConfig(env);
   setTimeZone(config.TIMEBANK_TIME_ZONE);
   const db = await openDbWhenUp(config.DATABASE_URL, config.TIMEBANK_START_WAIT_SECONDS * 1000, (e) =>
-    log().warn({ err: e }, "the database does not answer yet; waiting"),
+    // Expected while it starts: the reason in one field, not a stack trace a line.
+    log().warn({ reason: e instanceof Error ? e.message : String(e) }, "the database does not answer yet; waiting"),
   );
   // The bot's clock: the wall clock, moved forward only by a console script's "!wait".
   let offset = startAt ? startAt.getTime() - Date.now() : 0;
