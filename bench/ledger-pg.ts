@@ -64,20 +64,26 @@ async function floor(url: string, n: number) {
 }
 
 /**
- * A bank with an admin, a volunteer (with an account, as after a first certification), an elder
- * (the volunteer's parent, for gifts) and `n` confirmed needs ready to certify.
+ * A bank with an admin, `volunteers` volunteers (with accounts, as after a first certification),
+ * an elder (the first volunteer's parent, for gifts) and `n` confirmed needs ready to certify,
+ * served by the volunteers in turn.
  */
-export async function seedCertifications(db: Db, n: number) {
+export async function seedCertifications(db: Db, n: number, volunteers = 1) {
   const ctx = engine.createCtx(db);
   const { bankId, rootUnitId } = await engine.ensureBank(ctx, { code: "bench", name: "bench", level: "district" });
   const admin = await engine.registerMember(ctx, { channel: "bench", externalId: "admin", name: "admin" });
   await engine.bootstrapAdmin(ctx, admin.id, rootUnitId);
-  const vol = await engine.registerMember(ctx, { channel: "bench", externalId: "v", name: "v", birthYear: 1990 });
+  const vols = [];
+  for (let v = 0; v < volunteers; v++) {
+    const m = await engine.registerMember(ctx, { channel: "bench", externalId: `v${v}`, name: "v", birthYear: 1990 });
+    await engine.addRole(ctx, { actorId: m.id, memberId: m.id, unitId: rootUnitId, role: "volunteer" });
+    await db.tx((tx) => memberAccountId(tx, bankId, m.id));
+    vols.push(m.id);
+  }
+  const vol = { id: vols[0] ?? 0 };
   const elder = await engine.registerMember(ctx, { channel: "bench", externalId: "e", name: "e", birthYear: 1950 });
-  await engine.addRole(ctx, { actorId: vol.id, memberId: vol.id, unitId: rootUnitId, role: "volunteer" });
   await engine.addRole(ctx, { actorId: elder.id, memberId: elder.id, unitId: rootUnitId, role: "elder" });
   await engine.setPolicy(ctx, { actorId: admin.id, unitId: rootUnitId, patch: { storageCapMinutes: null } });
-  await db.tx((tx) => memberAccountId(tx, bankId, vol.id));
   const link = await engine.linkFamily(ctx, {
     actorId: vol.id,
     elderId: elder.id,
@@ -89,7 +95,7 @@ export async function seedCertifications(db: Db, n: number) {
   const start = new Date("2026-01-01T09:00:00Z");
   await db.tx((tx) =>
     tx.need.createMany({
-      data: Array.from({ length: n }, () => ({
+      data: Array.from({ length: n }, (_, i) => ({
         bankId,
         unitId: rootUnitId,
         elderId: elder.id,
@@ -100,7 +106,7 @@ export async function seedCertifications(db: Db, n: number) {
         endAt: new Date(start.getTime() + 7200_000),
         expectedMinutes: 60,
         status: "confirmed",
-        volunteerId: vol.id,
+        volunteerId: vols[i % vols.length] ?? vol.id,
         reportedMinutes: 60,
         rating: 5,
       })),
@@ -122,7 +128,9 @@ export async function seedCertifications(db: Db, n: number) {
 async function enginePg(url: string, n: number) {
   const db = await openDb(url);
   try {
-    const s = await seedCertifications(db, n * 3);
+    // Concurrent certifications are of different volunteers, as in a bank at work: one volunteer's
+    // certifications queue behind each other on their account row, by design.
+    const s = await seedCertifications(db, n * 3, CLIENTS);
     const certify = (i: number) =>
       engine.certifyNeed(s.ctx, { actorId: s.admin, needId: s.needs[i] ?? 0, key: `c-${s.needs[i]}` });
     const serial = await rate(n, 1, certify);

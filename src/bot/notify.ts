@@ -1,6 +1,6 @@
 // Who hears about what: turns the engine's domain events into outbox messages, inside the
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
 import { categoryName, duration, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
@@ -178,8 +178,9 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       return;
     }
     case "credit.gift": {
-      const from = await tx.member.findUniqueOrThrow({ where: { id: e.fromId } });
-      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from: from.name, hours: duration(l, e.minutes) }) }));
+      // Raw: gifts run as a raw transaction (Db.fast), as do certifications (need.certified, credit.spent).
+      const from = await sqlOf(tx).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [e.fromId]);
+      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from: from?.name ?? "", hours: duration(l, e.minutes) }) }));
       return;
     }
     case "credit.grant": {

@@ -12,7 +12,7 @@ export { Prisma };
 
 import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
-import { pgPoolSql, prismaSql, type Sql, sqliteSql } from "./sql.ts";
+import { pgSql, prismaSql, type Sql, sqliteSql } from "./sql.ts";
 
 export type { Sql } from "./sql.ts";
 
@@ -36,6 +36,12 @@ export interface Db {
   url: string;
   /** Runs fn in one database transaction, retrying it on deadlocks, busy files and key races. */
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * As `tx`, for the ledger's hot paths whose statements are all raw (`sqlOf(tx)`): on PostgreSQL
+   * the transaction runs on a `pg` connection directly (Prisma's model API is not available in it);
+   * on SQLite it is `tx`.
+   */
+  fast<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs reads outside a transaction (serialized with transactions on SQLite). */
   read<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -157,6 +163,41 @@ function immediateTransactions(raw: import("better-sqlite3").Database): void {
   raw.prepare = ((source: string) => prepare(source === "BEGIN" ? "BEGIN IMMEDIATE" : source)) as typeof raw.prepare;
 }
 
+/** Stands in for a Prisma transaction in a raw one: only `sqlOf` works on it. */
+function rawHandle(): Tx {
+  return new Proxy({} as Tx, {
+    get(_, prop) {
+      if (prop === "then") return undefined;
+      throw new Error(`Prisma's ${String(prop)} in a raw transaction (Db.fast): use sqlOf(tx)`);
+    },
+  });
+}
+
+/**
+ * One transaction on one pooled `pg` connection: BEGIN (with the same 60 s bound as Prisma's
+ * transactions), fn, COMMIT; ROLLBACK on any error. A connection whose ROLLBACK failed is closed,
+ * not handed back to the pool half-way through a transaction.
+ */
+async function rawTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const conn = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await conn.query("BEGIN; SET LOCAL statement_timeout = 60000");
+    const handle = rawHandle();
+    executors.set(handle, pgSql(conn));
+    const out = await fn(handle);
+    await conn.query("COMMIT");
+    return out;
+  } catch (e) {
+    await conn.query("ROLLBACK").catch((r: Error) => {
+      broken = r;
+    });
+    throw e;
+  } finally {
+    conn.release(broken);
+  }
+}
+
 /**
  * Opens the database, waiting up to `waitMs` for one that does not answer yet (a PostgreSQL
  * restarting, or still starting beside the bot in compose): a bot started or restarted during an
@@ -186,6 +227,7 @@ export async function openDb(
   let client: Client;
   let sqliteExec: Sql | undefined;
   let pgReads: Sql | undefined;
+  let pool: pg.Pool | undefined;
   if (provider === "sqlite") {
     const factory = sqliteFactory(url);
     const connect = factory.connect.bind(factory);
@@ -201,12 +243,12 @@ export async function openDb(
     client = new SqliteClient({ adapter: factory });
   } else {
     // One pool: Prisma's adapter uses it, and reads outside a transaction use it directly.
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle connection the server dropped (a restart) is only logged: the pool makes a new one.
     // Without a listener from the start, reads through the pool before Prisma's first query
     // would let that error end the process.
     pool.on("error", (e) => log("db").warn({ err: e }, "an idle database connection was closed by the server"));
-    pgReads = pgPoolSql(pool);
+    pgReads = pgSql(pool);
     client = new PgClient({ adapter: pgFactory(url, { pool }) }) as unknown as Client;
   }
   const execFor = (c: object): Sql => {
@@ -220,18 +262,21 @@ export async function openDb(
     await client.$executeRawUnsafe("PRAGMA synchronous = FULL");
   }
   const txOptions = { maxWait: 60_000, timeout: 60_000 };
+  const tx = <T>(fn: (tx: Tx) => Promise<T>) =>
+    retrying(() =>
+      serialize(() =>
+        client.$transaction((t) => {
+          executors.set(t, execFor(t));
+          return fn(t);
+        }, txOptions),
+      ),
+    );
+  const rawPool = pool;
   return {
     provider,
     url,
-    tx: (fn) =>
-      retrying(() =>
-        serialize(() =>
-          client.$transaction((t) => {
-            executors.set(t, execFor(t));
-            return fn(t);
-          }, txOptions),
-        ),
-      ),
+    tx,
+    fast: rawPool ? (fn) => retrying(() => rawTransaction(rawPool, fn)) : tx,
     read: (fn) =>
       retrying(() =>
         serialize(() => {

@@ -93,14 +93,20 @@ export async function audit(
  * Runs an operation once per idempotency key, in one transaction: a replay of the key returns the
  * first result and changes nothing; the same key for another kind of operation is refused.
  */
-export async function once<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function once<T>(
+  ctx: Ctx,
+  key: string,
+  kind: string,
+  fn: (tx: Tx) => Promise<T>,
+  opts: { fast?: boolean } = {},
+): Promise<T> {
   try {
-    return await attempt(ctx, key, kind, fn);
+    return await attempt(ctx, key, kind, fn, opts.fast);
   } catch (e) {
     // Two concurrent first runs of one key: the loser's insert hits the unique key; run it again
     // and it finds the winner's result.
     if (!isUniqueViolation(e)) throw e;
-    return attempt(ctx, key, kind, fn);
+    return attempt(ctx, key, kind, fn, opts.fast);
   }
 }
 
@@ -110,8 +116,8 @@ export function isUniqueViolation(e: unknown): boolean {
   return err?.code === "P2002" || /unique constraint|UNIQUE constraint failed|23505/i.test(err?.message ?? "");
 }
 
-function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return ctx.db.tx(async (tx) => {
+function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>, fast = false): Promise<T> {
+  return (fast ? ctx.db.fast : ctx.db.tx)(async (tx) => {
     const sql = sqlOf(tx);
     const prior = await sql.get<{ kind: string; result: string }>("SELECT kind, result FROM operation WHERE key = ?", [
       key,

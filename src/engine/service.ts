@@ -114,6 +114,7 @@ export async function certifyNeed(ctx: Ctx, input: z.input<typeof CertifyInput>)
       },
       adjust,
     ),
+    { fast: true },
   );
 }
 
