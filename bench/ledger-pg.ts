@@ -73,7 +73,7 @@ export async function seedCertifications(db: Db, n: number, volunteers = 1) {
   const { bankId, rootUnitId } = await engine.ensureBank(ctx, { code: "bench", name: "bench", level: "district" });
   const admin = await engine.registerMember(ctx, { channel: "bench", externalId: "admin", name: "admin" });
   await engine.bootstrapAdmin(ctx, admin.id, rootUnitId);
-  const vols = [];
+  const vols: number[] = [];
   for (let v = 0; v < volunteers; v++) {
     const m = await engine.registerMember(ctx, { channel: "bench", externalId: `v${v}`, name: "v", birthYear: 1990 });
     await engine.addRole(ctx, { actorId: m.id, memberId: m.id, unitId: rootUnitId, role: "volunteer" });

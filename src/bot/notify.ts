@@ -180,7 +180,9 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     case "credit.gift": {
       // Raw: gifts run as a raw transaction (Db.fast), as do certifications (need.certified, credit.spent).
       const from = await sqlOf(tx).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [e.fromId]);
-      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from: from?.name ?? "", hours: duration(l, e.minutes) }) }));
+      await each([e.toId], (l) => ({
+        text: t(l, "note-gift", { from: from?.name ?? "", hours: duration(l, e.minutes) }),
+      }));
       return;
     }
     case "credit.grant": {

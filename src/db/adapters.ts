@@ -2,7 +2,7 @@
 // or PostgreSQL (scale-out). Both the app and the migration runner connect through these.
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { ColumnTypeEnum, type SqlQueryable } from "@prisma/driver-adapter-utils";
+import { ColumnTypeEnum, type SqlDriverAdapter, type SqlQueryable } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 
 /** Which of the two schemas/migration folders a URL belongs to. */
@@ -75,11 +75,31 @@ function reportCharColumns<T extends Queryable>(q: T): T {
   return q;
 }
 
-/** A factory whose connections (and their transactions) type `"char"` columns as characters. */
+/**
+ * adapter-pg 7.10 runs a migration script by splitting it at every `;`, which breaks a semicolon
+ * in a comment and every PL/pgSQL function body (the ledger's functions are created by a
+ * migration). PostgreSQL's simple-query protocol runs a whole script as it is, so it is sent whole.
+ */
+function wholeScripts(adapter: SqlDriverAdapter): void {
+  const a = adapter as unknown as { client: pg.Pool; onError(e: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await a.client.query(script);
+    } catch (e) {
+      a.onError(e);
+    }
+  };
+}
+
+/**
+ * A factory whose connections (and their transactions) type `"char"` columns as characters, and
+ * whose scripts run whole.
+ */
 function charAwareFactory(factory: PrismaPg): PrismaPg {
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = reportCharColumns(await connect());
+    wholeScripts(adapter);
     const startTransaction = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (level) => reportCharColumns(await startTransaction(level));
     return adapter;

@@ -14,6 +14,8 @@ export type Row = Record<string, unknown>;
 
 /** The raw executor. Statements use `?` placeholders and lowercase, unquoted names. */
 export interface Sql {
+  /** Which database runs the statements: the ledger's server-side functions exist on PostgreSQL only. */
+  dialect: "sqlite" | "postgres";
   all<T = Row>(text: string, params?: Param[]): Promise<T[]>;
   get<T = Row>(text: string, params?: Param[]): Promise<T | undefined>;
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
@@ -43,6 +45,7 @@ export function sqliteSql(db: Database.Database): Sql {
   const bind = (params: Param[]) =>
     params.map((p) => (p instanceof Date ? sqliteDate(p) : typeof p === "boolean" ? (p ? 1 : 0) : p));
   return {
+    dialect: "sqlite",
     all: async <T>(text: string, params: Param[] = []) => stmt(text).all(...bind(params)) as T[],
     get: async <T>(text: string, params: Param[] = []) => stmt(text).get(...bind(params)) as T | undefined,
     run: async (text, params = []) => stmt(text).run(...bind(params)).changes,
@@ -69,6 +72,7 @@ export function prismaSql(client: RawClient): Sql {
     return out;
   };
   return {
+    dialect: "postgres",
     all: async <T>(text: string, params: Param[] = []) =>
       ((await client.$queryRawUnsafe<Row[]>(pg(text), ...params)) ?? []).map(toNumber) as T[],
     get: async <T>(text: string, params: Param[] = []) =>
@@ -114,8 +118,26 @@ export function pgSql(conn: pg.Pool | pg.PoolClient): Sql {
     return conn.query({ name: s.name, text: s.text, values: bind(params), types: PG_TYPES });
   };
   return {
+    dialect: "postgres",
     all: async <T>(text: string, params: Param[] = []) => (await query(text, params)).rows as T[],
     get: async <T>(text: string, params: Param[] = []) => (await query(text, params)).rows[0] as T | undefined,
     run: async (text, params = []) => (await query(text, params)).rowCount ?? 0,
   };
+}
+
+/**
+ * The SQLSTATE of a database error however it arrived: straight from `pg`, or wrapped by Prisma's
+ * raw-query path (P2010 with the code in `meta`, or the driver adapter's error as the cause).
+ */
+export function sqlState(e: unknown, depth = 0): string | undefined {
+  if (!e || typeof e !== "object" || depth > 4) return undefined;
+  const err = e as {
+    code?: unknown;
+    originalCode?: unknown;
+    meta?: { code?: unknown; driverAdapterError?: unknown };
+    cause?: unknown;
+  };
+  for (const c of [err.originalCode, err.meta?.code, err.code])
+    if (typeof c === "string" && /^[0-9A-Z]{5}$/.test(c) && !c.startsWith("P")) return c;
+  return sqlState(err.meta?.driverAdapterError, depth + 1) ?? sqlState(err.cause, depth + 1);
 }

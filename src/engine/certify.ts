@@ -3,6 +3,7 @@
 // lifetime hours, grows the goods quota, and settles the recipient's hold if they paid.
 // The hot path of the ledger: raw statements only (see src/db/sql.ts).
 import { sqlOf, type Tx } from "../db/client.ts";
+import { certifyInDatabase } from "./certify-pg.ts";
 import { audit, type Ctx, emit } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { memberAccountId, memberCode, postTransfer, resolveHold } from "./ledger.ts";
@@ -66,6 +67,9 @@ export async function certifyTx(
   await authorize(need);
   const now = ctx.now();
   if (adjust) ensure(adjust.minutes <= (need.reportedMinutes ?? 0), "invalid-input", { field: "minutes" });
+  const { policy, version } = await policyAt(tx, need.path);
+  if (sql.dialect === "postgres")
+    return certifyInDatabase(ctx, tx, { needId, actorId, key, need, policy, version, adjust });
   const moved = await sql.run(
     `UPDATE need SET status = 'certified', certified_by_id = ?, certified_at = ?, updated_at = ?, certify_note = ?
       WHERE id = ? AND status IN ('confirmed', ?)`,
@@ -74,7 +78,6 @@ export async function certifyTx(
   ensure(moved === 1 && need.volunteerId && need.reportedMinutes, "invalid-state");
   const { volunteerId, bankId } = need;
   const minutes = adjust?.minutes ?? need.reportedMinutes;
-  const { policy, version } = await policyAt(tx, need.path);
   const credited = minutes * policy.multipliers[need.tier];
   const accounts = await sql.all<{ id: number; code: string }>(
     "SELECT id, code FROM account WHERE bank_id = ? AND code IN ('issuance', 'donation', ?)",

@@ -18,12 +18,16 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
-/** The system accounts every bank has. Issuance and grant may go negative: credits come from them. */
+/**
+ * The system accounts every bank has. Issuance and grant may go negative: credits come from them.
+ * Issuance is derived: every certification of the bank moves it, so it keeps no counters (its
+ * balance is the sum of its transfers) and concurrent certifications never wait for its row.
+ */
 export const SYSTEM_ACCOUNTS = {
-  issuance: { allowNegative: true },
-  donation: { allowNegative: false },
-  grant: { allowNegative: true },
-  goods: { allowNegative: false },
+  issuance: { allowNegative: true, derived: true },
+  donation: { allowNegative: false, derived: false },
+  grant: { allowNegative: true, derived: false },
+  goods: { allowNegative: false, derived: false },
 } as const;
 export type SystemAccount = keyof typeof SYSTEM_ACCOUNTS;
 
@@ -33,7 +37,7 @@ export const memberCode = (memberId: number) => `member:${memberId}`;
 /** Creates a bank's system accounts (once, at bank creation). */
 export async function createSystemAccounts(tx: Tx, bankId: number): Promise<void> {
   for (const [code, opt] of Object.entries(SYSTEM_ACCOUNTS)) {
-    await tx.account.create({ data: { bankId, code, allowNegative: opt.allowNegative } });
+    await tx.account.create({ data: { bankId, code, allowNegative: opt.allowNegative, derived: opt.derived } });
   }
 }
 
@@ -80,15 +84,24 @@ export interface TransferMeta {
 
 type Column = "debits_posted" | "debits_pending" | "credits_posted" | "credits_pending";
 
-/** Adds to one counter; a debit only if the account can cover it (or may go negative). */
+/**
+ * Adds to one counter; a debit only if the account can cover it (or may go negative). A derived
+ * account's row is not touched (nor locked). The transfer row, inserted first, proves the account
+ * exists.
+ */
 async function bump(tx: Tx, accountId: number, column: Column, amount: number): Promise<void> {
-  const n = column.startsWith("debits")
-    ? await sqlOf(tx).run(
-        `UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ?)`,
-        [amount, accountId, amount],
-      )
-    : await sqlOf(tx).run(`UPDATE account SET ${column} = ${column} + ? WHERE id = ?`, [amount, accountId]);
-  if (n !== 1) throw new AppError("insufficient-credits", { minutes: amount });
+  const sql = sqlOf(tx);
+  if (!column.startsWith("debits")) {
+    await sql.run(`UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND NOT derived`, [amount, accountId]);
+    return;
+  }
+  const n = await sql.run(
+    `UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND NOT derived AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ?)`,
+    [amount, accountId, amount],
+  );
+  if (n === 1) return;
+  const derived = await sql.get<{ derived: boolean | number }>("SELECT derived FROM account WHERE id = ?", [accountId]);
+  if (!derived?.derived) throw new AppError("insufficient-credits", { minutes: amount });
 }
 
 /** Applies both sides in account-id order, so concurrent transfers lock rows in one order. */

@@ -126,15 +126,31 @@ function deepFreeze<T>(value: T): T {
 /** The policy in force at the unit with this path (saves the unit lookup on hot paths). */
 export async function policyAt(tx: object, path: string): Promise<EffectivePolicy> {
   const chain = pathIds(path);
-  const newest = await sqlOf(tx).all<{ id: number; unit_id: number; data: string }>(
+  const newest = await sqlOf(tx).all<PolicyRow>(
     `SELECT p.id, p.unit_id, p.data FROM policy p
        JOIN (SELECT MAX(id) AS id FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) GROUP BY unit_id) m
          ON m.id = p.id`,
     chain,
   );
+  return policyOfRows(path, newest);
+}
+
+/** A unit's newest policy row: what policyOfRows is made from. */
+export interface PolicyRow {
+  id: number;
+  unit_id: number;
+  data: string;
+}
+
+/**
+ * The effective policy at `path` from the newest policy row of each unit on it (in any order),
+ * for callers that fetched the rows with their own statement (a hot path reading them together
+ * with everything else it needs).
+ */
+export function policyOfRows(path: string, newest: PolicyRow[]): EffectivePolicy {
   const byUnit = new Map(newest.map((r) => [Number(r.unit_id), r]));
   // Root first: a unit's own patch overrides its ancestors'.
-  const used = chain.flatMap((unitId) => {
+  const used = pathIds(path).flatMap((unitId) => {
     const r = byUnit.get(unitId);
     return r ? [r] : [];
   });

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { isConfirmedRelative, requireNoConflict, requireRoleAt, requireRoleOver } from "./authz.ts";
 import { certifyTx } from "./certify.ts";
+import { certifyNeedPg } from "./certify-pg.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { ensure } from "./errors.ts";
 import { resolveHold } from "./ledger.ts";
@@ -101,6 +102,7 @@ export async function certifyNeed(ctx: Ctx, input: z.input<typeof CertifyInput>)
   const d = parse(CertifyInput, input);
   ensure(d.minutes === undefined || d.note, "invalid-input", { field: "reason" });
   const adjust = d.minutes !== undefined && d.note ? { minutes: d.minutes, note: d.note } : undefined;
+  if (ctx.db.provider === "postgres") return certifyNeedPg(ctx, d, adjust);
   return once(ctx, d.key, "need.certify", (tx) =>
     certifyTx(
       ctx,
@@ -114,7 +116,6 @@ export async function certifyNeed(ctx: Ctx, input: z.input<typeof CertifyInput>)
       },
       adjust,
     ),
-    { fast: true },
   );
 }
 
