@@ -110,7 +110,6 @@ export async function requireNoConflict(
 
 /** Whether `relativeId` is linked to the elder at all (asked or confirmed). */
 async function isRelative(tx: Tx, elderId: number, relativeId: number): Promise<boolean> {
-  // Raw: on certification's path, which runs as a raw transaction (Db.fast).
   const link = await sqlOf(tx).get("SELECT 1 AS x FROM family_link WHERE elder_id = ? AND relative_id = ?", [
     elderId,
     relativeId,

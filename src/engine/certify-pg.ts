@@ -2,12 +2,12 @@
 // decides on (an earlier result under the key, the need, the actor's rights over it, the policy
 // rows), and the `tb_certify` function (created by the derived_accounts migration) makes every write
 // certifyTx makes on SQLite, with the same conditional updates, and records the result under the key.
-import { type Client, sqlOf, type Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { sqlState } from "../db/sql.ts";
 import type { Adjustment, Certified, NeedForCertify } from "./certify.ts";
-import { type Ctx, emit, isUniqueViolation } from "./context.ts";
+import { type Ctx, emit, inOneCall } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
-import { type Policy, type PolicyRow, policyOfRows } from "./policy.ts";
+import { type Policy, type PolicyRow, policyOfRows, policyRowsSql } from "./policy.ts";
 
 /** What the one read of certifyNeedPg returns: the need (if any) and the decision's inputs. */
 type Read = Partial<NeedForCertify> & {
@@ -24,17 +24,14 @@ const READ = `SELECT (SELECT json_build_object('kind', o.kind, 'result', o.resul
     EXISTS (SELECT 1 FROM role r JOIN unit ru ON ru.id = r.unit_id
              WHERE r.member_id = ? AND r.role = 'admin' AND starts_with(u.path, ru.path)) AS "isAdmin",
     EXISTS (SELECT 1 FROM family_link f WHERE f.elder_id = n.elder_id AND f.relative_id = ?) AS "isRelative",
-    (SELECT json_agg(json_build_object('id', p.id, 'unit_id', p.unit_id, 'data', p.data)) FROM policy p
-      WHERE p.id IN (SELECT max(q.id) FROM policy q
-                      WHERE q.unit_id = ANY (string_to_array(trim(both '/' from u.path), '/')::int[]) GROUP BY q.unit_id)) AS policies
+    ${policyRowsSql("u.path")} AS policies
   FROM (SELECT 1) one LEFT JOIN need n ON n.id = ? LEFT JOIN category c ON c.id = n.category_id
     LEFT JOIN unit u ON u.id = n.unit_id`;
 
 /**
  * certifyNeed on PostgreSQL: the same refusals in the same order as `once` + certifyTx with its
  * authorization (an earlier result, no such need, not an admin over it, four eyes, adjustment
- * above the report, not certifiable). Without a listener the function's call is the whole
- * transaction; with one, the listener's notifications join it in a raw transaction.
+ * above the report, not certifiable), in one read and one call (see inOneCall).
  */
 export async function certifyNeedPg(
   ctx: Ctx,
@@ -56,15 +53,7 @@ export async function certifyNeedPg(
     const { policy, version } = policyOfRows(need.path, r.policies ?? []);
     return certifyInDatabase(ctx, tx, { ...d, need, policy, version, adjust, opKey: d.key });
   };
-  // Without a listener the only write is tb_certify's one statement: atomic on its own.
-  const exec = ctx.onEvent ? ctx.db.fast : (fn: typeof run) => ctx.db.read((c: Client) => fn(c as unknown as Tx));
-  try {
-    return await exec(run);
-  } catch (e) {
-    // Two first runs of one key at once: the loser's operation row hits the key; the next read finds the winner's.
-    if (!isUniqueViolation(e)) throw e;
-    return exec(run);
-  }
+  return inOneCall(ctx, run);
 }
 
 /**

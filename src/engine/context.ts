@@ -93,20 +93,31 @@ export async function audit(
  * Runs an operation once per idempotency key, in one transaction: a replay of the key returns the
  * first result and changes nothing; the same key for another kind of operation is refused.
  */
-export async function once<T>(
-  ctx: Ctx,
-  key: string,
-  kind: string,
-  fn: (tx: Tx) => Promise<T>,
-  opts: { fast?: boolean } = {},
-): Promise<T> {
+export async function once<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
-    return await attempt(ctx, key, kind, fn, opts.fast);
+    return await attempt(ctx, key, kind, fn);
   } catch (e) {
     // Two concurrent first runs of one key: the loser's insert hits the unique key; run it again
     // and it finds the winner's result.
     if (!isUniqueViolation(e)) throw e;
-    return attempt(ctx, key, kind, fn, opts.fast);
+    return attempt(ctx, key, kind, fn);
+  }
+}
+
+/**
+ * PostgreSQL hot paths (certify-pg.ts, credits-pg.ts) read what they decide on in one statement and
+ * write with one server-side function call that also records the operation under its key. Without
+ * a listener that call is the whole transaction (run on the pool); with one, the listener's
+ * notifications join it in a raw transaction. Two first runs of one key at once: the loser's
+ * operation row hits the key, and its second run reads the winner's result.
+ */
+export async function inOneCall<T>(ctx: Ctx, run: (tx: Tx) => Promise<T>): Promise<T> {
+  const exec = ctx.onEvent ? ctx.db.fast : (fn: typeof run) => ctx.db.read((c) => fn(c as unknown as Tx));
+  try {
+    return await exec(run);
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    return exec(run);
   }
 }
 
@@ -116,8 +127,8 @@ export function isUniqueViolation(e: unknown): boolean {
   return err?.code === "P2002" || /unique constraint|UNIQUE constraint failed|23505/i.test(err?.message ?? "");
 }
 
-function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>, fast = false): Promise<T> {
-  return (fast ? ctx.db.fast : ctx.db.tx)(async (tx) => {
+function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.db.tx(async (tx) => {
     const sql = sqlOf(tx);
     const prior = await sql.get<{ kind: string; result: string }>("SELECT kind, result FROM operation WHERE key = ?", [
       key,

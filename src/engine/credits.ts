@@ -5,10 +5,11 @@ import { z } from "zod";
 import { sqlOf, type Tx } from "../db/client.ts";
 import { memberUnits, requireRoleOverMember } from "./authz.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
+import { moveCreditsPg } from "./credits-pg.ts";
 import { AppError, ensure } from "./errors.ts";
 import { id } from "./input.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
-import { effectivePolicy, policyAt, starLevel } from "./policy.ts";
+import { effectivePolicy, type PolicyRow, policyAt, policyOfRows, policyRowsSql, starLevel } from "./policy.ts";
 
 const minutes = z.number().int().min(1).max(1_000_000);
 const key = z.string().min(1).max(200);
@@ -26,37 +27,32 @@ const GiftInput = z.object({ actorId: id, toMemberId: id, minutes, key });
 export async function gift(ctx: Ctx, input: z.input<typeof GiftInput>) {
   const d = parse(GiftInput, input);
   ensure(d.actorId !== d.toMemberId, "invalid-input", { field: "toMemberId" });
-  return once(
-    ctx,
-    d.key,
-    "credit.gift",
-    async (tx) => {
-      const h = await home(tx, d.actorId);
-      const { policy, version } = await effectivePolicy(tx, h.unitId);
-      const links = await sqlOf(tx).all<{ relation: string }>(
-        `SELECT relation FROM family_link WHERE confirmed_at IS NOT NULL
+  if (ctx.db.provider === "postgres") return moveCreditsPg(ctx, d);
+  return once(ctx, d.key, "credit.gift", async (tx) => {
+    const h = await home(tx, d.actorId);
+    const { policy, version } = await effectivePolicy(tx, h.unitId);
+    const links = await sqlOf(tx).all<{ relation: string }>(
+      `SELECT relation FROM family_link WHERE confirmed_at IS NOT NULL
           AND ((elder_id = ? AND relative_id = ?) OR (elder_id = ? AND relative_id = ?))`,
-        [d.actorId, d.toMemberId, d.toMemberId, d.actorId],
-      );
-      ensure(
-        links.some((l) => (policy.giftRelations as string[]).includes(l.relation)),
-        "not-direct-relative",
-      );
-      const from = await memberAccountId(tx, h.bankId, d.actorId);
-      const to = await memberAccountId(tx, h.bankId, d.toMemberId);
-      const transferId = await postTransfer(tx, from, to, d.minutes, {
-        bankId: h.bankId,
-        at: ctx.now(),
-        key: d.key,
-        reason: "gift",
-        policyVersion: version,
-        actorId: d.actorId,
-      });
-      await emit(ctx, tx, { type: "credit.gift", fromId: d.actorId, toId: d.toMemberId, minutes: d.minutes });
-      return { transferId, minutes: d.minutes };
-    },
-    { fast: true },
-  );
+      [d.actorId, d.toMemberId, d.toMemberId, d.actorId],
+    );
+    ensure(
+      links.some((l) => (policy.giftRelations as string[]).includes(l.relation)),
+      "not-direct-relative",
+    );
+    const from = await memberAccountId(tx, h.bankId, d.actorId);
+    const to = await memberAccountId(tx, h.bankId, d.toMemberId);
+    const transferId = await postTransfer(tx, from, to, d.minutes, {
+      bankId: h.bankId,
+      at: ctx.now(),
+      key: d.key,
+      reason: "gift",
+      policyVersion: version,
+      actorId: d.actorId,
+    });
+    await emit(ctx, tx, { type: "credit.gift", fromId: d.actorId, toId: d.toMemberId, minutes: d.minutes });
+    return { transferId, minutes: d.minutes };
+  });
 }
 
 const DonateInput = z.object({ actorId: id, minutes, key });
@@ -64,27 +60,22 @@ const DonateInput = z.object({ actorId: id, minutes, key });
 /** Donates credits to the bank's donation pool. */
 export async function donate(ctx: Ctx, input: z.input<typeof DonateInput>) {
   const d = parse(DonateInput, input);
-  return once(
-    ctx,
-    d.key,
-    "credit.donate",
-    async (tx) => {
-      const h = await home(tx, d.actorId);
-      const { version } = await effectivePolicy(tx, h.unitId);
-      const from = await memberAccountId(tx, h.bankId, d.actorId);
-      const pool = await systemAccountId(tx, h.bankId, "donation");
-      const transferId = await postTransfer(tx, from, pool, d.minutes, {
-        bankId: h.bankId,
-        at: ctx.now(),
-        key: d.key,
-        reason: "donate",
-        policyVersion: version,
-        actorId: d.actorId,
-      });
-      return { transferId, minutes: d.minutes };
-    },
-    { fast: true },
-  );
+  if (ctx.db.provider === "postgres") return moveCreditsPg(ctx, { ...d, toMemberId: null });
+  return once(ctx, d.key, "credit.donate", async (tx) => {
+    const h = await home(tx, d.actorId);
+    const { version } = await effectivePolicy(tx, h.unitId);
+    const from = await memberAccountId(tx, h.bankId, d.actorId);
+    const pool = await systemAccountId(tx, h.bankId, "donation");
+    const transferId = await postTransfer(tx, from, pool, d.minutes, {
+      bankId: h.bankId,
+      at: ctx.now(),
+      key: d.key,
+      reason: "donate",
+      policyVersion: version,
+      actorId: d.actorId,
+    });
+    return { transferId, minutes: d.minutes };
+  });
 }
 
 /** Exchanges credits for goods at an outlet, only where the policy has a goods share, within quota. */
@@ -172,17 +163,21 @@ export async function reverseTransfer(ctx: Ctx, input: z.input<typeof ReverseInp
 export async function balance(ctx: Ctx, input: { memberId: number }) {
   const d = parse(z.object({ memberId: id }), input);
   return ctx.db.read(async (c) => {
-    // The member's home unit and their account in its bank, in one statement.
-    const row = await sqlOf(c).get<{
+    const sql = sqlOf(c);
+    // The member's home unit and their account in its bank in one statement; on PostgreSQL its
+    // policy rows too (one round trip in all).
+    const row = await sql.get<{
       path: string;
       creditsPosted: number | null;
       debitsPosted: number | null;
       debitsPending: number | null;
       lifetimeMinutes: number | null;
       goodsQuota: number | null;
+      policies?: PolicyRow[] | null;
     }>(
       `SELECT u.path, a.credits_posted AS "creditsPosted", a.debits_posted AS "debitsPosted",
               a.debits_pending AS "debitsPending", a.lifetime_minutes AS "lifetimeMinutes", a.goods_quota AS "goodsQuota"
+              ${sql.dialect === "postgres" ? `, ${policyRowsSql("u.path")} AS policies` : ""}
          FROM (SELECT unit_id FROM role WHERE member_id = ? ORDER BY id LIMIT 1) r
          JOIN unit u ON u.id = r.unit_id
          LEFT JOIN account a ON a.bank_id = u.bank_id AND a.code = ?`,
@@ -196,7 +191,8 @@ export async function balance(ctx: Ctx, input: { memberId: number }) {
       lifetimeMinutes: row.lifetimeMinutes ?? 0,
       goodsQuota: row.goodsQuota ?? 0,
     };
-    const { policy } = await policyAt(c, row.path);
+    const { policy } =
+      row.policies === undefined ? await policyAt(c, row.path) : policyOfRows(row.path, row.policies ?? []);
     return {
       available: available(a),
       held: a.debitsPending,

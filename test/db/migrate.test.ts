@@ -43,8 +43,19 @@ describe.each(PROVIDERS)("migrations on %s", (provider) => {
       const last = migrationList(provider).migrationDirectories.at(-1)?.path ?? "";
       const db = await openDb(s.url, { migrate: false });
       await db.read(async (c) => {
-        await c.$executeRawUnsafe('DROP INDEX "outbox_failed_at_idx"');
-        await c.$executeRawUnsafe('ALTER TABLE "outbox" DROP COLUMN "priority"');
+        // The newest migration (derived_accounts): a column, and on PostgreSQL the ledger's functions.
+        await c.$executeRawUnsafe('ALTER TABLE "account" DROP COLUMN "derived"');
+        const functions = [
+          "certify",
+          "member_transfer",
+          "member_account",
+          "resolve",
+          "post",
+          "apply",
+          "bump_debit",
+          "bump_credit",
+        ];
+        if (provider === "postgres") for (const f of functions) await c.$executeRawUnsafe(`DROP FUNCTION tb_${f}`);
         await c.$executeRawUnsafe(
           `UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE migration_name = '${last}'`,
         );

@@ -150,3 +150,36 @@ BEGIN
   END IF;
   RETURN json_build_object('result', v_result, 'spent', v_spent, 'paid', n.payment = 'credits' AND n.hold_transfer_id IS NOT NULL);
 END $$;
+
+-- A member's spendable account in the bank, created on first use (memberAccountId in src/engine/ledger.ts).
+CREATE FUNCTION tb_member_account(p_bank integer, p_member integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE v_id integer;
+BEGIN
+  SELECT a.id INTO v_id FROM account a WHERE a.bank_id = p_bank AND a.code = 'member:' || p_member;
+  IF v_id IS NULL THEN
+    INSERT INTO account (bank_id, code, member_id, created_at)
+      VALUES (p_bank, 'member:' || p_member, p_member, now() AT TIME ZONE 'UTC') ON CONFLICT (bank_id, code) DO NOTHING;
+    SELECT a.id INTO v_id FROM account a WHERE a.bank_id = p_bank AND a.code = 'member:' || p_member;
+  END IF;
+  RETURN v_id;
+END $$;
+
+-- A member's gift (to p_to_member) or donation (to the account p_to_code) after the engine has
+-- checked who may: posts it and records the operation's result under its key, which is also the
+-- transfer's key. Returns that result.
+CREATE FUNCTION tb_member_transfer(p_bank integer, p_from integer, p_to_member integer, p_to_code text, p_amount integer,
+  p_key text, p_reason text, p_version integer, p_at timestamp(3), p_op_kind text) RETURNS json LANGUAGE plpgsql AS $$
+DECLARE v_from integer; v_to integer; v_t integer; v_result json;
+BEGIN
+  v_from := tb_member_account(p_bank, p_from);
+  IF p_to_member IS NOT NULL THEN
+    v_to := tb_member_account(p_bank, p_to_member);
+  ELSE
+    SELECT a.id INTO v_to FROM account a WHERE a.bank_id = p_bank AND a.code = p_to_code;
+  END IF;
+  IF v_to IS NULL THEN RAISE EXCEPTION 'no such account' USING ERRCODE = 'TB404'; END IF;
+  v_t := tb_post(p_bank, v_from, v_to, p_amount, p_key, p_reason, p_version, p_from, NULL, 0, '', NULL, p_at);
+  v_result := json_build_object('transferId', v_t, 'minutes', p_amount);
+  INSERT INTO operation (key, kind, result, created_at) VALUES (p_key, p_op_kind, v_result::text, now() AT TIME ZONE 'UTC');
+  RETURN v_result;
+END $$;
