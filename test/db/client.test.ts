@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlitePath } from "../../src/db/adapters.ts";
 import type { Db } from "../../src/db/client.ts";
-import { openDb } from "../../src/db/client.ts";
+import { openDb, sqlOf } from "../../src/db/client.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS, scratchDb } from "../support/db.ts";
@@ -50,6 +50,25 @@ describe.each(PROVIDERS)("database on %s", (provider) => {
     const after = await db.read((c) => c.account.findUniqueOrThrow({ where: { id: acct.id } }));
     expect(after.debitsPosted).toBe(0);
     await expect(db.tx((tx) => tx.$executeRawUnsafe("UPDATE need SET status = 'lost'"))).resolves.toBe(0);
+  });
+
+  it("a raw transaction (Db.fast) commits all or nothing and refuses Prisma's model API inside", async () => {
+    const insert = (tx: object, key: string) =>
+      sqlOf(tx).run("INSERT INTO operation (key, kind, result, created_at) VALUES (?, 'test', '{}', ?)", [
+        key,
+        new Date(),
+      ]);
+    await expect(
+      db.fast(async (tx) => {
+        await insert(tx, "fast-rolled-back");
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    await db.fast((tx) => insert(tx, "fast-committed"));
+    const keys = await db.read((c) => c.operation.findMany({ where: { key: { startsWith: "fast-" } } }));
+    expect(keys.map((o) => o.key)).toEqual(["fast-committed"]);
+    if (provider === "postgres")
+      await expect(db.fast(async (tx) => tx.member.count())).rejects.toThrow(/raw transaction/);
   });
 });
 

@@ -1,15 +1,17 @@
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
-import { k, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
+import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
 
 describe.each(PROVIDERS)("concurrency on %s", (provider) => {
   let db: Db;
   let w: World;
+  let url: string;
   useWorld(provider, (s) => {
-    ({ db, w } = s);
+    ({ db, w, url } = s);
   });
 
   it("20 volunteers accepting one need at once: exactly one assignment", async () => {
@@ -56,6 +58,29 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
     for (const r of results)
       if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "insufficient-credits" });
     expect(await engine.balance(w.ctx, { memberId: w.elder })).toMatchObject({ available: 0, held: 300 });
+    expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+  });
+
+  it("certifications never wait for the bank's issuance row: it keeps no counters", async () => {
+    const needId = await serviceReadyToCertify(w);
+    const certify = () => engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
+    if (provider === "postgres") {
+      // Another transaction holds the issuance row as an update of its counters would; a
+      // certification that updated them too would wait for it.
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await other.query("BEGIN");
+        await other.query("SELECT id FROM account WHERE code = 'issuance' FOR NO KEY UPDATE");
+        const done = await Promise.race([certify(), new Promise((r) => setTimeout(() => r("waited"), 3000))]);
+        expect(done).toMatchObject({ status: "certified", creditedMinutes: 60 });
+      } finally {
+        await other.query("ROLLBACK").catch(() => {});
+        await other.end();
+      }
+    } else await certify();
+    const issuance = await db.read((c) => c.account.findFirstOrThrow({ where: { code: "issuance" } }));
+    expect(issuance).toMatchObject({ derived: true, creditsPosted: 0, debitsPosted: 0 });
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
   });
 });
