@@ -9,7 +9,7 @@ import { moveCreditsPg } from "./credits-pg.ts";
 import { AppError, ensure } from "./errors.ts";
 import { id } from "./input.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
-import { effectivePolicy, type PolicyRow, policyAt, policyOfRows, policyRowsSql, starLevel } from "./policy.ts";
+import { effectivePolicy, POLICY_GENERATION_SQL, policyAtGeneration, starLevel } from "./policy.ts";
 
 const minutes = z.number().int().min(1).max(1_000_000);
 const key = z.string().min(1).max(200);
@@ -158,14 +158,16 @@ export async function reverseTransfer(ctx: Ctx, input: z.input<typeof ReverseInp
   });
 }
 
+const BalanceInput = z.object({ memberId: id });
+
 /** /balance: spendable, held, lifetime hours and stars, and the goods quota where there is one.
  *  Read from the account row, never summed over the ledger. */
 export async function balance(ctx: Ctx, input: { memberId: number }) {
-  const d = parse(z.object({ memberId: id }), input);
+  const d = parse(BalanceInput, input);
   return ctx.db.read(async (c) => {
     const sql = sqlOf(c);
-    // The member's home unit and their account in its bank in one statement; on PostgreSQL its
-    // policy rows too (one round trip in all).
+    // The member's home unit, their account in its bank and the policy generation, in one
+    // statement; the policy itself comes from the cache unless the generation moved.
     const row = await sql.get<{
       path: string;
       creditsPosted: number | null;
@@ -173,11 +175,11 @@ export async function balance(ctx: Ctx, input: { memberId: number }) {
       debitsPending: number | null;
       lifetimeMinutes: number | null;
       goodsQuota: number | null;
-      policies?: PolicyRow[] | null;
+      generation: number | null;
     }>(
       `SELECT u.path, a.credits_posted AS "creditsPosted", a.debits_posted AS "debitsPosted",
               a.debits_pending AS "debitsPending", a.lifetime_minutes AS "lifetimeMinutes", a.goods_quota AS "goodsQuota"
-              ${sql.dialect === "postgres" ? `, ${policyRowsSql("u.path")} AS policies` : ""}
+              , ${POLICY_GENERATION_SQL} AS generation
          FROM (SELECT unit_id FROM role WHERE member_id = ? ORDER BY id LIMIT 1) r
          JOIN unit u ON u.id = r.unit_id
          LEFT JOIN account a ON a.bank_id = u.bank_id AND a.code = ?`,
@@ -191,8 +193,7 @@ export async function balance(ctx: Ctx, input: { memberId: number }) {
       lifetimeMinutes: row.lifetimeMinutes ?? 0,
       goodsQuota: row.goodsQuota ?? 0,
     };
-    const { policy } =
-      row.policies === undefined ? await policyAt(c, row.path) : policyOfRows(row.path, row.policies ?? []);
+    const { policy } = await policyAtGeneration(c, row.path, row.generation);
     return {
       available: available(a),
       held: a.debitsPending,

@@ -7,6 +7,9 @@ import { AppError, ensure } from "./errors.ts";
 import { id } from "./input.ts";
 import { RELATIONS } from "./policy.ts";
 
+/** Edge checks built once: a zod schema costs tens of microseconds to construct. */
+const ActorLinkInput = z.object({ actorId: id, linkId: id });
+
 const LinkInput = z.object({ actorId: id, elderId: id, relativeId: id, relation: z.enum(RELATIONS) });
 
 /**
@@ -64,7 +67,7 @@ export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
 
 /** The elder (or an admin over them) confirms a pending family link. */
 export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: number }) {
-  const d = parse(z.object({ actorId: id, linkId: id }), input);
+  const d = parse(ActorLinkInput, input);
   return ctx.db.tx(async (tx) => {
     const link = await tx.familyLink.findUnique({ where: { id: d.linkId } });
     ensure(link, "not-found", { what: "family_link" });
@@ -98,7 +101,7 @@ export async function confirmFamily(ctx: Ctx, input: { actorId: number; linkId: 
 
 /** The elder (or an admin over them) turns down a family link nobody confirmed yet; it is removed. */
 export async function declineFamily(ctx: Ctx, input: { actorId: number; linkId: number }) {
-  const d = parse(z.object({ actorId: id, linkId: id }), input);
+  const d = parse(ActorLinkInput, input);
   return ctx.db.tx(async (tx) => {
     const link = await tx.familyLink.findUnique({ where: { id: d.linkId } });
     ensure(link, "not-found", { what: "family_link" });

@@ -12,6 +12,9 @@ import { effectivePolicy } from "./policy.ts";
 import { yearOf } from "./time.ts";
 import { catalogue } from "./units.ts";
 
+/** Edge checks built once: a zod schema costs tens of microseconds to construct. */
+const ActorNeedInput = z.object({ actorId: id, needId: id });
+
 export { id };
 export const key = z.string().min(1).max(200);
 const HOLD_GRACE_MS = 7 * 24 * 3600_000;
@@ -278,7 +281,7 @@ export async function cancelNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
  * the elder's unit; anyone else is refused.
  */
 export async function elderContact(ctx: Ctx, input: { actorId: number; needId: number }) {
-  const d = parse(z.object({ actorId: id, needId: id }), input);
+  const d = parse(ActorNeedInput, input);
   return ctx.db.tx(async (tx) => {
     const need = await loadNeed(tx, d.needId);
     const assigned = need.volunteerId === d.actorId && ["accepted", "reported"].includes(need.status);

@@ -178,6 +178,32 @@ export function policyOfRows(path: string, newest: PolicyRow[]): EffectivePolicy
   return effective;
 }
 
+/**
+ * Effective policies by database (its executor), path and policy generation: the newest policy
+ * id in the whole table, which a hot read fetches with its row for almost nothing
+ * (`POLICY_GENERATION_SQL`). Policy rows are only ever added, so an unchanged generation means
+ * unchanged policies, in every process on the database; a read outside a transaction never sees
+ * a row a rollback could take back.
+ */
+const byGeneration = new WeakMap<object, Map<string, EffectivePolicy>>();
+
+/** The policy generation, as a column of a statement that reads other things. */
+export const POLICY_GENERATION_SQL = "(SELECT max(id) FROM policy)";
+
+/** policyAt, skipped when the generation read with the caller's row has not changed. Reads only. */
+export async function policyAtGeneration(client: object, path: string, generation: number | null) {
+  const sql = sqlOf(client);
+  const cache = byGeneration.get(sql) ?? new Map<string, EffectivePolicy>();
+  byGeneration.set(sql, cache);
+  const key = `${generation ?? 0}:${path}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const found = await policyAt(client, path);
+  if (cache.size >= PARSED_MAX) cache.clear();
+  cache.set(key, found);
+  return found;
+}
+
 /** Star level (0–5) from lifetime certified minutes. */
 export function starLevel(policy: Policy, lifetimeMinutes: number): number {
   return policy.starThresholdsHours.filter((h) => lifetimeMinutes >= h * 60).length;

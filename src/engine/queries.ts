@@ -8,6 +8,11 @@ import { AppError } from "./errors.ts";
 import { id, normalizeName } from "./input.ts";
 import { effectivePolicy } from "./policy.ts";
 
+/** Edge checks built once: a zod schema costs tens of microseconds to construct. */
+const PageInput = z.number().int().min(0).max(100_000);
+const SearchInput = z.string().max(60);
+const CodeInput = z.string().min(1).max(40);
+
 /** A need as shown in lists and posts: no private data of the elder. */
 export interface NeedView {
   id: number;
@@ -144,7 +149,7 @@ export async function adminQueuePage(
   pageSize = 5,
 ): Promise<{ items: NeedView[]; total: number }> {
   const a = parse(id, adminId);
-  const p = parse(z.number().int().min(0).max(100_000), page);
+  const p = parse(PageInput, page);
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
     if (!units.length) throw new AppError("forbidden");
@@ -199,7 +204,7 @@ export function likeEscape(q: string): string {
 /** /members: members with a role in the admin's subtrees whose name contains the text. */
 export async function findMembers(ctx: Ctx, adminId: number, text: string) {
   const a = parse(id, adminId);
-  const q = normalizeName(parse(z.string().max(60), text));
+  const q = normalizeName(parse(SearchInput, text));
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin", "hotline"]);
     if (!units.length) throw new AppError("forbidden");
@@ -260,7 +265,7 @@ export { within };
 
 /** A category's names by its code (the nearest definition is not needed to name it). */
 export async function categoryByCode(ctx: Ctx, code: string) {
-  const c = parse(z.string().min(1).max(40), code);
+  const c = parse(CodeInput, code);
   return ctx.db.read((r) =>
     r.category.findFirst({ where: { code: c }, select: { nameZh: true, nameEn: true }, orderBy: { id: "asc" } }),
   );

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/db/client.ts";
+import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
@@ -8,8 +8,9 @@ import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World
 describe.each(PROVIDERS)("credits on %s", (provider) => {
   let db: Db;
   let w: World;
+  let url: string;
   useWorld(provider, async (s) => {
-    ({ db, w } = s);
+    ({ db, w, url } = s);
     // The volunteer earns 300 minutes to spend in these tests.
     const needId = await serviceReadyToCertify(w, { minutes: 120 });
     await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
@@ -149,6 +150,25 @@ describe.each(PROVIDERS)("credits on %s", (provider) => {
     await engine.redeemGoods(w.ctx, { actorId: w.volunteer, minutes: 50, key: k() });
     expect((await bal(w.volunteer)).goodsQuota).toBe(0);
     await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { goodsShare: 0 } });
+  });
+
+  it("/balance follows a policy change made through another connection (another process) at once", async () => {
+    const before = await bal(w.volunteer);
+    expect(before.stars).toBe(0);
+    const other = await openDb(url, { migrate: false });
+    try {
+      const patch = { starThresholdsHours: [1, 2, 3, 4, 5] };
+      await engine.setPolicy(engine.createCtx(other), { actorId: w.admin, unitId: w.community, patch });
+      expect((await bal(w.volunteer)).stars).toBe(Math.min(5, Math.floor(before.lifetimeMinutes / 60)));
+      await engine.setPolicy(engine.createCtx(other), {
+        actorId: w.admin,
+        unitId: w.community,
+        patch: { starThresholdsHours: [100, 300, 600, 1000, 1500] },
+      });
+      expect((await bal(w.volunteer)).stars).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it("donates the excess above the storage cap and still counts lifetime hours", async () => {
