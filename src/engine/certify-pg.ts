@@ -1,65 +1,83 @@
-// Certification on PostgreSQL in two round trips: one statement reads everything the engine
-// decides on (an earlier result under the key, the need, the actor's rights over it, the policy
-// rows), and the `tb_certify` function (created by the derived_accounts migration) makes every write
-// certifyTx makes on SQLite, with the same conditional updates, and records the result under the key.
+// Certification on PostgreSQL in one round trip. `tb_certify_need` (created by the derived_accounts
+// migration) finds an earlier result under the key, or checks what the engine checks on SQLite
+// (the need, the actor's rights over it, four eyes, the adjustment) and works out the unit's
+// policy; `tb_certify` makes every write certifyTx makes on SQLite, with the same conditional
+// updates, and records the result under the key. Auto-certification (inside another operation's
+// transaction) calls `tb_certify` with the policy the engine worked out.
 import { sqlOf, type Tx } from "../db/client.ts";
 import { sqlState } from "../db/sql.ts";
 import type { Adjustment, Certified, NeedForCertify } from "./certify.ts";
 import { type Ctx, emit, inOneCall } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { type Policy, type PolicyRow, policyOfRows, policyRowsSql } from "./policy.ts";
+import { AppError, type ErrorCode, ensure } from "./errors.ts";
+import { DEFAULT_POLICY, type Policy } from "./policy.ts";
 
-/** What the one read of certifyNeedPg returns: the need (if any) and the decision's inputs. */
-type Read = Partial<NeedForCertify> & {
-  prior: { kind: string; result: string } | null;
-  isAdmin: boolean;
-  isRelative: boolean;
-  policies: PolicyRow[] | null;
+/** What tb_certify answers: the result, what the elder's hold paid, and who is told. */
+interface Written {
+  result: Certified;
+  spent: number;
+  paid: boolean;
+}
+
+/** The database's refusals as the engine's (the codes are raised by the functions). */
+const REFUSALS: Record<string, [ErrorCode, Record<string, string>?]> = {
+  TB400: ["invalid-input", { field: "minutes" }],
+  TB403: ["forbidden"],
+  TB404: ["not-found", { what: "need" }],
+  TB409: ["invalid-state"],
+  TB423: ["conflict-of-interest"],
 };
 
-const READ = `SELECT (SELECT json_build_object('kind', o.kind, 'result', o.result) FROM operation o WHERE o.key = ?) AS prior,
-    n.status, n.volunteer_id AS "volunteerId", n.reported_minutes AS "reportedMinutes", n.bank_id AS "bankId",
-    n.unit_id AS "unitId", n.payment, n.hold_transfer_id AS "holdTransferId", c.tier, u.path,
-    n.elder_id AS "elderId", n.posted_by_id AS "postedById",
-    EXISTS (SELECT 1 FROM role r JOIN unit ru ON ru.id = r.unit_id
-             WHERE r.member_id = ? AND r.role = 'admin' AND starts_with(u.path, ru.path)) AS "isAdmin",
-    EXISTS (SELECT 1 FROM family_link f WHERE f.elder_id = n.elder_id AND f.relative_id = ?) AS "isRelative",
-    ${policyRowsSql("u.path")} AS policies
-  FROM (SELECT 1) one LEFT JOIN need n ON n.id = ? LEFT JOIN category c ON c.id = n.category_id
-    LEFT JOIN unit u ON u.id = n.unit_id`;
+/** Calls a ledger function, turning its refusal codes into AppErrors. */
+async function call<T>(fn: () => Promise<T>, refusals: typeof REFUSALS, minutes = 0): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const code = sqlState(e);
+    if (code === "TB402") throw new AppError("insufficient-credits", { minutes });
+    const refusal = code ? refusals[code] : undefined;
+    if (refusal) throw new AppError(refusal[0], refusal[1]);
+    throw e;
+  }
+}
+
+const json = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
+const DEFAULTS = JSON.stringify(DEFAULT_POLICY);
 
 /**
  * certifyNeed on PostgreSQL: the same refusals in the same order as `once` + certifyTx with its
  * authorization (an earlier result, no such need, not an admin over it, four eyes, adjustment
- * above the report, not certifiable), in one read and one call (see inOneCall).
+ * above the report, not certifiable), in one call (see inOneCall).
  */
 export async function certifyNeedPg(
   ctx: Ctx,
   d: { actorId: number; needId: number; key: string },
   adjust?: Adjustment,
 ): Promise<Certified> {
-  const run = async (tx: Tx): Promise<Certified> => {
-    const r = (await sqlOf(tx).get<Read>(READ, [d.key, d.actorId, d.actorId, d.needId])) as Read;
-    if (r.prior) {
-      if (r.prior.kind !== "need.certify") throw new AppError("idempotency-conflict");
-      return JSON.parse(r.prior.result) as Certified;
+  return inOneCall(ctx, async (tx: Tx) => {
+    const row = await call(
+      () =>
+        sqlOf(tx).get<{ out: unknown }>(
+          "SELECT tb_certify_need(?::text, ?::int, ?::int, ?::int, ?::text, ?::timestamp(3), ?::jsonb) AS out",
+          [d.key, d.needId, d.actorId, adjust?.minutes ?? null, adjust?.note ?? null, ctx.now(), DEFAULTS],
+        ),
+      REFUSALS,
+    );
+    const out = json<Written & { prior?: { kind: string; result: string }; elderId: number; postedById: number }>(
+      row?.out,
+    );
+    if (out.prior) {
+      if (out.prior.kind !== "need.certify") throw new AppError("idempotency-conflict");
+      return JSON.parse(out.prior.result) as Certified;
     }
-    if (!r.status || !r.path) throw new AppError("not-found", { what: "need" });
-    const need = r as NeedForCertify & Read;
-    if (!r.isAdmin) throw new AppError("forbidden");
-    const involved = [need.volunteerId, need.elderId, need.postedById].includes(d.actorId);
-    if (involved || r.isRelative) throw new AppError("conflict-of-interest");
-    if (adjust) ensure(adjust.minutes <= (need.reportedMinutes ?? 0), "invalid-input", { field: "minutes" });
-    const { policy, version } = policyOfRows(need.path, r.policies ?? []);
-    return certifyInDatabase(ctx, tx, { ...d, need, policy, version, adjust, opKey: d.key });
-  };
-  return inOneCall(ctx, run);
+    await tell(ctx, tx, d.needId, d.actorId, { ...out, note: adjust?.note ?? null });
+    return out.result;
+  });
 }
 
 /**
- * PostgreSQL: the same writes as certifyTx's, made by the `tb_certify` function in one round trip
- * (created by the derived_accounts migration); the engine keeps the reads, the authorization and
- * the policy. Its error codes come back as the engine's.
+ * PostgreSQL: the same writes as certifyTx's, made by `tb_certify` in one round trip, for a
+ * certification inside another operation's transaction (auto-certify on confirmation); the engine
+ * has read the need and worked out the policy.
  */
 export async function certifyInDatabase(
   ctx: Ctx,
@@ -72,59 +90,61 @@ export async function certifyInDatabase(
     policy: Policy;
     version: number;
     adjust?: Adjustment;
-    /** The operation's idempotency key, when the function records the result for replays. */
-    opKey?: string;
   },
 ): Promise<Certified> {
   const { need, policy, actorId, needId } = a;
   const minutes = a.adjust?.minutes ?? need.reportedMinutes;
   ensure(need.volunteerId && minutes, "invalid-state");
-  const now = ctx.now();
-  let out: { result: Certified; spent: number; paid: boolean } | undefined;
-  try {
-    const row = await sqlOf(tx).get<{ out: typeof out }>(
-      `SELECT tb_certify(?::int, ?::int, ?::text, ?::text[], ?::text, ?::int, ?::int, ?::int, ?::boolean, ?::float8,
+  const row = await call(
+    () =>
+      sqlOf(tx).get<{ out: unknown }>(
+        `SELECT tb_certify(?::int, ?::int, ?::text, ?::text[], ?::text, ?::int, ?::int, ?::int, ?::boolean, ?::float8,
                           ?::int[], ?::int, ?::text, ?::timestamp(3), ?::text) AS out`,
-      [
-        needId,
-        actorId,
-        a.key,
-        `{${actorId ? "confirmed,disputed" : "confirmed"}}`,
-        need.status,
-        minutes,
-        minutes * policy.multipliers[need.tier],
-        policy.storageCapMinutes,
-        policy.overCap === "donate",
-        policy.goodsShare,
-        `{${policy.starThresholdsHours.map((h) => h * 60).join(",")}}`,
-        a.version,
-        a.adjust?.note ?? null,
-        now,
-        a.opKey ?? null,
-      ],
-    );
-    out = typeof row?.out === "string" ? JSON.parse(row.out) : row?.out;
-  } catch (e) {
-    const code = sqlState(e);
-    if (code === "TB409") throw new AppError("invalid-state");
-    if (code === "TB404") throw new AppError("not-found", { what: "hold" });
-    if (code === "TB402") throw new AppError("insufficient-credits", { minutes });
-    throw e;
-  }
-  if (!out) throw new Error("tb_certify returned nothing");
-  const { result } = out;
-  if (out.paid) {
-    const byId = actorId ?? need.postedById;
-    await emit(ctx, tx, { type: "credit.spent", needId, elderId: need.elderId, byId, minutes: out.spent });
+        [
+          needId,
+          actorId,
+          a.key,
+          `{${actorId ? "confirmed,disputed" : "confirmed"}}`,
+          need.status,
+          minutes,
+          minutes * policy.multipliers[need.tier],
+          policy.storageCapMinutes,
+          policy.overCap === "donate",
+          policy.goodsShare,
+          `{${policy.starThresholdsHours.map((h) => h * 60).join(",")}}`,
+          a.version,
+          a.adjust?.note ?? null,
+          ctx.now(),
+          null,
+        ],
+      ),
+    { ...REFUSALS, TB404: ["not-found", { what: "hold" }] },
+    minutes,
+  );
+  const out = json<Written>(row?.out);
+  await tell(ctx, tx, needId, actorId, { ...out, ...need, note: a.adjust?.note ?? null });
+  return out.result;
+}
+
+/** The events of a certification, in the order certifyTx emits them. */
+async function tell(
+  ctx: Ctx,
+  tx: Tx,
+  needId: number,
+  actorId: number | null,
+  w: Written & { elderId: number; postedById: number; note: string | null },
+): Promise<void> {
+  if (w.paid) {
+    const byId = actorId ?? w.postedById;
+    await emit(ctx, tx, { type: "credit.spent", needId, elderId: w.elderId, byId, minutes: w.spent });
   }
   await emit(ctx, tx, {
     type: "need.certified",
     needId,
-    volunteerId: result.volunteerId,
-    credited: result.creditedMinutes,
-    balance: result.balance,
-    stars: result.stars,
-    note: a.adjust?.note ?? null,
+    volunteerId: w.result.volunteerId,
+    credited: w.result.creditedMinutes,
+    balance: w.result.balance,
+    stars: w.result.stars,
+    note: w.note,
   });
-  return result;
 }

@@ -45,17 +45,12 @@ describe.each(PROVIDERS)("migrations on %s", (provider) => {
       await db.read(async (c) => {
         // The newest migration (derived_accounts): a column, and on PostgreSQL the ledger's functions.
         await c.$executeRawUnsafe('ALTER TABLE "account" DROP COLUMN "derived"');
-        const functions = [
-          "certify",
-          "member_transfer",
-          "member_account",
-          "resolve",
-          "post",
-          "apply",
-          "bump_debit",
-          "bump_credit",
-        ];
-        if (provider === "postgres") for (const f of functions) await c.$executeRawUnsafe(`DROP FUNCTION tb_${f}`);
+        if (provider === "postgres") {
+          const fns = await c.$queryRawUnsafe<Array<{ name: string }>>(
+            "SELECT proname AS name FROM pg_proc WHERE proname LIKE 'tb\\_%'",
+          );
+          for (const f of fns) await c.$executeRawUnsafe(`DROP FUNCTION ${f.name}`);
+        }
         await c.$executeRawUnsafe(
           `UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE migration_name = '${last}'`,
         );

@@ -88,7 +88,7 @@ END $$;
 -- in one of p_from, credits the volunteer up to the storage cap (the excess donated or not
 -- credited), grows the goods quota, settles the elder's hold, audits an admin's decision and, given
 -- p_op_key, records the operation's result for replays. Returns that result plus what was spent.
--- The common path's statements are written out here rather than called (tb_post), a third faster.
+-- The common path's statements are written out here rather than called (tb_post): a third faster.
 CREATE FUNCTION tb_certify(p_need integer, p_actor integer, p_key text, p_from text[], p_before text, p_minutes integer,
   p_credited integer, p_cap integer, p_donate boolean, p_goods_share double precision, p_stars integer[],
   p_version integer, p_note text, p_at timestamp(3), p_op_key text) RETURNS json LANGUAGE plpgsql AS $$
@@ -111,20 +111,21 @@ BEGIN
       ON CONFLICT (bank_id, code) DO NOTHING;
     SELECT a.id INTO v_vol FROM account a WHERE a.bank_id = n.bank_id AND a.code = 'member:' || n.volunteer_id;
   END IF;
-  -- Moving the lifetime tally first locks the volunteer's row, so the cap check reads a balance
-  -- no concurrent certification can change before this transaction ends.
-  UPDATE account SET lifetime_minutes = lifetime_minutes + p_minutes WHERE account.id = v_vol
-    RETURNING credits_posted - debits_posted - debits_pending, lifetime_minutes INTO v_avail, v_life;
+  -- Locking the volunteer's row first means the cap check reads a balance no concurrent
+  -- certification can change before this transaction ends; then one update moves the lifetime
+  -- tally, the credits and the goods quota together.
+  SELECT a.credits_posted - a.debits_posted - a.debits_pending INTO v_avail FROM account a WHERE a.id = v_vol FOR NO KEY UPDATE;
   v_give := least(p_credited, CASE WHEN p_cap IS NULL THEN p_credited ELSE greatest(0, p_cap - v_avail) END);
   v_over := p_credited - v_give;
+  UPDATE account SET lifetime_minutes = lifetime_minutes + p_minutes, credits_posted = credits_posted + v_give,
+      goods_quota = goods_quota + floor(v_give * p_goods_share)::int
+   WHERE account.id = v_vol RETURNING lifetime_minutes INTO v_life;
   IF v_give > 0 THEN
     -- Issuance is derived (no counters): only the volunteer's row changes.
     INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, idempotency_key, reason,
         policy_version, actor_id, need_id, service_minutes, memo, created_at)
       VALUES (n.bank_id, v_iss, v_vol, v_give, 'posted', p_key || ':credit', 'certify', p_version, p_actor, p_need,
         p_minutes, '', p_at);
-    UPDATE account SET credits_posted = credits_posted + v_give, goods_quota = goods_quota + floor(v_give * p_goods_share)::int
-     WHERE account.id = v_vol;
   END IF;
   IF v_over > 0 AND p_donate THEN
     PERFORM tb_post(n.bank_id, v_iss, v_don, v_over, p_key || ':over-cap', 'over-cap', p_version, p_actor, p_need, 0, '', NULL, p_at);
@@ -182,4 +183,58 @@ BEGIN
   v_result := json_build_object('transferId', v_t, 'minutes', p_amount);
   INSERT INTO operation (key, kind, result, created_at) VALUES (p_key, p_op_kind, v_result::text, now() AT TIME ZONE 'UTC');
   RETURN v_result;
+END $$;
+
+-- The effective policy at a unit path and its version (policyAt in src/engine/policy.ts): the
+-- defaults, then each unit's newest patch root first, multipliers merged tier by tier.
+CREATE FUNCTION tb_policy(p_path text, p_defaults jsonb, OUT policy jsonb, OUT version integer) LANGUAGE plpgsql STABLE AS $$
+DECLARE r record;
+BEGIN
+  policy := p_defaults;
+  version := 0;
+  FOR r IN SELECT p.id, p.data::jsonb AS data
+             FROM unnest(string_to_array(trim(both '/' from p_path), '/')::int[]) WITH ORDINALITY AS c(unit_id, depth)
+             JOIN LATERAL (SELECT q.id, q.data FROM policy q WHERE q.unit_id = c.unit_id ORDER BY q.id DESC LIMIT 1) p ON true
+            ORDER BY c.depth
+  LOOP
+    policy := policy || (r.data - 'multipliers')
+      || jsonb_build_object('multipliers', (policy -> 'multipliers') || coalesce(r.data -> 'multipliers', '{}'::jsonb));
+    version := greatest(version, r.id);
+  END LOOP;
+END $$;
+
+-- certifyNeed in one call (src/engine/certify-pg.ts): an earlier result under the key, or the same
+-- refusals in the same order as the engine's TypeScript path (TB404 no such need, TB403 not an
+-- admin over its unit, TB423 four eyes, TB400 more minutes than reported), then tb_certify with the
+-- unit's policy. Returns {prior} or tb_certify's answer plus who is told.
+CREATE FUNCTION tb_certify_need(p_key text, p_need integer, p_actor integer, p_adjust integer, p_note text,
+  p_at timestamp(3), p_defaults jsonb) RETURNS json LANGUAGE plpgsql AS $$
+DECLARE n record; pol record; v_minutes integer; v_out json;
+BEGIN
+  SELECT o.kind, o.result INTO n FROM operation o WHERE o.key = p_key;
+  IF FOUND THEN RETURN json_build_object('prior', json_build_object('kind', n.kind, 'result', n.result)); END IF;
+  SELECT d.status, d.volunteer_id, d.reported_minutes, d.elder_id, d.posted_by_id, c.tier, u.path INTO n
+    FROM need d JOIN category c ON c.id = d.category_id JOIN unit u ON u.id = d.unit_id WHERE d.id = p_need;
+  IF NOT FOUND THEN RAISE EXCEPTION 'no such need' USING ERRCODE = 'TB404'; END IF;
+  IF NOT EXISTS (SELECT 1 FROM role r JOIN unit ru ON ru.id = r.unit_id
+                  WHERE r.member_id = p_actor AND r.role = 'admin' AND starts_with(n.path, ru.path)) THEN
+    RAISE EXCEPTION 'not an admin over the need' USING ERRCODE = 'TB403';
+  END IF;
+  IF p_actor IN (n.volunteer_id, n.elder_id, n.posted_by_id)
+     OR EXISTS (SELECT 1 FROM family_link f WHERE f.elder_id = n.elder_id AND f.relative_id = p_actor) THEN
+    RAISE EXCEPTION 'involved in the service' USING ERRCODE = 'TB423';
+  END IF;
+  IF p_adjust IS NOT NULL AND p_adjust > coalesce(n.reported_minutes, 0) THEN
+    RAISE EXCEPTION 'more minutes than reported' USING ERRCODE = 'TB400';
+  END IF;
+  v_minutes := coalesce(p_adjust, n.reported_minutes);
+  IF n.volunteer_id IS NULL OR v_minutes IS NULL THEN RAISE EXCEPTION 'need not certifiable' USING ERRCODE = 'TB409'; END IF;
+  SELECT * INTO pol FROM tb_policy(n.path, p_defaults);
+  v_out := tb_certify(p_need, p_actor, p_key, '{confirmed,disputed}', n.status, v_minutes,
+    v_minutes * (pol.policy -> 'multipliers' ->> n.tier)::int, (pol.policy ->> 'storageCapMinutes')::int,
+    pol.policy ->> 'overCap' = 'donate', (pol.policy ->> 'goodsShare')::float8,
+    ARRAY(SELECT h::int * 60 FROM jsonb_array_elements_text(pol.policy -> 'starThresholdsHours') h),
+    pol.version, p_note, p_at, p_key);
+  RETURN json_build_object('result', v_out -> 'result', 'spent', v_out -> 'spent', 'paid', v_out -> 'paid',
+    'elderId', n.elder_id, 'postedById', n.posted_by_id);
 END $$;
