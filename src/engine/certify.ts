@@ -3,10 +3,10 @@
 // lifetime hours, grows the goods quota, and settles the recipient's hold if they paid.
 // The hot path of the ledger: raw statements only (see src/db/sql.ts).
 import { sqlOf, type Tx } from "../db/client.ts";
-import { certifyInDatabase } from "./certify-pg.ts";
 import { audit, type Ctx, emit } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { memberAccountId, memberCode, postTransfer, resolveHold } from "./ledger.ts";
+import { certifyInDatabase } from "./pg/certify.ts";
 import { policyAt, starLevel } from "./policy.ts";
 
 /** What a certification did, as the volunteer is told. */

@@ -104,23 +104,6 @@ export async function once<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) 
   }
 }
 
-/**
- * PostgreSQL hot paths (certify-pg.ts, credits-pg.ts) read what they decide on in one statement and
- * write with one server-side function call that also records the operation under its key. Without
- * a listener that call is the whole transaction (run on the pool); with one, the listener's
- * notifications join it in a raw transaction. Two first runs of one key at once: the loser's
- * operation row hits the key, and its second run reads the winner's result.
- */
-export async function inOneCall<T>(ctx: Ctx, run: (tx: Tx) => Promise<T>): Promise<T> {
-  const exec = ctx.onEvent ? ctx.db.fast : (fn: typeof run) => ctx.db.read((c) => fn(c as unknown as Tx));
-  try {
-    return await exec(run);
-  } catch (e) {
-    if (!isUniqueViolation(e)) throw e;
-    return exec(run);
-  }
-}
-
 /** Whether a database error is a unique-constraint violation. */
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string } | undefined;

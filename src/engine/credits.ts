@@ -5,10 +5,10 @@ import { z } from "zod";
 import { sqlOf, type Tx } from "../db/client.ts";
 import { memberUnits, requireRoleOverMember } from "./authz.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
-import { moveCreditsPg } from "./credits-pg.ts";
 import { AppError, ensure } from "./errors.ts";
 import { id } from "./input.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
+import { moveCreditsPg } from "./pg/credits.ts";
 import { effectivePolicy, POLICY_GENERATION_SQL, policyAtGeneration, starLevel } from "./policy.ts";
 
 const minutes = z.number().int().min(1).max(1_000_000);

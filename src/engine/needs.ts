@@ -8,6 +8,7 @@ import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { id } from "./input.ts";
 import { holdTransfer, memberAccountId, resolveHold, systemAccountId } from "./ledger.ts";
+import { acceptNeedPg } from "./pg/needs.ts";
 import { effectivePolicy } from "./policy.ts";
 import { yearOf } from "./time.ts";
 import { catalogue } from "./units.ts";
@@ -192,6 +193,7 @@ export const ActInput = z.object({ actorId: id, needId: id, key });
  */
 export async function acceptNeed(ctx: Ctx, input: z.input<typeof ActInput>) {
   const d = parse(ActInput, input);
+  if (ctx.db.provider === "postgres") return acceptNeedPg(ctx, d);
   return once(ctx, d.key, "need.accept", async (tx) => {
     const need = await loadNeed(tx, d.needId);
     const unit = await tx.unit.findUniqueOrThrow({ where: { id: need.unitId } });

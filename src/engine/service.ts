@@ -3,11 +3,11 @@
 import { z } from "zod";
 import { isConfirmedRelative, requireNoConflict, requireRoleAt, requireRoleOver } from "./authz.ts";
 import { certifyTx } from "./certify.ts";
-import { certifyNeedPg } from "./certify-pg.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { ensure } from "./errors.ts";
 import { resolveHold } from "./ledger.ts";
 import { ActInput, loadNeed, releaseHold, transition } from "./needs.ts";
+import { certifyNeedPg } from "./pg/certify.ts";
 import { effectivePolicy } from "./policy.ts";
 import { dayBounds } from "./time.ts";
 

@@ -107,6 +107,13 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
     await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
     await expect(engine.acceptNeed(w.ctx, { actorId: fresh, needId, key: k() })).rejects.toMatchObject({
       code: "training-required",
+      params: { minutes: 120 },
+    });
+    // The same refusal inside a transaction a listener joins (the bot's case).
+    const listened = { ...w.ctx, onEvent: async () => {} };
+    await expect(engine.acceptNeed(listened, { actorId: fresh, needId, key: k() })).rejects.toMatchObject({
+      code: "training-required",
+      params: { minutes: 120 },
     });
     await expect(engine.acceptNeed(w.ctx, { actorId: w.daughter, needId, key: k() })).rejects.toMatchObject({
       code: "own-service",

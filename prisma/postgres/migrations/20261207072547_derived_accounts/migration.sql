@@ -238,3 +238,44 @@ BEGIN
   RETURN json_build_object('result', v_out -> 'result', 'spent', v_out -> 'spent', 'paid', v_out -> 'paid',
     'elderId', n.elder_id, 'postedById', n.posted_by_id);
 END $$;
+
+-- acceptNeed in one call (src/engine/pg/needs.ts): an earlier result under the key, or the same
+-- refusals in the same order as the engine's TypeScript path (TB404 no such need, TB403 not a
+-- volunteer over its unit, TB425 their own family's need, TB428 training missing (the message is
+-- the minutes), TB426 not qualified), then the conditional move to accepted (TB411 already theirs,
+-- TB412 taken by someone else, TB409 no longer open). Returns {prior} or {result}.
+CREATE FUNCTION tb_accept_need(p_key text, p_need integer, p_actor integer, p_at timestamp(3), p_defaults jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE n record; pol record; v_training integer; v_result json; v_holder integer;
+BEGIN
+  SELECT o.kind, o.result INTO n FROM operation o WHERE o.key = p_key;
+  IF FOUND THEN RETURN json_build_object('prior', json_build_object('kind', n.kind, 'result', n.result)); END IF;
+  SELECT d.status, d.elder_id, c.tier, c.code, u.path INTO n
+    FROM need d JOIN category c ON c.id = d.category_id JOIN unit u ON u.id = d.unit_id WHERE d.id = p_need;
+  IF NOT FOUND THEN RAISE EXCEPTION 'no such need' USING ERRCODE = 'TB404'; END IF;
+  IF NOT EXISTS (SELECT 1 FROM role r JOIN unit ru ON ru.id = r.unit_id
+                  WHERE r.member_id = p_actor AND r.role = 'volunteer' AND starts_with(n.path, ru.path)) THEN
+    RAISE EXCEPTION 'not a volunteer over the need' USING ERRCODE = 'TB403';
+  END IF;
+  IF p_actor = n.elder_id OR EXISTS (SELECT 1 FROM family_link f
+       WHERE f.elder_id = n.elder_id AND f.relative_id = p_actor AND f.confirmed_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'their own family''s need' USING ERRCODE = 'TB425';
+  END IF;
+  SELECT * INTO pol FROM tb_policy(n.path, p_defaults);
+  SELECT (pol.policy ->> 'trainingMinutesRequired')::int - m.training_minutes INTO v_training FROM member m WHERE m.id = p_actor;
+  IF v_training > 0 THEN RAISE EXCEPTION '%', v_training USING ERRCODE = 'TB428'; END IF;
+  IF n.tier = 'professional' AND NOT EXISTS (SELECT 1 FROM qualification q
+       WHERE q.member_id = p_actor AND q.category_code = n.code) THEN
+    RAISE EXCEPTION 'not qualified' USING ERRCODE = 'TB426';
+  END IF;
+  UPDATE need SET status = 'accepted', volunteer_id = p_actor, accepted_at = p_at WHERE need.id = p_need AND need.status = 'published';
+  IF NOT FOUND THEN
+    SELECT d.volunteer_id INTO v_holder FROM need d WHERE d.id = p_need;
+    IF v_holder = p_actor THEN RAISE EXCEPTION 'already theirs' USING ERRCODE = 'TB411'; END IF;
+    IF n.status IN ('published', 'accepted') THEN RAISE EXCEPTION 'already taken' USING ERRCODE = 'TB412'; END IF;
+    RAISE EXCEPTION 'no longer open' USING ERRCODE = 'TB409';
+  END IF;
+  v_result := json_build_object('needId', p_need, 'status', 'accepted');
+  INSERT INTO operation (key, kind, result, created_at) VALUES (p_key, 'need.accept', v_result::text, now() AT TIME ZONE 'UTC');
+  RETURN json_build_object('result', v_result);
+END $$;

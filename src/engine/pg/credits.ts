@@ -2,11 +2,11 @@
 // decides on (an earlier result under the key, the member's home unit and bank, its policy rows,
 // the family relations between giver and recipient), and `tb_member_transfer` (created by the
 // derived_accounts migration) posts the transfer and records the result under the key.
-import { sqlOf, type Tx } from "../db/client.ts";
-import { sqlState } from "../db/sql.ts";
-import { type Ctx, emit, inOneCall } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { type PolicyRow, policyOfRows, policyRowsSql } from "./policy.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { type Ctx, emit } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { type PolicyRow, policyOfRows, policyRowsSql } from "../policy.ts";
+import { inOneCall, json, refusing } from "./call.ts";
 
 interface Read {
   prior: { kind: string; result: string } | null;
@@ -55,31 +55,27 @@ export async function moveCreditsPg(
         (r.relations ?? []).some((x) => (policy.giftRelations as string[]).includes(x)),
         "not-direct-relative",
       );
-    let moved: Moved | undefined;
-    try {
-      const row = await sql.get<{ out: Moved | string }>(
-        `SELECT tb_member_transfer(?::int, ?::int, ?::int, ?::text, ?::int, ?::text, ?::text, ?::int, ?::timestamp(3), ?::text) AS out`,
-        [
-          r.bankId,
-          d.actorId,
-          d.toMemberId,
-          "donation",
-          d.minutes,
-          d.key,
-          d.toMemberId === null ? "donate" : "gift",
-          version,
-          ctx.now(),
-          kind,
-        ],
-      );
-      moved = typeof row?.out === "string" ? (JSON.parse(row.out) as Moved) : row?.out;
-    } catch (e) {
-      const code = sqlState(e);
-      if (code === "TB402") throw new AppError("insufficient-credits", { minutes: d.minutes });
-      if (code === "TB404") throw new AppError("not-found", { what: "account" });
-      throw e;
-    }
-    if (!moved) throw new Error("tb_member_transfer returned nothing");
+    const row = await refusing(
+      () =>
+        sql.get<{ out: unknown }>(
+          `SELECT tb_member_transfer(?::int, ?::int, ?::int, ?::text, ?::int, ?::text, ?::text, ?::int, ?::timestamp(3), ?::text) AS out`,
+          [
+            r.bankId,
+            d.actorId,
+            d.toMemberId,
+            "donation",
+            d.minutes,
+            d.key,
+            d.toMemberId === null ? "donate" : "gift",
+            version,
+            ctx.now(),
+            kind,
+          ],
+        ),
+      { TB404: ["not-found", { what: "account" }] },
+      d.minutes,
+    );
+    const moved = json<Moved>(row?.out);
     if (d.toMemberId !== null)
       await emit(ctx, tx, { type: "credit.gift", fromId: d.actorId, toId: d.toMemberId, minutes: d.minutes });
     return moved;

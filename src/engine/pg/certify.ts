@@ -4,12 +4,12 @@
 // policy; `tb_certify` makes every write certifyTx makes on SQLite, with the same conditional
 // updates, and records the result under the key. Auto-certification (inside another operation's
 // transaction) calls `tb_certify` with the policy the engine worked out.
-import { sqlOf, type Tx } from "../db/client.ts";
-import { sqlState } from "../db/sql.ts";
-import type { Adjustment, Certified, NeedForCertify } from "./certify.ts";
-import { type Ctx, emit, inOneCall } from "./context.ts";
-import { AppError, type ErrorCode, ensure } from "./errors.ts";
-import { DEFAULT_POLICY, type Policy } from "./policy.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import type { Adjustment, Certified, NeedForCertify } from "../certify.ts";
+import { type Ctx, emit } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import type { Policy } from "../policy.ts";
+import { DEFAULTS, inOneCall, json, type Refusals, refusing } from "./call.ts";
 
 /** What tb_certify answers: the result, what the elder's hold paid, and who is told. */
 interface Written {
@@ -19,29 +19,13 @@ interface Written {
 }
 
 /** The database's refusals as the engine's (the codes are raised by the functions). */
-const REFUSALS: Record<string, [ErrorCode, Record<string, string>?]> = {
+const REFUSALS: Refusals = {
   TB400: ["invalid-input", { field: "minutes" }],
   TB403: ["forbidden"],
   TB404: ["not-found", { what: "need" }],
   TB409: ["invalid-state"],
   TB423: ["conflict-of-interest"],
 };
-
-/** Calls a ledger function, turning its refusal codes into AppErrors. */
-async function call<T>(fn: () => Promise<T>, refusals: typeof REFUSALS, minutes = 0): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const code = sqlState(e);
-    if (code === "TB402") throw new AppError("insufficient-credits", { minutes });
-    const refusal = code ? refusals[code] : undefined;
-    if (refusal) throw new AppError(refusal[0], refusal[1]);
-    throw e;
-  }
-}
-
-const json = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
-const DEFAULTS = JSON.stringify(DEFAULT_POLICY);
 
 /**
  * certifyNeed on PostgreSQL: the same refusals in the same order as `once` + certifyTx with its
@@ -54,7 +38,7 @@ export async function certifyNeedPg(
   adjust?: Adjustment,
 ): Promise<Certified> {
   return inOneCall(ctx, async (tx: Tx) => {
-    const row = await call(
+    const row = await refusing(
       () =>
         sqlOf(tx).get<{ out: unknown }>(
           "SELECT tb_certify_need(?::text, ?::int, ?::int, ?::int, ?::text, ?::timestamp(3), ?::jsonb) AS out",
@@ -95,7 +79,7 @@ export async function certifyInDatabase(
   const { need, policy, actorId, needId } = a;
   const minutes = a.adjust?.minutes ?? need.reportedMinutes;
   ensure(need.volunteerId && minutes, "invalid-state");
-  const row = await call(
+  const row = await refusing(
     () =>
       sqlOf(tx).get<{ out: unknown }>(
         `SELECT tb_certify(?::int, ?::int, ?::text, ?::text[], ?::text, ?::int, ?::int, ?::int, ?::boolean, ?::float8,
