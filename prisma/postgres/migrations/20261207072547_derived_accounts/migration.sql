@@ -203,23 +203,31 @@ BEGIN
   END LOOP;
 END $$;
 
+-- Whether the member holds the role at the unit with this path or above it (requireRoleAt).
+CREATE FUNCTION tb_holds_role(p_member integer, p_role text, p_path text) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM role r JOIN unit u ON u.id = r.unit_id
+                  WHERE r.member_id = p_member AND r.role = p_role AND starts_with(p_path, u.path))
+$$;
+
+-- The result recorded under an idempotency key, as {prior: {kind, result}}, or null.
+CREATE FUNCTION tb_prior(p_key text) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_build_object('prior', json_build_object('kind', o.kind, 'result', o.result)) FROM operation o WHERE o.key = p_key
+$$;
+
 -- certifyNeed in one call (src/engine/certify-pg.ts): an earlier result under the key, or the same
 -- refusals in the same order as the engine's TypeScript path (TB404 no such need, TB403 not an
 -- admin over its unit, TB423 four eyes, TB400 more minutes than reported), then tb_certify with the
 -- unit's policy. Returns {prior} or tb_certify's answer plus who is told.
 CREATE FUNCTION tb_certify_need(p_key text, p_need integer, p_actor integer, p_adjust integer, p_note text,
   p_at timestamp(3), p_defaults jsonb) RETURNS json LANGUAGE plpgsql AS $$
-DECLARE n record; pol record; v_minutes integer; v_out json;
+DECLARE n record; pol record; v_minutes integer; v_out json; v_prior json;
 BEGIN
-  SELECT o.kind, o.result INTO n FROM operation o WHERE o.key = p_key;
-  IF FOUND THEN RETURN json_build_object('prior', json_build_object('kind', n.kind, 'result', n.result)); END IF;
+  v_prior := tb_prior(p_key);
+  IF v_prior IS NOT NULL THEN RETURN v_prior; END IF;
   SELECT d.status, d.volunteer_id, d.reported_minutes, d.elder_id, d.posted_by_id, c.tier, u.path INTO n
     FROM need d JOIN category c ON c.id = d.category_id JOIN unit u ON u.id = d.unit_id WHERE d.id = p_need;
   IF NOT FOUND THEN RAISE EXCEPTION 'no such need' USING ERRCODE = 'TB404'; END IF;
-  IF NOT EXISTS (SELECT 1 FROM role r JOIN unit ru ON ru.id = r.unit_id
-                  WHERE r.member_id = p_actor AND r.role = 'admin' AND starts_with(n.path, ru.path)) THEN
-    RAISE EXCEPTION 'not an admin over the need' USING ERRCODE = 'TB403';
-  END IF;
+  IF NOT tb_holds_role(p_actor, 'admin', n.path) THEN RAISE EXCEPTION 'not an admin over the need' USING ERRCODE = 'TB403'; END IF;
   IF p_actor IN (n.volunteer_id, n.elder_id, n.posted_by_id)
      OR EXISTS (SELECT 1 FROM family_link f WHERE f.elder_id = n.elder_id AND f.relative_id = p_actor) THEN
     RAISE EXCEPTION 'involved in the service' USING ERRCODE = 'TB423';
@@ -246,17 +254,14 @@ END $$;
 -- TB412 taken by someone else, TB409 no longer open). Returns {prior} or {result}.
 CREATE FUNCTION tb_accept_need(p_key text, p_need integer, p_actor integer, p_at timestamp(3), p_defaults jsonb)
 RETURNS json LANGUAGE plpgsql AS $$
-DECLARE n record; pol record; v_training integer; v_result json; v_holder integer;
+DECLARE n record; pol record; v_training integer; v_result json; v_holder integer; v_prior json;
 BEGIN
-  SELECT o.kind, o.result INTO n FROM operation o WHERE o.key = p_key;
-  IF FOUND THEN RETURN json_build_object('prior', json_build_object('kind', n.kind, 'result', n.result)); END IF;
+  v_prior := tb_prior(p_key);
+  IF v_prior IS NOT NULL THEN RETURN v_prior; END IF;
   SELECT d.status, d.elder_id, c.tier, c.code, u.path INTO n
     FROM need d JOIN category c ON c.id = d.category_id JOIN unit u ON u.id = d.unit_id WHERE d.id = p_need;
   IF NOT FOUND THEN RAISE EXCEPTION 'no such need' USING ERRCODE = 'TB404'; END IF;
-  IF NOT EXISTS (SELECT 1 FROM role r JOIN unit ru ON ru.id = r.unit_id
-                  WHERE r.member_id = p_actor AND r.role = 'volunteer' AND starts_with(n.path, ru.path)) THEN
-    RAISE EXCEPTION 'not a volunteer over the need' USING ERRCODE = 'TB403';
-  END IF;
+  IF NOT tb_holds_role(p_actor, 'volunteer', n.path) THEN RAISE EXCEPTION 'not a volunteer over the need' USING ERRCODE = 'TB403'; END IF;
   IF p_actor = n.elder_id OR EXISTS (SELECT 1 FROM family_link f
        WHERE f.elder_id = n.elder_id AND f.relative_id = p_actor AND f.confirmed_at IS NOT NULL) THEN
     RAISE EXCEPTION 'their own family''s need' USING ERRCODE = 'TB425';
