@@ -32,6 +32,16 @@ const Env = z.object({
   TIMEBANK_WEB_PORT: port(8080),
   TIMEBANK_WEB_HOST: z.string().min(1).default("0.0.0.0"),
   /**
+   * The address people reach this port at (e.g. https://timebank.example.org behind a proxy): the
+   * web console's sign-in links and the certificates' QR codes use it. Unset: http://127.0.0.1:PORT.
+   * HTTPS makes the console's cookie Secure.
+   */
+  TIMEBANK_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "must be an http:// or https:// address")
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+  /**
    * How many bot processes share one bot (behind a load balancer): each sends at most its share of
    * the platform's overall rate, so together they stay under it.
    */

@@ -4,6 +4,7 @@
 // ends a running bot: SIGTERM/SIGINT stop taking updates, finish what is in hand, and close.
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { getRequestListener } from "@hono/node-server";
 import { createBot } from "./bot/app.ts";
 import { deliver } from "./bot/outbox.ts";
 import { createConsole } from "./channels/console.ts";
@@ -17,6 +18,7 @@ import { setTimeZone } from "./engine/time.ts";
 import { timebankJobs } from "./jobs/jobs.ts";
 import { createScheduler } from "./jobs/scheduler.ts";
 import { createLogger, log, setLogger } from "./log.ts";
+import { createPlatform } from "./platform/app.ts";
 import { createWeb, type Readiness, type Web } from "./web.ts";
 
 /** Opens everything the channels need. */
@@ -155,9 +157,12 @@ async function main(argv: string[]) {
     ready: () => readiness(db, bot.ctx.now),
     log: log("web"),
   });
+  const secure = config.TIMEBANK_PUBLIC_URL?.startsWith("https://") ?? false;
+  web.mount("/platform/", getRequestListener(createPlatform(bot.ctx, { secure }).fetch));
   const platforms = config.TELEGRAM_BOT_TOKEN || config.SLACK_BOT_TOKEN;
   const channels = platforms ? await startPlatforms(config, bot, web) : [];
   const port = await web.start();
+  bot.webBase = config.TIMEBANK_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   if (config.TIMEBANK_JOBS === "on") await jobs.start();
   log().info({ port, database: db.provider, url: redactUrl(config.DATABASE_URL) }, "timebank started");
   const timers: Array<ReturnType<typeof setInterval>> = [];

@@ -16,6 +16,7 @@ export interface Readiness {
 
 /** The process's HTTP server. */
 export interface Web {
+  /** Serves `path`; a path ending in "/" serves everything under it (the web console's /platform/). */
   mount(path: string, handler: Handler): void;
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -45,7 +46,8 @@ export function createWeb(opts: { port: number; host?: string; ready?: () => Pro
           .catch((e) => json(res, 503, { ok: false, error: String((e as Error).message ?? e).slice(0, 200) }));
         return;
       }
-      const handler = routes.get(path);
+      const handler =
+        routes.get(path) ?? [...routes].find(([p]) => p.endsWith("/") && (path.startsWith(p) || `${path}/` === p))?.[1];
       if (!handler) return json(res, 404, { error: "not found" });
       void Promise.resolve(handler(req, res)).catch(done);
     } catch (e) {

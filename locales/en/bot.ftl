@@ -87,8 +87,8 @@ help-admin =
     /verify ID  /members NAME  /role ID ROLE [UNIT]  /unit [add NAME LEVEL | bind [UNIT] | unbind]
     /policy [UNIT] rules  /policy set [UNIT] NAME VALUE  /audit [ACTION] [#MEMBER] admin log
     /broadcast [volunteer|elder|family] TEXT  /stats [DAYS]  /elder NAME YEAR PHONE ADDRESS  /linkfamily ELDER RELATIVE RELATION
-    /chart statistics chart  /export [period] service records
-help-hotline = Hotline: /elder NAME YEAR PHONE ADDRESS (register an elder)  /need ELDER_ID (post for them)  /members NAME
+    /chart statistics chart  /export [period] service records  /web sign-in link to the web console
+help-hotline = Hotline: /elder NAME YEAR PHONE ADDRESS (register an elder)  /need ELDER_ID (post for them)  /members NAME  /web web console
 tier-ordinary = ordinary
 tier-technical = technical
 tier-professional = professional

@@ -87,8 +87,8 @@ help-admin =
     /verify 编号  /members 姓名  /role 编号 角色 [单位]  /unit [add 名称 级别 | bind [单位] | unbind]
     /policy [单位] 查看规则  /policy set [单位] 规则名 取值  /audit [动作] [#成员] 操作记录
     /broadcast [volunteer|elder|family] 内容  /stats [天数]  /elder 姓名 出生年 电话 地址  /linkfamily 老人 家属 关系
-    /chart 统计图  /export [时间段] 导出服务记录
-help-hotline = 热线：/elder 姓名 出生年 电话 地址（登记老人）  /need 老人编号（代发需求）  /members 姓名
+    /chart 统计图  /export [时间段] 导出服务记录  /web 网页管理平台登录链接
+help-hotline = 热线：/elder 姓名 出生年 电话 地址（登记老人）  /need 老人编号（代发需求）  /members 姓名  /web 网页管理平台
 tier-ordinary = 普通服务
 tier-technical = 技术服务
 tier-professional = 专业服务

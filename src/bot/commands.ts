@@ -1,6 +1,7 @@
 // Commands every member may use, and the elder, family and volunteer ones. Admin commands are in
 // admin.ts. Each answers in the member's language and ends in engine calls that re-authorize.
 import * as engine from "../engine/index.ts";
+import { issueLogin, mayUseConsole } from "../platform/auth.ts";
 import { startNeed } from "./flows/need.ts";
 import { startRegistration } from "./flows/register.ts";
 import { askMinutes, startGift } from "./flows/simple.ts";
@@ -44,6 +45,17 @@ export const MEMBER_COMMANDS: Record<string, Command> = {
     return one(text(turn, [tr(turn, "history-title", { page: page + 1, next: page + 2 }), ...lines].join("\n")));
   },
   need: startNeed,
+  async web(turn) {
+    // The link signs its holder in: it goes to the private chat, never to a group.
+    const to = turn.inc.conversationType === "group" ? { to: turn.inc.userId } : {};
+    if (!turn.bot.webBase) return { replies: [{ ...(await say(turn, "web-unavailable")), ...to }] };
+    if (!(await mayUseConsole(turn.bot.ctx, turn.member?.id ?? 0)))
+      return { replies: [{ ...(await say(turn, "web-link-staff-only")), ...to }] };
+    const token = await issueLogin(turn.bot.ctx, turn.member?.id ?? 0);
+    return {
+      replies: [{ ...(await say(turn, "web-link", { url: `${turn.bot.webBase}/platform/login/${token}` })), ...to }],
+    };
+  },
   async tasks(turn) {
     // One message: the needs (at most ten, soonest first), each with its own Accept button.
     const list = await engine.openNeedsFor(turn.bot.ctx, turn.member?.id ?? 0);

@@ -12,6 +12,8 @@ export interface Bot {
   ctx: Ctx;
   bankId: number;
   rootUnitId: number;
+  /** Where the web console is reached (TIMEBANK_PUBLIC_URL, or this machine's port), once it is up. */
+  webBase?: string;
 }
 
 /** One incoming event in context. */

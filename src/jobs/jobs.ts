@@ -276,6 +276,9 @@ export async function prune(ctx: engine.Ctx, before: Date, now: Date): Promise<s
       dialogs: await sql.run("DELETE FROM dialog WHERE expires_at < ?", [now]),
       codes: await sql.run("DELETE FROM link_code WHERE expires_at < ?", [before]),
       jobRuns: await sql.run("DELETE FROM job_run WHERE finished_at IS NOT NULL AND due_at < ?", [before]),
+      // Web console sign-ins: links and sessions past their end are of no use to anyone.
+      webLinks: await sql.run("DELETE FROM web_login WHERE expires_at < ?", [now]),
+      webSessions: await sql.run("DELETE FROM web_session WHERE expires_at < ?", [now]),
     };
   });
   return Object.entries(counts)

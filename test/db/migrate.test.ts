@@ -43,14 +43,9 @@ describe.each(PROVIDERS)("migrations on %s", (provider) => {
       const last = migrationList(provider).migrationDirectories.at(-1)?.path ?? "";
       const db = await openDb(s.url, { migrate: false });
       await db.read(async (c) => {
-        // The newest migration (derived_accounts): a column, and on PostgreSQL the ledger's functions.
-        await c.$executeRawUnsafe('ALTER TABLE "account" DROP COLUMN "derived"');
-        if (provider === "postgres") {
-          const fns = await c.$queryRawUnsafe<Array<{ name: string }>>(
-            "SELECT proname AS name FROM pg_proc WHERE proname LIKE 'tb\\_%'",
-          );
-          for (const f of fns) await c.$executeRawUnsafe(`DROP FUNCTION ${f.name}`);
-        }
+        // The newest migration (web_console): two tables.
+        await c.$executeRawUnsafe('DROP TABLE "web_session"');
+        await c.$executeRawUnsafe('DROP TABLE "web_login"');
         await c.$executeRawUnsafe(
           `UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE migration_name = '${last}'`,
         );

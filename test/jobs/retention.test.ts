@@ -1,5 +1,5 @@
 // The nightly retention job: delivered messages, handled event ids, operation keys, old job runs and
-// expired buttons, dialogs and codes go; the ledger, needs, members and the admin log stay.
+// expired buttons, dialogs, codes and web console sign-ins go; the ledger, needs, members and the admin log stay.
 import { describe, expect, it } from "vitest";
 import { prune } from "../../src/jobs/jobs.ts";
 import { PROVIDERS } from "../support/db.ts";
@@ -24,6 +24,12 @@ describe.each(PROVIDERS)("retention on %s", (provider) => {
         await tx.operation.create({ data: { key: k("op"), kind: "x", result: "null", createdAt: at } });
         await tx.action.create({ data: { token: k("t"), kind: "x", payload: "{}", expiresAt: at, createdAt: at } });
         await tx.jobRun.create({ data: { job: k("j"), dueAt: at, owner: "o", startedAt: at, finishedAt: at } });
+        // Web console sign-ins: gone once past their end (the recent ones end after "now").
+        const ends = new Date(at.getTime() + 2 * 86_400_000);
+        await tx.webLogin.create({ data: { tokenHash: k("l"), memberId: w.admin, expiresAt: ends } });
+        await tx.webSession.create({
+          data: { idHash: k("s"), memberId: w.admin, csrf: "c", expiresAt: ends, lastSeenAt: at, rotatedAt: at },
+        });
       }
       // Not yet delivered: kept whatever its age.
       await tx.outbox.create({
@@ -39,7 +45,9 @@ describe.each(PROVIDERS)("retention on %s", (provider) => {
       }));
     const before = await count();
     const said = await prune(w.ctx, new Date("2026-03-01T00:00:00Z"), new Date("2026-06-01T08:00:00Z"));
-    expect(said).toMatch(/^1 outbox, 1 events, \d+ operations, 2 buttons, 0 dialogs, 0 codes, 1 jobRuns$/);
+    expect(said).toMatch(
+      /^1 outbox, 1 events, \d+ operations, 2 buttons, 0 dialogs, 0 codes, 1 jobRuns, 1 webLinks, 1 webSessions$/,
+    );
     expect(await count()).toEqual(before);
     expect(await w.ctx.db.read((c) => c.outbox.count({ where: { sentAt: recent } }))).toBe(1);
   });

@@ -1,0 +1,42 @@
+-- CreateTable
+CREATE TABLE "web_login" (
+    "token_hash" TEXT NOT NULL,
+    "member_id" INTEGER NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+    "used_at" TIMESTAMP(3),
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "web_login_pkey" PRIMARY KEY ("token_hash")
+);
+
+-- CreateTable
+CREATE TABLE "web_session" (
+    "id_hash" TEXT NOT NULL,
+    "prev_hash" TEXT,
+    "member_id" INTEGER NOT NULL,
+    "csrf" TEXT NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+    "last_seen_at" TIMESTAMP(3) NOT NULL,
+    "rotated_at" TIMESTAMP(3) NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "web_session_pkey" PRIMARY KEY ("id_hash")
+);
+
+-- CreateIndex
+CREATE INDEX "web_login_expires_at_idx" ON "web_login"("expires_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "web_session_prev_hash_key" ON "web_session"("prev_hash");
+
+-- CreateIndex
+CREATE INDEX "web_session_member_id_idx" ON "web_session"("member_id");
+
+-- CreateIndex
+CREATE INDEX "web_session_expires_at_idx" ON "web_session"("expires_at");
+
+-- AddForeignKey
+ALTER TABLE "web_login" ADD CONSTRAINT "web_login_member_id_fkey" FOREIGN KEY ("member_id") REFERENCES "member"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "web_session" ADD CONSTRAINT "web_session_member_id_fkey" FOREIGN KEY ("member_id") REFERENCES "member"("id") ON DELETE CASCADE ON UPDATE CASCADE;

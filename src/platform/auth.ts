@@ -1,0 +1,116 @@
+// Signing in to the web console without passwords: /web in any chat gives a one-time link (ten
+// minutes, used once) that opens a session. Only hashes of tokens and session ids are stored, so a
+// copy of the database signs nobody in. Sessions end after idle minutes or at an absolute end, and
+// their id is replaced every few minutes of use.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { rolesOf } from "../engine/authz.ts";
+import { AppError, type Ctx } from "../engine/index.ts";
+
+/** How long the pieces of a sign-in last (milliseconds). */
+export const WEB_TIMES = {
+  link: 10 * 60_000,
+  idle: 30 * 60_000,
+  absolute: 12 * 3600_000,
+  rotate: 5 * 60_000,
+  /** How long a replaced session id still works (requests already on their way). */
+  grace: 60_000,
+};
+
+const token = () => randomBytes(32).toString("base64url");
+const hash = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** Whether the member may use the console: an admin or a hotline operator somewhere. */
+export async function mayUseConsole(ctx: Ctx, memberId: number): Promise<boolean> {
+  const roles = await ctx.db.read((c) => rolesOf(c as never, memberId));
+  return roles.some((r) => r.role === "admin" || r.role === "hotline");
+}
+
+/** A new one-time sign-in token for the member (admins and hotline operators only). */
+export async function issueLogin(ctx: Ctx, memberId: number): Promise<string> {
+  if (!(await mayUseConsole(ctx, memberId))) throw new AppError("forbidden");
+  const t = token();
+  const now = ctx.now();
+  await ctx.db.tx((tx) =>
+    tx.webLogin.create({
+      data: { tokenHash: hash(t), memberId, expiresAt: new Date(now.getTime() + WEB_TIMES.link), createdAt: now },
+    }),
+  );
+  return t;
+}
+
+/** An open session as the browser holds it: the cookie's id and the form token. */
+export interface Session {
+  id: string;
+  memberId: number;
+  csrf: string;
+  /** Set when the id was replaced: the cookie to send back. */
+  renewed?: string;
+}
+
+/** Uses a sign-in token (once, before it expires) and opens a session; null if it is no good. */
+export async function redeemLogin(ctx: Ctx, t: string): Promise<Session | null> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(t)) return null;
+  const now = ctx.now();
+  return ctx.db.tx(async (tx) => {
+    // One conditional update: of two clicks on one link, one signs in.
+    const used = await tx.webLogin.updateMany({
+      where: { tokenHash: hash(t), usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
+    if (used.count !== 1) return null;
+    const login = await tx.webLogin.findUniqueOrThrow({ where: { tokenHash: hash(t) } });
+    const id = token();
+    const csrf = token();
+    await tx.webSession.create({
+      data: {
+        idHash: hash(id),
+        memberId: login.memberId,
+        csrf,
+        expiresAt: new Date(now.getTime() + WEB_TIMES.absolute),
+        lastSeenAt: now,
+        rotatedAt: now,
+        createdAt: now,
+      },
+    });
+    return { id, memberId: login.memberId, csrf };
+  });
+}
+
+/**
+ * The session a cookie names, if it is still open: touched (idle time restarts) and, every few
+ * minutes, given a new id (`renewed`). A replaced id works for a minute more.
+ */
+export async function sessionOf(ctx: Ctx, id: string | undefined): Promise<Session | null> {
+  if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
+  const now = ctx.now();
+  const h = hash(id);
+  return ctx.db.tx(async (tx) => {
+    const s = await tx.webSession.findFirst({ where: { OR: [{ idHash: h }, { prevHash: h }] } });
+    if (!s || s.expiresAt <= now || s.lastSeenAt.getTime() + WEB_TIMES.idle <= now.getTime()) return null;
+    if (s.idHash !== h && s.rotatedAt.getTime() + WEB_TIMES.grace <= now.getTime()) return null;
+    if (s.idHash === h && s.rotatedAt.getTime() + WEB_TIMES.rotate <= now.getTime()) {
+      const fresh = token();
+      const n = await tx.webSession.updateMany({
+        where: { idHash: h },
+        data: { idHash: hash(fresh), prevHash: h, rotatedAt: now, lastSeenAt: now },
+      });
+      if (n.count === 1) return { id: fresh, memberId: s.memberId, csrf: s.csrf, renewed: fresh };
+    }
+    await tx.webSession.updateMany({ where: { idHash: s.idHash }, data: { lastSeenAt: now } });
+    return { id, memberId: s.memberId, csrf: s.csrf };
+  });
+}
+
+/** Ends a session (sign-out). */
+export async function endSession(ctx: Ctx, id: string): Promise<void> {
+  const h = hash(id);
+  await ctx.db.tx((tx) => tx.webSession.deleteMany({ where: { OR: [{ idHash: h }, { prevHash: h }] } }));
+}
+
+/** Whether a submitted form token is the session's (in constant time). */
+export function csrfMatches(session: Session, submitted: unknown): boolean {
+  if (typeof submitted !== "string") return false;
+  const a = Buffer.from(session.csrf);
+  const b = Buffer.from(submitted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,177 @@
+// The web console in a real browser (Debian's chromium through playwright-core), against the bot's
+// HTTP port on 127.0.0.1: sign in through a link from the console channel, approve a need and see
+// the poster notified in the console; forms without the page's token, other units' needs and
+// volunteers are refused; a session ends after idle minutes and a link works once.
+import { getRequestListener } from "@hono/node-server";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliver } from "../../src/bot/outbox.ts";
+import { createConsole } from "../../src/channels/console.ts";
+import type { Db } from "../../src/db/client.ts";
+import * as engine from "../../src/engine/index.ts";
+import { boot } from "../../src/main.ts";
+import { createPlatform } from "../../src/platform/app.ts";
+import { createWeb, type Web } from "../../src/web.ts";
+import { PROVIDERS, scratchUrl } from "../support/db.ts";
+
+const START = new Date("2026-06-01T02:00:00Z");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+describe.each(PROVIDERS)("web console on %s", (provider) => {
+  let db: Db;
+  let web: Web;
+  let browser: Browser;
+  let drop = async () => {};
+  let booted: Awaited<ReturnType<typeof boot>>;
+  const out: string[] = [];
+  let con: ReturnType<typeof createConsole>;
+  let base = "";
+  const ids = { admin: 0, elder: 0, otherAdmin: 0, volunteer: 0, other: 0 };
+
+  beforeAll(async () => {
+    const s = await scratchUrl(provider);
+    drop = s.drop;
+    booted = await boot({ DATABASE_URL: s.url }, START);
+    db = booted.db;
+    const { bot } = booted;
+    con = createConsole(bot, (l) => out.push(l), booted.clock);
+    web = createWeb({ port: 0, host: "127.0.0.1" });
+    web.mount("/platform/", getRequestListener(createPlatform(bot.ctx, { secure: false }).fetch));
+    base = `http://127.0.0.1:${await web.start()}`;
+    bot.webBase = base;
+    const ctx = bot.ctx;
+    ids.admin = (await engine.findByIdentity(ctx, "console", "admin"))?.id ?? 0;
+    const reg = (externalId: string, name: string, extra: object = {}) =>
+      engine.registerMember(ctx, { channel: "console", externalId, name, birthYear: 1948, ...extra });
+    ids.elder = (await reg("li", "李秀英", { role: "elder", unitId: bot.rootUnitId })).id;
+    await engine.verifyMember(ctx, { actorId: ids.admin, memberId: ids.elder, approve: true });
+    ids.other = (
+      await engine.createUnit(ctx, { actorId: ids.admin, parentId: bot.rootUnitId, name: "二社区", level: "community" })
+    ).id;
+    ids.otherAdmin = (await reg("zhao", "赵主任", { birthYear: 1970 })).id;
+    await engine.bootstrapAdmin(ctx, ids.otherAdmin, ids.other);
+    ids.volunteer = (await reg("wang", "王小明", { birthYear: 1990 })).id;
+    await engine.addRole(ctx, {
+      actorId: ids.volunteer,
+      memberId: ids.volunteer,
+      unitId: ids.other,
+      role: "volunteer",
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await db?.close();
+    await drop();
+  });
+
+  /** The sign-in link `who` gets from /web in the console. */
+  async function linkFor(who: string): Promise<string> {
+    out.length = 0;
+    await con.line(`@${who}: /web`);
+    const link = /http:\/\/127\.0\.0\.1:\d+\/platform\/login\/\S+/.exec(out.join("\n"))?.[0];
+    if (!link) throw new Error(`no link in: ${out.join("\n")}`);
+    return link;
+  }
+
+  async function signedIn(who: string): Promise<Page> {
+    const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+    const res = await page.goto(await linkFor(who));
+    expect(res?.status()).toBe(200);
+    return page;
+  }
+
+  let seq = 0;
+  const post = async () =>
+    (
+      await engine.postNeed(booted.bot.ctx, {
+        actorId: ids.elder,
+        elderId: ids.elder,
+        categoryCode: "companionship",
+        description: `陪我去公园 ${++seq}`,
+        startAt: new Date("2026-06-03T01:00:00Z"),
+        endAt: new Date("2026-06-03T03:00:00Z"),
+        expectedMinutes: 60,
+        key: `web-post-${provider}-${seq}`,
+      })
+    ).needId;
+  const status = (needId: number) =>
+    db.read((c) => c.need.findUniqueOrThrow({ where: { id: needId } })).then((n) => n.status);
+
+  it("signs in through a one-time link from the console, approves a need, and the elder hears of it", async () => {
+    const needId = await post();
+    const link = await linkFor("admin");
+    const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+    await page.goto(link);
+    expect(page.url()).toBe(`${base}/platform/`);
+    await expect.poll(() => page.textContent("main")).toContain("待审核需求");
+    const cookie = (await page.context().cookies()).find((c) => c.name === "tb_session");
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/platform" });
+    await page.click("text=待审核");
+    expect(await page.textContent(`#need-${needId}`)).toContain(`陪我去公园 ${seq}`);
+    await page.click(`#need-${needId} button:has-text("通过")`);
+    expect(await page.textContent("[role=status]")).toContain(`需求 #${needId} 已通过并发布`);
+    expect(await page.$(`#need-${needId}`)).toBeNull();
+    expect(await status(needId)).toBe("published");
+    out.length = 0;
+    await deliver(booted.bot.ctx, con.outlet);
+    expect(out.join("\n")).toContain(`→ li: 您的需求 #${needId} 已审核通过`);
+    // The link worked once.
+    const again = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+    expect((await again.goto(link))?.status()).toBe(401);
+    expect(await again.textContent("main")).toContain("无效、已过期或已经用过");
+  });
+
+  it("rejects only with a reason, shown on the page, and changes nothing without one", async () => {
+    const needId = await post();
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/review`);
+    await page.click(`#need-${needId} button:has-text("驳回")`);
+    expect(await page.textContent("[role=status]")).toContain("驳回需要填写理由");
+    expect(await status(needId)).toBe("pending_review");
+    await page.fill(`#need-${needId} input[name=reason]`, "时间填错了");
+    await page.click(`#need-${needId} button:has-text("驳回")`);
+    expect(await page.textContent("[role=status]")).toContain(`需求 #${needId} 已驳回`);
+    expect(await status(needId)).toBe("rejected");
+  });
+
+  it("refuses a form without the page's token, other units' needs, and volunteers", async () => {
+    const needId = await post();
+    const page = await signedIn("admin");
+    const forged = await page.request.post(`${base}/platform/review/${needId}`, { form: { decision: "approve" } });
+    expect(forged.status()).toBe(403);
+    expect(await status(needId)).toBe("pending_review");
+    // The admin of another unit sees none of this unit's needs, and cannot approve one by its id.
+    const other = await signedIn("zhao");
+    await other.goto(`${base}/platform/review`);
+    expect(await other.textContent("main")).not.toContain("陪我去公园");
+    const csrf = await other.getAttribute("input[name=csrf]", "value");
+    const res = await other.request.post(`${base}/platform/review/${needId}`, {
+      form: { decision: "approve", csrf: csrf ?? "" },
+    });
+    expect(res.status()).toBe(403);
+    expect(await res.text()).not.toContain("陪我去公园");
+    expect(await status(needId)).toBe("pending_review");
+    // A volunteer gets no link, and a made-up one opens nothing.
+    out.length = 0;
+    await con.line("@wang: /web");
+    expect(out.join("\n")).toContain("只对管理员和 12349 热线接线员开放");
+    expect(out.join("\n")).not.toContain("/platform/login/");
+    const guess = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+    expect((await guess.goto(`${base}/platform/login/${"A".repeat(43)}`))?.status()).toBe(401);
+    expect((await guess.goto(`${base}/platform/review`))?.status()).toBe(401);
+  });
+
+  it("ends a session after 30 idle minutes, and at sign-out", async () => {
+    const page = await signedIn("admin");
+    booted.clock.advance(29 * 60_000);
+    expect((await page.goto(`${base}/platform/`))?.status()).toBe(200);
+    booted.clock.advance(31 * 60_000);
+    expect((await page.goto(`${base}/platform/`))?.status()).toBe(401);
+    expect(await page.textContent("main")).toContain("登录已过期");
+    const fresh = await signedIn("admin");
+    await fresh.click("text=退出登录");
+    expect((await fresh.goto(`${base}/platform/`))?.status()).toBe(401);
+  });
+});
