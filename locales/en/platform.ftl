@@ -16,18 +16,33 @@ web-active-volunteers = Active volunteers
 web-rating = Average rating
 web-this-month = this month
 web-last-month = last month
-web-waiting = { $count ->
-    [one] 1 need waits for review
-   *[other] { $count } needs wait for review
-}
-web-queue-empty = No needs wait for review.
-web-reject-reason = Reason for rejecting
-web-reason-required = Rejecting needs a reason.
-web-approved = Need #{ $id } is approved and published.
-web-rejected = Need #{ $id } is rejected.
+web-reason-required = Please give a reason (they will see it).
 web-forbidden = You may not see or do this.
 web-bad-form = This form has expired. Reload the page and try again.
 web-not-found = There is no such page.
+
+web-nav-certify = To certify
+web-waiting-review = { $count ->
+    [one] 1 need waits for review
+   *[other] { $count } needs wait for review
+}
+web-waiting-certify = { $count ->
+    [one] 1 service waits for certification
+   *[other] { $count } services wait for certification
+}
+web-empty-review = No needs wait for review.
+web-empty-certify = No services wait for certification.
+web-reason = Reason (they will see it)
+web-minutes = Minutes to certify
+web-minutes-required = Certifying fewer minutes needs the number of minutes.
+web-served = { $volunteer } reported { $minutes } minutes; rating { $rating }
+web-disputed = Disputed: { $reason }
+web-done-approve = Need #{ $id } is approved and published.
+web-done-reject = Need #{ $id } is rejected.
+web-done-certify = The service of need #{ $id } is certified.
+web-done-adjust = The service of need #{ $id } is certified for fewer minutes.
+web-done-refuse = The service of need #{ $id } is not certified.
+web-failed = Something went wrong. Please try again later.
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

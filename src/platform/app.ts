@@ -3,28 +3,24 @@
 // engine; the console only checks who is signed in and that a form came from its own page (CSRF).
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
 import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
+import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
-import { AppError, type Ctx } from "../engine/index.ts";
+import { log } from "../log.ts";
 import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
-import { dashboard, reviewQueue, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
+import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
+import { queueRoutes } from "./queues.ts";
 
 const COOKIE = "tb_session";
-const PAGE_SIZE = 20;
 
-type Env = { Variables: { session: Session; viewer: Viewer } };
+/** What every signed-in request carries: the session and who it is, as pages show them. */
+export type PlatformEnv = { Variables: { session: Session; viewer: Viewer } };
+type Env = PlatformEnv;
 
 /** Options of the console: whether the public address is HTTPS (cookies are then Secure). */
 export interface PlatformOptions {
   secure: boolean;
 }
-
-const ReviewForm = z.object({
-  decision: z.enum(["approve", "reject"]),
-  reason: z.string().trim().max(300).default(""),
-  page: z.coerce.number().int().min(0).max(100_000).default(0),
-});
 
 /** The console's Hono app; mount its `fetch` on the HTTP port under /platform. */
 export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
@@ -97,66 +93,12 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
     return c.html(dashboard(v, { review: await count("review"), certify: await count("certify") }, units));
   });
 
-  app.get("/review", async (c) => {
-    const page = z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(100_000)
-      .catch(0)
-      .parse(c.req.query("page") ?? 0);
-    const notice = c.req.query("done")
-      ? {
-          kind: "flash" as const,
-          text: t(c.get("viewer").locale, `web-${c.req.query("done")}`, { id: Number(c.req.query("id")) }),
-        }
-      : undefined;
-    return renderReview(c.get("viewer"), c.get("session").memberId, page, notice).then((h) => c.html(h.html, h.status));
+  queueRoutes(app, ctx);
+
+  app.onError((e, c) => {
+    log("platform").error({ err: e, path: c.req.path }, "console request failed");
+    return c.text(t(c.get("viewer")?.locale ?? "zh-CN", "web-failed"), 500);
   });
-
-  app.post("/review/:needId", async (c) => {
-    const v = c.get("viewer");
-    const me = c.get("session").memberId;
-    const needId = Number(c.req.param("needId"));
-    const form = ReviewForm.safeParse(await c.req.parseBody());
-    if (!form.success || !Number.isInteger(needId) || needId <= 0) return c.text(t(v.locale, "web-bad-form"), 400);
-    const { decision, reason, page } = form.data;
-    const error = (text: string, status: 400 | 403) =>
-      renderReview(v, me, page, { kind: "error", text }).then((h) =>
-        c.html(h.html, h.status === 200 ? status : h.status),
-      );
-    if (decision === "reject" && !reason) return error(t(v.locale, "web-reason-required"), 400);
-    try {
-      // The key is the form's: the same form sent twice (a double click, a retry) acts once.
-      const key = `web:review:${needId}:${decision}:${c.get("session").csrf.slice(0, 12)}`;
-      await engine.reviewNeed(ctx, { actorId: me, needId, approve: decision === "approve", reason, key });
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e;
-      return error(t(v.locale, e.code, e.params), e.code === "forbidden" ? 403 : 400);
-    }
-    const done = decision === "approve" ? "approved" : "rejected";
-    return c.redirect(`/platform/review?page=${page}&done=${done}&id=${needId}`, 303);
-  });
-
-  /** The review page, or a 403 page for someone who administers no unit. */
-  async function renderReview(v: Viewer, me: number, page: number, notice?: { kind: "flash" | "error"; text: string }) {
-    try {
-      const p = await engine.adminQueuePage(ctx, me, "review", page, PAGE_SIZE);
-      return { html: reviewQueue(v, { ...p, page, pageSize: PAGE_SIZE }, notice), status: 200 as const };
-    } catch (e) {
-      if (e instanceof AppError && e.code === "forbidden")
-        return {
-          html: reviewQueue(
-            v,
-            { items: [], total: 0, page: 0, pageSize: PAGE_SIZE },
-            { kind: "error", text: t(v.locale, "web-forbidden") },
-          ),
-          status: 403 as const,
-        };
-      throw e;
-    }
-  }
-
   app.notFound((c) => c.text(t("zh-CN", "web-not-found"), 404));
   return app;
 }

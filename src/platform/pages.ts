@@ -27,13 +27,14 @@ export interface Viewer {
 }
 
 /** The frame of every page: title, navigation, sign-out, and an optional notice. */
-export function layout(v: Viewer, title: string, body: Html, notice?: { kind: "flash" | "error"; text: string }) {
+export function layout(v: Viewer, title: string, body: Html, notice?: Notice) {
   const l = v.locale;
   return html`<!doctype html>
 <html lang="${l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · ${t(l, "web-title")}</title><style>${STYLE}</style></head>
 <body><header><strong>${t(l, "web-title")}</strong>
 <a href="/platform/">${t(l, "web-nav-dashboard")}</a><a href="/platform/review">${t(l, "web-nav-review")}</a>
+<a href="/platform/certify">${t(l, "web-nav-certify")}</a>
 <form method="post" action="/platform/logout"><input type="hidden" name="csrf" value="${v.csrf}">
 <span class="muted">${v.name}</span> <button type="submit">${t(l, "web-sign-out")}</button></form></header>
 <main><h1>${title}</h1>${notice ? html`<div class="card ${notice.kind}" role="status">${notice.text}</div>` : ""}${body}</main>
@@ -79,31 +80,66 @@ ${figure(t(l, "web-rating"), u.averageRating ?? "—")}</div></div>`,
   );
 }
 
-/** The review queue: each need with Approve, and Reject with a reason; paged. */
-export function reviewQueue(
+/** A line above the page's content: what was just done, or why it was refused. */
+export type Notice = { kind: "flash" | "error"; text: string };
+
+/** Which inputs a decision's form asks for. */
+type Inputs = { reason?: boolean; minutes?: boolean };
+
+/** One decision's form on a queue item: hidden fields, optional inputs, and its button. */
+function decisionForm(
+  v: Viewer,
+  queue: "review" | "certify",
+  n: NeedView,
+  page: number,
+  decision: string,
+  label: string,
+  inputs: Inputs = {},
+  secondary = false,
+) {
+  const l = v.locale;
+  return html`<form method="post" action="/platform/${queue}/${n.id}"><input type="hidden" name="csrf" value="${v.csrf}">
+<input type="hidden" name="page" value="${page}"><input type="hidden" name="decision" value="${decision}">
+${inputs.minutes ? html`<input name="minutes" type="number" min="1" max="${n.reportedMinutes ?? 1440}" aria-label="${t(l, "web-minutes")}" placeholder="${t(l, "web-minutes")}">` : ""}
+${inputs.reason ? html`<input name="reason" maxlength="300" placeholder="${t(l, "web-reason")}" aria-label="${t(l, "web-reason")}">` : ""}
+<button type="submit"${secondary ? html` class="secondary"` : ""}>${label}</button></form>`;
+}
+
+/**
+ * A queue page: needs to review (approve; reject with a reason) or services to certify (as
+ * reported; fewer minutes with a reason; refuse with a reason), paged.
+ */
+export function queuePage(
+  queue: "review" | "certify",
   v: Viewer,
   page: { items: NeedView[]; total: number; page: number; pageSize: number },
-  notice?: { kind: "flash" | "error"; text: string },
+  notice?: Notice,
 ) {
   const l = v.locale;
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const form = (n: NeedView, decision: string, label: string, inputs: Inputs = {}, secondary = false) =>
+    decisionForm(v, queue, n, page.page, decision, label, inputs, secondary);
+  const served = (n: NeedView) =>
+    html`<p>${t(l, "web-served", { volunteer: n.volunteerName ?? "", minutes: n.reportedMinutes ?? 0, rating: n.rating ?? "—" })}
+${n.status === "disputed" ? html`<br><strong>${t(l, "web-disputed", { reason: n.reason ?? "" })}</strong>` : ""}</p>`;
   const item = (n: NeedView) => html`<div class="card" id="need-${n.id}">
 <h2>#${n.id} ${categoryName(l, n)} · ${n.elderName}</h2>
 <p class="muted">${n.unitName} · ${when(l, n.startAt)} – ${when(l, n.endAt)} · ${duration(l, n.expectedMinutes)}</p>
-<p>${n.description}</p>
-<div class="actions">
-<form method="post" action="/platform/review/${n.id}"><input type="hidden" name="csrf" value="${v.csrf}">
-<input type="hidden" name="page" value="${page.page}"><input type="hidden" name="decision" value="approve">
-<button type="submit">${t(l, "btn-approve")}</button></form>
-<form method="post" action="/platform/review/${n.id}"><input type="hidden" name="csrf" value="${v.csrf}">
-<input type="hidden" name="page" value="${page.page}"><input type="hidden" name="decision" value="reject">
-<input name="reason" maxlength="300" placeholder="${t(l, "web-reject-reason")}" aria-label="${t(l, "web-reject-reason")}">
-<button type="submit" class="secondary">${t(l, "btn-reject")}</button></form></div></div>`;
+<p>${n.description}</p>${queue === "certify" ? served(n) : ""}
+<div class="actions">${
+    queue === "review"
+      ? [form(n, "approve", t(l, "btn-approve")), form(n, "reject", t(l, "btn-reject"), { reason: true }, true)]
+      : [
+          form(n, "certify", t(l, "btn-certify")),
+          form(n, "adjust", t(l, "btn-adjust"), { minutes: true, reason: true }),
+          form(n, "refuse", t(l, "btn-refuse"), { reason: true }, true),
+        ]
+  }</div></div>`;
   return layout(
     v,
-    t(l, "web-nav-review"),
-    html`<p class="muted">${t(l, "web-waiting", { count: page.total })}</p>
-${page.items.length ? page.items.map(item) : html`<div class="card">${t(l, "web-queue-empty")}</div>`}
+    t(l, `web-nav-${queue}`),
+    html`<p class="muted">${t(l, `web-waiting-${queue}`, { count: page.total })}</p>
+${page.items.length ? page.items.map(item) : html`<div class="card">${t(l, `web-empty-${queue}`)}</div>`}
 <nav class="pages">${page.page > 0 ? html`<a href="?page=${page.page - 1}">${t(l, "btn-prev")}</a>` : ""}
 <span>${page.page + 1} / ${pages}</span>
 ${page.page + 1 < pages ? html`<a href="?page=${page.page + 1}">${t(l, "btn-next")}</a>` : ""}</nav>`,

@@ -90,8 +90,8 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
         elderId: ids.elder,
         categoryCode: "companionship",
         description: `陪我去公园 ${++seq}`,
-        startAt: new Date("2026-06-03T01:00:00Z"),
-        endAt: new Date("2026-06-03T03:00:00Z"),
+        startAt: new Date(booted.bot.ctx.now().getTime() + 86_400_000),
+        endAt: new Date(booted.bot.ctx.now().getTime() + 86_400_000 + 7_200_000),
         expectedMinutes: 60,
         key: `web-post-${provider}-${seq}`,
       })
@@ -123,12 +123,43 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(await again.textContent("main")).toContain("无效、已过期或已经用过");
   });
 
+  it("certifies fewer minutes with a reason, and the volunteer hears both in the console", async () => {
+    const ctx = booted.bot.ctx;
+    const chen = (
+      await engine.registerMember(ctx, { channel: "console", externalId: "chen", name: "陈", birthYear: 1992 })
+    ).id;
+    await engine.addRole(ctx, { actorId: chen, memberId: chen, unitId: booted.bot.rootUnitId, role: "volunteer" });
+    await engine.recordTraining(ctx, { actorId: ids.admin, memberId: chen, minutes: 120 });
+    const needId = await post();
+    await engine.reviewNeed(ctx, { actorId: ids.admin, needId, approve: true, key: `web-approve-${needId}` });
+    await engine.acceptNeed(ctx, { actorId: chen, needId, key: `web-accept-${needId}` });
+    booted.clock.advance(2 * 86_400_000);
+    await engine.reportService(ctx, { actorId: chen, needId, minutes: 60, key: `web-report-${needId}` });
+    await engine.confirmService(ctx, { actorId: ids.elder, needId, rating: 4, key: `web-confirm-${needId}` });
+    const page = await signedIn("admin");
+    await page.click("text=待认证");
+    expect(await page.textContent(`#need-${needId}`)).toContain("志愿者 陈 汇报服务 60 分钟，评分 4");
+    await page.fill(`#need-${needId} form:has(input[name=minutes]) input[name=reason]`, "中途休息了一刻钟");
+    await page.click(`#need-${needId} button:has-text("调整时长")`);
+    expect(await page.textContent("[role=status]")).toContain("调整时长需要填写认证的分钟数");
+    expect(await status(needId)).toBe("confirmed");
+    await page.fill(`#need-${needId} input[name=minutes]`, "45");
+    await page.fill(`#need-${needId} form:has(input[name=minutes]) input[name=reason]`, "中途休息了一刻钟");
+    await page.click(`#need-${needId} button:has-text("调整时长")`);
+    expect(await page.textContent("[role=status]")).toContain(`需求 #${needId} 的服务已按调整后的时长认证`);
+    expect(await status(needId)).toBe("certified");
+    out.length = 0;
+    await deliver(ctx, con.outlet);
+    expect(out.join("\n")).toMatch(new RegExp(`→ chen: 需求 #${needId} 已认证，记入 45 分钟`));
+    expect(out.join("\n")).toContain("中途休息了一刻钟");
+  });
+
   it("rejects only with a reason, shown on the page, and changes nothing without one", async () => {
     const needId = await post();
     const page = await signedIn("admin");
     await page.goto(`${base}/platform/review`);
     await page.click(`#need-${needId} button:has-text("驳回")`);
-    expect(await page.textContent("[role=status]")).toContain("驳回需要填写理由");
+    expect(await page.textContent("[role=status]")).toContain("请填写理由");
     expect(await status(needId)).toBe("pending_review");
     await page.fill(`#need-${needId} input[name=reason]`, "时间填错了");
     await page.click(`#need-${needId} button:has-text("驳回")`);
