@@ -43,6 +43,20 @@ web-done-certify = The service of need #{ $id } is certified.
 web-done-adjust = The service of need #{ $id } is certified for fewer minutes.
 web-done-refuse = The service of need #{ $id } is not certified.
 web-failed = Something went wrong. Please try again later.
+web-nav-members = Members
+web-search-hint = Name, member number or last four digits of a phone
+web-role = Role
+web-any-role = Any role
+web-search = Search
+web-found = { $count ->
+    [one] 1 member found
+   *[other] { $count } members found
+}
+web-name = Name
+web-roles = Roles (unit)
+web-verification = Verified
+web-training = Training (minutes)
+web-phone = Phone
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -37,6 +37,17 @@ web-done-certify = 需求 #{ $id } 的服务已认证。
 web-done-adjust = 需求 #{ $id } 的服务已按调整后的时长认证。
 web-done-refuse = 需求 #{ $id } 的服务不予认证。
 web-failed = 出了点问题，请稍后再试。
+web-nav-members = 成员
+web-search-hint = 姓名、成员号或手机尾号后四位
+web-role = 角色
+web-any-role = 所有角色
+web-search = 搜索
+web-found = 找到 { $count } 位成员
+web-name = 姓名
+web-roles = 角色（单位）
+web-verification = 核实
+web-training = 培训（分钟）
+web-phone = 手机
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -80,7 +80,7 @@ async function views(c: Pick<Tx, "need" | "member">, where: object, take = 20, s
 }
 
 /** Unit ids in the subtrees where the member holds one of `roles`. */
-async function scopeUnits(c: Client, roles: HeldRole[], names: string[]): Promise<number[]> {
+export async function scopeUnits(c: Client, roles: HeldRole[], names: string[]): Promise<number[]> {
   const scopes = roles.filter((r) => names.includes(r.role)).map((r) => r.path);
   if (!scopes.length) return [];
   const units = await c.unit.findMany({

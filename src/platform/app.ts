@@ -8,6 +8,7 @@ import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import { log } from "../log.ts";
 import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
+import { memberRoutes } from "./members.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
 import { queueRoutes } from "./queues.ts";
 
@@ -94,6 +95,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   });
 
   queueRoutes(app, ctx);
+  memberRoutes(app, ctx);
 
   app.onError((e, c) => {
     log("platform").error({ err: e, path: c.req.path }, "console request failed");

@@ -17,7 +17,8 @@ header a{color:#fff}header form{margin-left:auto}main{padding:1rem;max-width:60r
 .num{font-size:1.6rem;font-weight:600}.muted{color:#5b6773}.flash{background:#e6f4ea}.error{background:#fde8e8}
 button{padding:.45rem .9rem;border-radius:.35rem;border:1px solid #1f4e79;background:#1f4e79;color:#fff}
 button.secondary{background:#fff;color:#a12622;border-color:#a12622}input{padding:.4rem;max-width:100%}
-.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}nav.pages{display:flex;gap:1rem}`;
+.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}nav.pages{display:flex;gap:1rem}
+table{border-collapse:collapse;width:100%}td,th{padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;text-align:left}`;
 
 /** Who is signed in, as every page shows them. */
 export interface Viewer {
@@ -34,7 +35,7 @@ export function layout(v: Viewer, title: string, body: Html, notice?: Notice) {
 <title>${title} · ${t(l, "web-title")}</title><style>${STYLE}</style></head>
 <body><header><strong>${t(l, "web-title")}</strong>
 <a href="/platform/">${t(l, "web-nav-dashboard")}</a><a href="/platform/review">${t(l, "web-nav-review")}</a>
-<a href="/platform/certify">${t(l, "web-nav-certify")}</a>
+<a href="/platform/certify">${t(l, "web-nav-certify")}</a><a href="/platform/members">${t(l, "web-nav-members")}</a>
 <form method="post" action="/platform/logout"><input type="hidden" name="csrf" value="${v.csrf}">
 <span class="muted">${v.name}</span> <button type="submit">${t(l, "web-sign-out")}</button></form></header>
 <main><h1>${title}</h1>${notice ? html`<div class="card ${notice.kind}" role="status">${notice.text}</div>` : ""}${body}</main>
@@ -80,6 +81,14 @@ ${figure(t(l, "web-rating"), u.averageRating ?? "—")}</div></div>`,
   );
 }
 
+/** Previous and next links around "page n of m", keeping the other query parameters. */
+export function pager(l: Locale, page: number, pages: number, keep = new URLSearchParams()) {
+  const to = (p: number) => `?${new URLSearchParams([...keep, ["page", String(p)]]).toString()}`;
+  return html`<nav class="pages">${page > 0 ? html`<a href="${to(page - 1)}">${t(l, "btn-prev")}</a>` : ""}
+<span>${page + 1} / ${Math.max(1, pages)}</span>
+${page + 1 < pages ? html`<a href="${to(page + 1)}">${t(l, "btn-next")}</a>` : ""}</nav>`;
+}
+
 /** A line above the page's content: what was just done, or why it was refused. */
 export type Notice = { kind: "flash" | "error"; text: string };
 
@@ -116,7 +125,7 @@ export function queuePage(
   notice?: Notice,
 ) {
   const l = v.locale;
-  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const pages = Math.ceil(page.total / page.pageSize);
   const form = (n: NeedView, decision: string, label: string, inputs: Inputs = {}, secondary = false) =>
     decisionForm(v, queue, n, page.page, decision, label, inputs, secondary);
   const served = (n: NeedView) =>
@@ -140,9 +149,7 @@ ${n.status === "disputed" ? html`<br><strong>${t(l, "web-disputed", { reason: n.
     t(l, `web-nav-${queue}`),
     html`<p class="muted">${t(l, `web-waiting-${queue}`, { count: page.total })}</p>
 ${page.items.length ? page.items.map(item) : html`<div class="card">${t(l, `web-empty-${queue}`)}</div>`}
-<nav class="pages">${page.page > 0 ? html`<a href="?page=${page.page - 1}">${t(l, "btn-prev")}</a>` : ""}
-<span>${page.page + 1} / ${pages}</span>
-${page.page + 1 < pages ? html`<a href="?page=${page.page + 1}">${t(l, "btn-next")}</a>` : ""}</nav>`,
+${pager(l, page.page, pages)}`,
     notice,
   );
 }

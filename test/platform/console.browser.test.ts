@@ -43,7 +43,7 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     ids.admin = (await engine.findByIdentity(ctx, "console", "admin"))?.id ?? 0;
     const reg = (externalId: string, name: string, extra: object = {}) =>
       engine.registerMember(ctx, { channel: "console", externalId, name, birthYear: 1948, ...extra });
-    ids.elder = (await reg("li", "李秀英", { role: "elder", unitId: bot.rootUnitId })).id;
+    ids.elder = (await reg("li", "李秀英", { role: "elder", unitId: bot.rootUnitId, phone: "13912345678" })).id;
     await engine.verifyMember(ctx, { actorId: ids.admin, memberId: ids.elder, approve: true });
     ids.other = (
       await engine.createUnit(ctx, { actorId: ids.admin, parentId: bot.rootUnitId, name: "二社区", level: "community" })
@@ -192,6 +192,29 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     const guess = await (await browser.newContext({ locale: "zh-CN" })).newPage();
     expect((await guess.goto(`${base}/platform/login/${"A".repeat(43)}`))?.status()).toBe(401);
     expect((await guess.goto(`${base}/platform/review`))?.status()).toBe(401);
+  });
+
+  it("finds members of one's own units by name, number or phone tail, never others'", async () => {
+    const page = await signedIn("admin");
+    await page.click("text=成员");
+    await page.fill("input[name=q]", "秀英");
+    await page.click('button:has-text("搜索")');
+    expect(await page.textContent(`#member-${ids.elder}`)).toContain("****5678");
+    expect(await page.textContent("main")).not.toContain("13912345678");
+    await page.goto(`${base}/platform/members?q=5678`);
+    expect(await page.$(`#member-${ids.elder}`)).not.toBeNull();
+    await page.goto(`${base}/platform/members?q=%23${ids.elder}`);
+    expect(await page.$$("tbody tr")).toHaveLength(1);
+    await page.goto(`${base}/platform/members?role=admin`);
+    expect(await page.$(`#member-${ids.elder}`)).toBeNull();
+    // The other unit's admin sees their own volunteer, and nobody of this unit, however asked.
+    const other = await signedIn("zhao");
+    for (const q of ["秀英", "5678", `%23${ids.elder}`]) {
+      await other.goto(`${base}/platform/members?q=${q}`);
+      expect(await other.$(`#member-${ids.elder}`)).toBeNull();
+    }
+    await other.goto(`${base}/platform/members`);
+    expect(await other.$(`#member-${ids.volunteer}`)).not.toBeNull();
   });
 
   it("ends a session after 30 idle minutes, and at sign-out", async () => {

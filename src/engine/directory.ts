@@ -1,0 +1,79 @@
+// The member directory of the web console: members with a role in the units the actor administers
+// or answers the hotline for, found by name, member number or the last digits of a phone, paged
+// (a bank may have a hundred thousand members). Nobody outside the actor's units is ever listed.
+import { z } from "zod";
+import { sqlOf } from "../db/client.ts";
+import { rolesOf } from "./authz.ts";
+import { type Ctx, parse } from "./context.ts";
+import { AppError } from "./errors.ts";
+import { id, normalizeName } from "./input.ts";
+import { likeEscape, scopeUnits } from "./queries.ts";
+
+const SearchInput = z.object({
+  actorId: id,
+  text: z.string().max(60).default(""),
+  role: z.enum(["volunteer", "elder", "family", "admin", "hotline"]).optional(),
+  page: z.number().int().min(0).max(100_000).default(0),
+  pageSize: z.number().int().min(1).max(100).default(25),
+});
+
+/** One member as the directory lists them: the phone only by its last four digits. */
+export interface DirectoryEntry {
+  id: number;
+  name: string;
+  verification: string;
+  trainingMinutes: number;
+  phoneTail: string | null;
+  roles: Array<{ role: string; unit: string }>;
+}
+
+/**
+ * A page of members in the actor's units: "#12" or "12" finds member 12, four digits find phones
+ * ending in them, anything else is a part of the name; `role` keeps those holding it there.
+ */
+export async function searchMembers(
+  ctx: Ctx,
+  input: z.input<typeof SearchInput>,
+): Promise<{ items: DirectoryEntry[]; total: number }> {
+  const d = parse(SearchInput, input);
+  return ctx.db.read(async (c) => {
+    const units = await scopeUnits(c, await rolesOf(c as never, d.actorId), ["admin", "hotline"]);
+    if (!units.length) throw new AppError("forbidden");
+    const q = normalizeName(d.text);
+    const inUnits = `r.unit_id IN (${units.map(() => "?").join(", ")})${d.role ? " AND r.role = ?" : ""}`;
+    const params: Array<string | number> = [...units, ...(d.role ? [d.role] : [])];
+    let match = "";
+    if (/^#?\d{1,9}$/.test(q) && !/^\d{4}$/.test(q)) {
+      match = " AND m.id = ?";
+      params.push(Number(q.replace("#", "")));
+    } else if (/^\d{4}$/.test(q)) {
+      match = " AND (m.phone LIKE ? OR m.id = ?)";
+      params.push(`%${q}`, Number(q));
+    } else if (q) {
+      match = " AND m.name LIKE ? ESCAPE '\\'";
+      params.push(`%${likeEscape(q)}%`);
+    }
+    const where = `WHERE EXISTS (SELECT 1 FROM role r WHERE r.member_id = m.id AND ${inUnits})${match}`;
+    const sql = sqlOf(c);
+    const total = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM member m ${where}`, params);
+    const rows = await sql.all<Omit<DirectoryEntry, "roles" | "phoneTail"> & { phone: string | null }>(
+      `SELECT m.id, m.name, m.verification, m.training_minutes AS "trainingMinutes", m.phone FROM member m ${where}
+        ORDER BY m.id LIMIT ? OFFSET ?`,
+      [...params, d.pageSize, d.page * d.pageSize],
+    );
+    const roles = rows.length
+      ? await sql.all<{ memberId: number; role: string; unit: string }>(
+          `SELECT r.member_id AS "memberId", r.role, u.name AS unit FROM role r JOIN unit u ON u.id = r.unit_id
+            WHERE r.member_id IN (${rows.map(() => "?").join(", ")}) AND r.unit_id IN (${units.map(() => "?").join(", ")})
+            ORDER BY r.id`,
+          [...rows.map((r) => r.id), ...units],
+        )
+      : [];
+    const items = rows.map(({ phone, ...m }) => ({
+      ...m,
+      phoneTail: phone ? phone.slice(-4) : null,
+      roles: roles.filter((r) => r.memberId === m.id).map(({ role, unit }) => ({ role, unit })),
+    }));
+    return { items, total: Number(total?.n ?? 0) };
+  });
+}
