@@ -57,6 +57,16 @@ web-roles = Roles (unit)
 web-verification = Verified
 web-training = Training (minutes)
 web-phone = Phone
+web-nav-audit = Admin log
+web-audit-action = Action (e.g. need. or need.certify)
+web-audit-member = Member number
+web-audit-when = When
+web-audit-who = Who
+web-audit-what = Action
+web-audit-unit = Unit
+web-audit-target = About
+web-audit-before = Before
+web-audit-after = After
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

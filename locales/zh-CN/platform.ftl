@@ -48,6 +48,16 @@ web-roles = 角色（单位）
 web-verification = 核实
 web-training = 培训（分钟）
 web-phone = 手机
+web-nav-audit = 操作记录
+web-audit-action = 动作（如 need. 或 need.certify）
+web-audit-member = 成员号
+web-audit-when = 时间
+web-audit-who = 操作人
+web-audit-what = 动作
+web-audit-unit = 单位
+web-audit-target = 对象
+web-audit-before = 之前
+web-audit-after = 之后
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -7,6 +7,7 @@ import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import { log } from "../log.ts";
+import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { memberRoutes } from "./members.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
@@ -96,6 +97,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
 
   queueRoutes(app, ctx);
   memberRoutes(app, ctx);
+  auditRoutes(app, ctx);
 
   app.onError((e, c) => {
     log("platform").error({ err: e, path: c.req.path }, "console request failed");

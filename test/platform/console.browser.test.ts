@@ -217,6 +217,21 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(await other.$(`#member-${ids.volunteer}`)).not.toBeNull();
   });
 
+  it("shows the admin log of one's units, filtered by action, and none of another unit's", async () => {
+    const page = await signedIn("admin");
+    await page.click("text=操作记录");
+    expect(await page.textContent("tbody")).toContain("need.review");
+    await page.fill("input[name=action]", "need.certify");
+    await page.click('button:has-text("搜索")');
+    const rows = await page.$$eval("tbody tr", (trs) => trs.map((tr) => tr.textContent ?? ""));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toContain("need.certify");
+    expect(rows.join("\n")).toContain('"credited":45');
+    const other = await signedIn("zhao");
+    await other.goto(`${base}/platform/audit`);
+    expect(await other.textContent("tbody")).not.toContain("need.");
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
