@@ -3,6 +3,7 @@ export { type AuditEntry, readAudit } from "./auditlog.ts";
 export { ROLES, type RoleName } from "./authz.ts";
 export { type Ctx, createCtx, type DomainEvent } from "./context.ts";
 export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./credits.ts";
+export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
 export { type DirectoryEntry, searchMembers } from "./directory.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { confirmFamily, declineFamily, linkFamily } from "./family.ts";

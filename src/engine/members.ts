@@ -1,10 +1,10 @@
 // Members: channel identities linked to one member, registration (with a first role), roles per
 // unit, start-up admins and elders registered by the hotline.
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import type { Member } from "../db/generated/sqlite/client.ts";
 import { requireRoleOver } from "./authz.ts";
-import { audit, type Ctx, isUniqueViolation, parse } from "./context.ts";
+import { audit, type Ctx, isUniqueViolation, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { id, name } from "./input.ts";
 import { addRoleTx, requireElderAge } from "./roles.ts";
@@ -114,12 +114,17 @@ const OfflineElderInput = z.object({
   address: text(200).optional(),
   priority: z.array(z.enum(PRIORITY)).max(PRIORITY.length).default([]),
   locale: z.enum(LOCALES).default("zh-CN"),
+  /** Given (the web console's form), a repeated submission registers nobody twice. */
+  key: z.string().min(1).max(200).optional(),
 });
 
 /** Registers an elder with no chat account (hotline 12349, or an admin); verified at once. */
-export async function registerOfflineElder(ctx: Ctx, input: z.input<typeof OfflineElderInput>) {
+export async function registerOfflineElder(
+  ctx: Ctx,
+  input: z.input<typeof OfflineElderInput>,
+): Promise<{ id: number; name: string }> {
   const d = parse(OfflineElderInput, input);
-  return ctx.db.tx(async (tx) => {
+  const run = async (tx: Tx) => {
     await requireRoleOver(tx, d.actorId, d.unitId, ["admin", "hotline"]);
     await requireElderAge(tx, ctx, d.unitId, d.birthYear);
     const member = await tx.member.create({
@@ -142,6 +147,7 @@ export async function registerOfflineElder(ctx: Ctx, input: z.input<typeof Offli
       targetId: member.id,
       after: { name: d.name },
     });
-    return member;
-  });
+    return { id: member.id, name: member.name };
+  };
+  return d.key ? once(ctx, d.key, "elder.register", run) : ctx.db.tx(run);
 }

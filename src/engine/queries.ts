@@ -40,11 +40,17 @@ export interface NeedView {
   reason: string | null;
 }
 
-async function views(c: Pick<Tx, "need" | "member">, where: object, take = 20, skip = 0): Promise<NeedView[]> {
+async function views(
+  c: Pick<Tx, "need" | "member">,
+  where: object,
+  take = 20,
+  skip = 0,
+  order: "asc" | "desc" = "asc",
+): Promise<NeedView[]> {
   const rows = await c.need.findMany({
     where,
     include: { category: true, unit: true },
-    orderBy: [{ startAt: "asc" }, { id: "asc" }],
+    orderBy: [{ startAt: order }, { id: order }],
     take,
     skip,
   });
@@ -194,6 +200,12 @@ export async function needsOf(ctx: Ctx, memberId: number): Promise<NeedView[]> {
   return ctx.db.read((c) =>
     views(c, { status: { in: open }, OR: [{ postedById: memberId }, { elderId: { in: elders } }] }),
   );
+}
+
+/** An elder's twenty newest needs, whatever their state (for the hotline desk, once authorized). */
+export async function needsOfElder(ctx: Ctx, elderId: number): Promise<NeedView[]> {
+  const e = parse(id, elderId);
+  return ctx.db.read((c) => views(c, { elderId: e }, 20, 0, "desc"));
 }
 
 /** `%`, `_` and `\` typed in a search match themselves, not everything. */

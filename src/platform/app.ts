@@ -9,6 +9,7 @@ import * as engine from "../engine/index.ts";
 import { log } from "../log.ts";
 import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
+import { deskRoutes } from "./desk.ts";
 import { memberRoutes } from "./members.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
 import { queueRoutes } from "./queues.ts";
@@ -98,6 +99,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   queueRoutes(app, ctx);
   memberRoutes(app, ctx);
   auditRoutes(app, ctx);
+  deskRoutes(app, ctx);
 
   app.onError((e, c) => {
     log("platform").error({ err: e, path: c.req.path }, "console request failed");

@@ -18,7 +18,7 @@ header a{color:#fff}header form{margin-left:auto}main{padding:1rem;max-width:60r
 button{padding:.45rem .9rem;border-radius:.35rem;border:1px solid #1f4e79;background:#1f4e79;color:#fff}
 button.secondary{background:#fff;color:#a12622;border-color:#a12622}input{padding:.4rem;max-width:100%}
 .actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}nav.pages{display:flex;gap:1rem}
-table{border-collapse:collapse;width:100%}td,th{padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;text-align:left}`;
+table{border-collapse:collapse;width:100%}.field-error{color:#a12622;font-size:.9rem}label{display:block}td,th{padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;text-align:left}`;
 
 /** Who is signed in, as every page shows them. */
 export interface Viewer {
@@ -36,7 +36,7 @@ export function layout(v: Viewer, title: string, body: Html, notice?: Notice) {
 <body><header><strong>${t(l, "web-title")}</strong>
 <a href="/platform/">${t(l, "web-nav-dashboard")}</a><a href="/platform/review">${t(l, "web-nav-review")}</a>
 <a href="/platform/certify">${t(l, "web-nav-certify")}</a><a href="/platform/members">${t(l, "web-nav-members")}</a>
-<a href="/platform/audit">${t(l, "web-nav-audit")}</a>
+<a href="/platform/audit">${t(l, "web-nav-audit")}</a><a href="/platform/desk">${t(l, "web-nav-desk")}</a>
 <form method="post" action="/platform/logout"><input type="hidden" name="csrf" value="${v.csrf}">
 <span class="muted">${v.name}</span> <button type="submit">${t(l, "web-sign-out")}</button></form></header>
 <main><h1>${title}</h1>${notice ? html`<div class="card ${notice.kind}" role="status">${notice.text}</div>` : ""}${body}</main>

@@ -9,6 +9,7 @@ import { deliver } from "../../src/bot/outbox.ts";
 import { createConsole } from "../../src/channels/console.ts";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
+import { isoDay } from "../../src/engine/time.ts";
 import { boot } from "../../src/main.ts";
 import { createPlatform } from "../../src/platform/app.ts";
 import { createWeb, type Web } from "../../src/web.ts";
@@ -230,6 +231,67 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     const other = await signedIn("zhao");
     await other.goto(`${base}/platform/audit`);
     expect(await other.textContent("tbody")).not.toContain("need.");
+  });
+
+  it("registers an elder at the hotline desk and posts their need in one form, once", async () => {
+    const members = () => db.read((c) => c.member.count());
+    const before = await members();
+    const page = await signedIn("admin");
+    await page.click("text=热线台");
+    await page.fill("input[name=phone]", "12-34");
+    await page.click('button:has-text("登记并发布需求")');
+    expect(await page.textContent('[data-field="name"]')).toContain("请填写老人姓名");
+    expect(await page.textContent('[data-field="phone"]')).toContain("电话只能是 6 到 15 位数字");
+    expect(await members()).toBe(before);
+    await page.fill("input[name=name]", "王大爷");
+    await page.fill("input[name=birthYear]", "1940");
+    await page.fill("input[name=phone]", "13700001111");
+    await page.fill("input[name=address]", "三号楼 101");
+    await page.check('input[name=priority][value="empty_nest"]');
+    await page.fill("input[name=description]", "帮忙取药");
+    await page.fill("input[name=date]", isoDay(booted.bot.ctx.now(), 2));
+    await page.fill("input[name=start]", "09:00");
+    await page.fill("input[name=end]", "11:00");
+    const sent = await page.$$eval("form[action='/platform/desk'] [name]", (els) =>
+      Object.fromEntries(
+        (els as unknown as Array<{ name: string; value: string; type: string; checked: boolean }>)
+          .filter((e) => e.type !== "checkbox" || e.checked)
+          .map((e) => [e.name, e.value]),
+      ),
+    );
+    await page.click('button:has-text("登记并发布需求")');
+    expect(await page.textContent("[role=status]")).toMatch(/已为老人发布需求 #\d+/);
+    expect(await page.textContent("#contact")).toContain("13700001111");
+    expect(await page.textContent("#needs")).toContain("待审核");
+    const elder = await db.read((c) => c.member.findFirstOrThrow({ where: { name: "王大爷" } }));
+    expect(await members()).toBe(before + 1);
+    // The same form sent again (a double click, a retry) registers nobody and posts nothing twice.
+    expect((await page.request.post(`${base}/platform/desk`, { form: sent, maxRedirects: 0 })).status()).toBe(303);
+    expect(await members()).toBe(before + 1);
+    expect(await db.read((c) => c.need.count({ where: { elderId: elder.id } }))).toBe(1);
+    // A hotline operator sees the elder and can post for them, but not the phone or the address.
+    const sun = (
+      await engine.registerMember(booted.bot.ctx, {
+        channel: "console",
+        externalId: "sun",
+        name: "孙接线员",
+        birthYear: 1988,
+      })
+    ).id;
+    const offer = await engine.addRole(booted.bot.ctx, {
+      actorId: ids.admin,
+      memberId: sun,
+      unitId: booted.bot.rootUnitId,
+      role: "hotline",
+    });
+    await engine.acceptRoleOffer(booted.bot.ctx, { actorId: sun, offerId: offer.offerId ?? 0, accept: true });
+    const hotline = await signedIn("sun");
+    await hotline.goto(`${base}/platform/desk/elder/${elder.id}`);
+    expect(await hotline.textContent("#contact")).toContain("仅本单位管理员可见");
+    expect(await hotline.textContent("main")).not.toContain("13700001111");
+    // The other unit's admin may not open this elder at all.
+    const other = await signedIn("zhao");
+    expect((await other.goto(`${base}/platform/desk/elder/${elder.id}`))?.status()).toBe(403);
   });
 
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
