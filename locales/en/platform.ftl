@@ -111,6 +111,19 @@ web-field-priority = Priority groups
 web-invalid-priority = Not a priority group.
 web-field-form = Form
 web-invalid-form = The form has an error.
+web-nav-units = Units and rules
+web-unit = Unit
+web-level = Level
+web-members = Members
+web-open-needs = Open needs
+web-policy = Rules
+web-policy-title = Rules of { $unit } (version { $version })
+web-policy-rule = Rule
+web-policy-value = In force
+web-policy-from = Set by
+web-set = Set
+web-policy-set = { $key } is set; the new rule applies at once.
+web-policy-invalid = “{ $value }” is not a valid value for this rule.
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -102,6 +102,19 @@ web-field-priority = 优先对象
 web-invalid-priority = 优先对象无效。
 web-field-form = 表单
 web-invalid-form = 表单有误。
+web-nav-units = 单位与规则
+web-unit = 单位
+web-level = 级别
+web-members = 成员
+web-open-needs = 进行中的需求
+web-policy = 规则
+web-policy-title = { $unit } 的规则（版本 { $version }）
+web-policy-rule = 规则
+web-policy-value = 现行取值
+web-policy-from = 来自
+web-set = 修改
+web-policy-set = 已修改 { $key }，新规则立即生效。
+web-policy-invalid = “{ $value }”不是这条规则的有效取值。
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -77,3 +77,36 @@ export async function searchMembers(
     return { items, total: Number(total?.n ?? 0) };
   });
 }
+
+/** One unit of the tree an admin sees, with how many members and open needs it has. */
+export interface UnitNode {
+  id: number;
+  name: string;
+  level: string;
+  depth: number;
+  members: number;
+  openNeeds: number;
+}
+
+/** The units the actor administers and everything below them, root first, with their counts. */
+export async function unitTree(ctx: Ctx, actorId: number): Promise<UnitNode[]> {
+  const a = parse(id, actorId);
+  return ctx.db.read(async (c) => {
+    const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
+    if (!units.length) throw new AppError("forbidden");
+    const rows = await sqlOf(c).all<Omit<UnitNode, "depth"> & { path: string }>(
+      `SELECT u.id, u.name, u.level, u.path,
+              (SELECT COUNT(DISTINCT r.member_id) FROM role r WHERE r.unit_id = u.id) AS members,
+              (SELECT COUNT(*) FROM need n WHERE n.unit_id = u.id
+                  AND n.status IN ('pending_review', 'published', 'accepted', 'reported', 'confirmed', 'disputed')) AS "openNeeds"
+         FROM unit u WHERE u.id IN (${units.map(() => "?").join(", ")}) ORDER BY u.path`,
+      units,
+    );
+    return rows.map(({ path, ...u }) => ({
+      ...u,
+      members: Number(u.members),
+      openNeeds: Number(u.openNeeds),
+      depth: path.split("/").filter(Boolean).length - 1,
+    }));
+  });
+}

@@ -13,6 +13,7 @@ import { deskRoutes } from "./desk.ts";
 import { memberRoutes } from "./members.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
 import { queueRoutes } from "./queues.ts";
+import { unitRoutes } from "./units.ts";
 
 const COOKIE = "tb_session";
 
@@ -100,6 +101,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   memberRoutes(app, ctx);
   auditRoutes(app, ctx);
   deskRoutes(app, ctx);
+  unitRoutes(app, ctx);
 
   app.onError((e, c) => {
     log("platform").error({ err: e, path: c.req.path }, "console request failed");

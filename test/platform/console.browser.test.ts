@@ -294,6 +294,44 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect((await other.goto(`${base}/platform/desk/elder/${elder.id}`))?.status()).toBe(403);
   });
 
+  it("edits a unit's rules, refusing a bad value, and the next certification uses the new rule", async () => {
+    const ctx = booted.bot.ctx;
+    const root = booted.bot.rootUnitId;
+    const page = await signedIn("admin");
+    await page.click("text=单位与规则");
+    await page.click(`#unit-${root} >> text=规则`);
+    const rule = "#policy-multipliers-ordinary";
+    expect(await page.textContent(rule)).toContain("默认");
+    await page.fill(`${rule} input[name=value]`, "abc");
+    await page.click(`${rule} button`);
+    expect(await page.textContent('[data-field="multipliers.ordinary"]')).toContain("不是这条规则的有效取值");
+    expect(await page.textContent("h1")).toContain("版本 0");
+    await page.fill(`${rule} input[name=value]`, "2");
+    await page.click(`${rule} button`);
+    expect(await page.textContent("[role=status]")).toContain("已修改 multipliers.ordinary");
+    expect(await page.textContent(rule)).toContain("社区时间银行");
+    // The next certification of an ordinary service credits twice its minutes.
+    const chen = (await engine.findByIdentity(ctx, "console", "chen"))?.id ?? 0;
+    const needId = await post();
+    await engine.reviewNeed(ctx, { actorId: ids.admin, needId, approve: true, key: `web-r-${needId}` });
+    await engine.acceptNeed(ctx, { actorId: chen, needId, key: `web-a-${needId}` });
+    booted.clock.advance(2 * 86_400_000);
+    await engine.reportService(ctx, { actorId: chen, needId, minutes: 30, key: `web-rep-${needId}` });
+    await engine.confirmService(ctx, { actorId: ids.elder, needId, rating: 5, key: `web-c-${needId}` });
+    const res = await engine.certifyNeed(ctx, { actorId: ids.admin, needId, key: `web-cert-${needId}` });
+    expect(res.creditedMinutes).toBe(60);
+    // Another unit's admin may neither read nor change these rules.
+    const other = await signedIn("zhao");
+    expect((await other.goto(`${base}/platform/units/${root}/policy`))?.status()).toBe(403);
+    const csrf = await other.getAttribute("input[name=csrf]", "value");
+    const res2 = await other.request.post(`${base}/platform/units/${root}/policy`, {
+      form: { csrf: csrf ?? "", key: "multipliers.ordinary", value: "9" },
+    });
+    expect(res2.status()).toBe(403);
+    expect(await res2.text()).toContain("您无权查看或操作这里的内容");
+    await engine.setPolicy(ctx, { actorId: ids.admin, unitId: root, patch: { multipliers: { ordinary: 1 } } });
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
