@@ -124,6 +124,18 @@ web-policy-from = Set by
 web-set = Set
 web-policy-set = { $key } is set; the new rule applies at once.
 web-policy-invalid = “{ $value }” is not a valid value for this rule.
+web-nav-ops = Operations
+web-ops-outbox = Messages waiting
+web-ops-channel = Channel
+web-ops-waiting = Waiting
+web-ops-oldest = Oldest
+web-ops-failed = Given up
+web-ops-given-up = Deliveries given up
+web-ops-retry = Send again
+web-ops-retried = Message #{ $id } is queued again.
+web-ops-not-failed = That message was not given up (it may be queued already).
+web-ops-jobs = Scheduled jobs
+web-ops-running = running
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -115,6 +115,18 @@ web-policy-from = 来自
 web-set = 修改
 web-policy-set = 已修改 { $key }，新规则立即生效。
 web-policy-invalid = “{ $value }”不是这条规则的有效取值。
+web-nav-ops = 运行情况
+web-ops-outbox = 待发送的消息
+web-ops-channel = 渠道
+web-ops-waiting = 等待发送
+web-ops-oldest = 最早一条
+web-ops-failed = 已放弃
+web-ops-given-up = 放弃投递的消息
+web-ops-retry = 重新发送
+web-ops-retried = 消息 #{ $id } 已重新排队发送。
+web-ops-not-failed = 这条消息不是放弃投递的消息（可能已经重新排队）。
+web-ops-jobs = 定时任务
+web-ops-running = 运行中
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

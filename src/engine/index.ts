@@ -1,7 +1,7 @@
 // The credit engine's public surface: channels and jobs import from here and nothing deeper.
 export { type AuditEntry, readAudit } from "./auditlog.ts";
 export { ROLES, type RoleName } from "./authz.ts";
-export { type Ctx, createCtx, type DomainEvent } from "./context.ts";
+export { audit, type Ctx, createCtx, type DomainEvent } from "./context.ts";
 export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./credits.ts";
 export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
 export { type DirectoryEntry, searchMembers, type UnitNode, unitTree } from "./directory.ts";

@@ -11,6 +11,7 @@ import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { deskRoutes } from "./desk.ts";
 import { memberRoutes } from "./members.ts";
+import { opsRoutes } from "./operations.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
 import { queueRoutes } from "./queues.ts";
 import { unitRoutes } from "./units.ts";
@@ -102,6 +103,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   auditRoutes(app, ctx);
   deskRoutes(app, ctx);
   unitRoutes(app, ctx);
+  opsRoutes(app, ctx);
 
   app.onError((e, c) => {
     log("platform").error({ err: e, path: c.req.path }, "console request failed");

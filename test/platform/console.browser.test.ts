@@ -332,6 +332,36 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     await engine.setPolicy(ctx, { actorId: ids.admin, unitId: root, patch: { multipliers: { ordinary: 1 } } });
   });
 
+  it("shows what the outbox gave up and sends one again, for the bank's root admins only", async () => {
+    const now = booted.bot.ctx.now();
+    const failed = await db.tx((tx) =>
+      tx.outbox.create({
+        data: {
+          channel: "console",
+          conversationId: "li",
+          memberId: ids.elder,
+          payload: JSON.stringify({ text: "补发的通知" }),
+          attempts: 9,
+          nextAttemptAt: now,
+          failedAt: now,
+          lastError: "platform said 502",
+          createdAt: now,
+        },
+      }),
+    );
+    const page = await signedIn("admin");
+    await page.click("text=运行情况");
+    expect(await page.textContent(`#outbox-${failed.id}`)).toContain("platform said 502");
+    await page.click(`#outbox-${failed.id} button`);
+    expect(await page.textContent("[role=status]")).toContain(`消息 #${failed.id} 已重新排队发送`);
+    expect(await page.$(`#outbox-${failed.id}`)).toBeNull();
+    out.length = 0;
+    await deliver(booted.bot.ctx, con.outlet);
+    expect(out.join("\n")).toContain("→ li: 补发的通知");
+    const other = await signedIn("zhao");
+    expect((await other.goto(`${base}/platform/ops`))?.status()).toBe(403);
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
