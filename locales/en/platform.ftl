@@ -136,6 +136,10 @@ web-ops-retried = Message #{ $id } is queued again.
 web-ops-not-failed = That message was not given up (it may be queued already).
 web-ops-jobs = Scheduled jobs
 web-ops-running = running
+web-nav-exports = Exports
+web-export-services = Export service records (certified)
+web-export-period = Period (empty: all time)
+web-invalid-period = Write a period as 2026, 2026-05 or 2026-01..2026-06.
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

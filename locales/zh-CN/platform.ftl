@@ -127,6 +127,10 @@ web-ops-retried = 消息 #{ $id } 已重新排队发送。
 web-ops-not-failed = 这条消息不是放弃投递的消息（可能已经重新排队）。
 web-ops-jobs = 定时任务
 web-ops-running = 运行中
+web-nav-exports = 导出
+web-export-services = 导出服务记录（已认证）
+web-export-period = 时间段（留空为全部）
+web-invalid-period = 时间段的写法：2026、2026-05 或 2026-01..2026-06。
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -10,6 +10,7 @@ import { log } from "../log.ts";
 import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { deskRoutes } from "./desk.ts";
+import { exportRoutes } from "./exports.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./operations.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
@@ -104,6 +105,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   deskRoutes(app, ctx);
   unitRoutes(app, ctx);
   opsRoutes(app, ctx);
+  exportRoutes(app, ctx);
 
   app.onError((e, c) => {
     log("platform").error({ err: e, path: c.req.path }, "console request failed");

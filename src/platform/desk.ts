@@ -157,15 +157,18 @@ function needOf(d: z.infer<typeof NeedFields>) {
   };
 }
 
+/** The units (and those below) where the member is an admin or a hotline operator. */
+export async function unitsStaffedBy(ctx: Ctx, me: number): Promise<Array<{ id: number; name: string }>> {
+  const roles = (await engine.rolesFor(ctx, me)).filter((r) => r.role === "admin" || r.role === "hotline");
+  const seen = new Map<number, { id: number; name: string }>();
+  for (const r of roles)
+    for (const u of await engine.unitsUnder(ctx, r.unitId)) seen.set(u.id, { id: u.id, name: u.name });
+  return [...seen.values()];
+}
+
 /** Mounts GET/POST /desk and /desk/elder/:id on the console. */
 export function deskRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
-  const staffUnits = async (me: number) => {
-    const roles = (await engine.rolesFor(ctx, me)).filter((r) => r.role === "admin" || r.role === "hotline");
-    const seen = new Map<number, { id: number; name: string }>();
-    for (const r of roles)
-      for (const u of await engine.unitsUnder(ctx, r.unitId)) seen.set(u.id, { id: u.id, name: u.name });
-    return [...seen.values()];
-  };
+  const staffUnits = (me: number) => unitsStaffedBy(ctx, me);
   const cats = (unitId: number) => ctx.db.tx((tx) => engine.catalogue(tx, unitId));
   const forbidden = (c: C, v: Viewer) =>
     c.html(layout(v, t(v.locale, "web-nav-desk"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }), 403);

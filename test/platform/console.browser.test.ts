@@ -2,7 +2,9 @@
 // HTTP port on 127.0.0.1: sign in through a link from the console channel, approve a need and see
 // the poster notified in the console; forms without the page's token, other units' needs and
 // volunteers are refused; a session ends after idle minutes and a link works once.
+import { readFileSync } from "node:fs";
 import { getRequestListener } from "@hono/node-server";
+import ExcelJS from "exceljs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliver } from "../../src/bot/outbox.ts";
@@ -360,6 +362,29 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(out.join("\n")).toContain("→ li: 补发的通知");
     const other = await signedIn("zhao");
     expect((await other.goto(`${base}/platform/ops`))?.status()).toBe(403);
+  });
+
+  it("exports certified services as CSV and XLSX downloads, for one's own units only", async () => {
+    const certified = await db.read((c) => c.need.findMany({ where: { status: "certified" }, orderBy: { id: "asc" } }));
+    expect(certified.length).toBeGreaterThan(0);
+    const page = await signedIn("admin");
+    await page.click("text=导出");
+    await page.fill("input[name=period]", "2026-13");
+    await page.click('button:has-text("CSV")');
+    expect(await page.textContent('[data-field="period"]')).toContain("时间段的写法");
+    await page.fill("input[name=period]", "");
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click('button:has-text("CSV")')]);
+    const text = readFileSync((await csv.path()) ?? "", "utf8");
+    expect(text.startsWith("\uFEFF需求编号")).toBe(true);
+    for (const n of certified) expect(text).toContain(`\r\n${n.id},`);
+    const [xlsx] = await Promise.all([page.waitForEvent("download"), page.click('button:has-text("XLSX")')]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await xlsx.path()) ?? "");
+    expect(wb.getWorksheet("services")?.actualRowCount).toBe(certified.length + 1);
+    const other = await signedIn("zhao");
+    const res = await other.request.get(`${base}/platform/exports/services?unit=${booted.bot.rootUnitId}&format=csv`);
+    expect(res.status()).toBe(403);
+    expect(await res.text()).not.toContain("需求编号");
   });
 
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
