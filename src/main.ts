@@ -19,6 +19,7 @@ import { timebankJobs } from "./jobs/jobs.ts";
 import { createScheduler } from "./jobs/scheduler.ts";
 import { createLogger, log, setLogger } from "./log.ts";
 import { createPlatform } from "./platform/app.ts";
+import { createVerifyPage } from "./platform/verify.ts";
 import { createWeb, type Readiness, type Web } from "./web.ts";
 
 /** Opens everything the channels need. */
@@ -159,10 +160,12 @@ async function main(argv: string[]) {
   });
   const secure = config.TIMEBANK_PUBLIC_URL?.startsWith("https://") ?? false;
   web.mount("/platform/", getRequestListener(createPlatform(bot.ctx, { secure }).fetch));
+  web.mount("/verify/", getRequestListener(createVerifyPage(bot.ctx).fetch));
   const platforms = config.TELEGRAM_BOT_TOKEN || config.SLACK_BOT_TOKEN;
   const channels = platforms ? await startPlatforms(config, bot, web) : [];
   const port = await web.start();
   bot.webBase = config.TIMEBANK_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
+  bot.publicUrl = config.TIMEBANK_PUBLIC_URL;
   if (config.TIMEBANK_JOBS === "on") await jobs.start();
   log().info({ port, database: db.provider, url: redactUrl(config.DATABASE_URL) }, "timebank started");
   const timers: Array<ReturnType<typeof setInterval>> = [];

@@ -140,6 +140,7 @@ web-nav-exports = Exports
 web-export-services = Export service records (certified)
 web-export-period = Period (empty: all time)
 web-invalid-period = Write a period as 2026, 2026-05 or 2026-01..2026-06.
+web-verify-title = Time bank certificate check
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -131,6 +131,7 @@ web-nav-exports = 导出
 web-export-services = 导出服务记录（已认证）
 web-export-period = 时间段（留空为全部）
 web-invalid-period = 时间段的写法：2026、2026-05 或 2026-01..2026-06。
+web-verify-title = 时间银行服务证明验证
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

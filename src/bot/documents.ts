@@ -21,7 +21,11 @@ export const DOCUMENT_COMMANDS: Record<string, Command> = {
     const memberId = Number((idFirst ? first : second).replace("#", "")) || me(turn);
     const period = parsePeriod(periodText, turn.bot.ctx.now());
     if (!period) return { replies: [await say(turn, "bad-period")] };
-    const { data, pdf } = await issueCertificate(turn.bot.ctx, { actorId: me(turn), memberId, period });
+    const { data, pdf } = await issueCertificate(
+      turn.bot.ctx,
+      { actorId: me(turn), memberId, period },
+      turn.bot.publicUrl,
+    );
     const caption = tr(turn, "certificate-caption", {
       code: data.code,
       hours: duration(turn.locale, data.totalMinutes),

@@ -14,6 +14,8 @@ export interface Bot {
   rootUnitId: number;
   /** Where the web console is reached (TIMEBANK_PUBLIC_URL, or this machine's port), once it is up. */
   webBase?: string;
+  /** TIMEBANK_PUBLIC_URL, when set: certificates' QR codes point at its /verify page. */
+  publicUrl?: string;
 }
 
 /** One incoming event in context. */

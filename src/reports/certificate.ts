@@ -35,7 +35,11 @@ function newCode(): string {
 }
 
 /** Issues a certificate for a member (themself, or an admin over them) and renders its PDF. */
-export async function issueCertificate(ctx: engine.Ctx, input: { actorId: number; memberId: number; period: Period }) {
+export async function issueCertificate(
+  ctx: engine.Ctx,
+  input: { actorId: number; memberId: number; period: Period },
+  publicUrl?: string,
+) {
   const d = z.object({ actorId: z.number().int().positive(), memberId: z.number().int().positive() }).parse(input);
   const data = await ctx.db.tx(async (tx) => {
     if (d.actorId !== d.memberId) {
@@ -87,7 +91,7 @@ export async function issueCertificate(ctx: engine.Ctx, input: { actorId: number
     });
     return out;
   });
-  return { data, pdf: await renderCertificate(data) };
+  return { data, pdf: await renderCertificate(data, publicUrl) };
 }
 
 /** What a code certified, or null if no certificate has this code (a changed or made-up code). */
@@ -101,9 +105,13 @@ export async function verifyCertificate(ctx: engine.Ctx, code: string): Promise<
 const hours = (m: number) => (Math.round((m / 60) * 10) / 10).toString();
 const day = (iso: string) => iso.slice(0, 10);
 
-/** The certificate as an A4 PDF with the CJK font embedded and a QR code of the verification code. */
-export async function renderCertificate(c: CertificateData): Promise<Uint8Array> {
-  const qr = await QRCode.toBuffer(`TIMEBANK-VERIFY:${c.code}`, { margin: 1, width: 160 });
+/**
+ * The certificate as an A4 PDF with the CJK font embedded and a QR code: of the public page that
+ * verifies it (`publicUrl`/verify/CODE) when the bank has a public address, else of the code.
+ */
+export async function renderCertificate(c: CertificateData, publicUrl?: string): Promise<Uint8Array> {
+  const target = publicUrl ? `${publicUrl}/verify/${c.code}` : `TIMEBANK-VERIFY:${c.code}`;
+  const qr = await QRCode.toBuffer(target, { margin: 1, width: 160 });
   const doc = new PDFDocument({ size: "A4", margin: 56, info: { Title: `服务记录证明 ${c.code}`, Author: c.bank } });
   const chunks: Buffer[] = [];
   doc.on("data", (b: Buffer) => chunks.push(b));

@@ -14,6 +14,9 @@ import * as engine from "../../src/engine/index.ts";
 import { isoDay } from "../../src/engine/time.ts";
 import { boot } from "../../src/main.ts";
 import { createPlatform } from "../../src/platform/app.ts";
+import { createVerifyPage } from "../../src/platform/verify.ts";
+import { issueCertificate } from "../../src/reports/certificate.ts";
+import { parsePeriod } from "../../src/reports/period.ts";
 import { createWeb, type Web } from "../../src/web.ts";
 import { PROVIDERS, scratchUrl } from "../support/db.ts";
 
@@ -40,6 +43,7 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     con = createConsole(bot, (l) => out.push(l), booted.clock);
     web = createWeb({ port: 0, host: "127.0.0.1" });
     web.mount("/platform/", getRequestListener(createPlatform(bot.ctx, { secure: false }).fetch));
+    web.mount("/verify/", getRequestListener(createVerifyPage(bot.ctx).fetch));
     base = `http://127.0.0.1:${await web.start()}`;
     bot.webBase = base;
     const ctx = bot.ctx;
@@ -385,6 +389,20 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     const res = await other.request.get(`${base}/platform/exports/services?unit=${booted.bot.rootUnitId}&format=csv`);
     expect(res.status()).toBe(403);
     expect(await res.text()).not.toContain("需求编号");
+  });
+
+  it("a certificate's public page says it is genuine, and a changed code is not", async () => {
+    const ctx = booted.bot.ctx;
+    const chen = (await engine.findByIdentity(ctx, "console", "chen"))?.id ?? 0;
+    const period = parsePeriod("", ctx.now());
+    if (!period) throw new Error("no period");
+    const { data } = await issueCertificate(ctx, { actorId: chen, memberId: chen, period }, base);
+    const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+    expect((await page.goto(`${base}/verify/${data.code}`))?.status()).toBe(200);
+    expect(await page.textContent("#verdict")).toContain(`真实有效：${data.code} 证明 陈`);
+    const changed = `${data.code.slice(0, -1)}${data.code.endsWith("A") ? "B" : "A"}`;
+    expect((await page.goto(`${base}/verify/${changed}`))?.status()).toBe(404);
+    expect(await page.textContent("#verdict")).toContain("没有这个验证码的证明");
   });
 
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
