@@ -159,13 +159,16 @@ async function main(argv: string[]) {
     log: log("web"),
   });
   const secure = config.TIMEBANK_PUBLIC_URL?.startsWith("https://") ?? false;
-  web.mount("/platform/", getRequestListener(createPlatform(bot.ctx, { secure }).fetch));
+  bot.publicUrl = config.TIMEBANK_PUBLIC_URL;
+  web.mount(
+    "/platform/",
+    getRequestListener(createPlatform(bot.ctx, { secure, telegramToken: config.TELEGRAM_BOT_TOKEN }).fetch),
+  );
   web.mount("/verify/", getRequestListener(createVerifyPage(bot.ctx).fetch));
   const platforms = config.TELEGRAM_BOT_TOKEN || config.SLACK_BOT_TOKEN;
   const channels = platforms ? await startPlatforms(config, bot, web) : [];
   const port = await web.start();
   bot.webBase = config.TIMEBANK_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
-  bot.publicUrl = config.TIMEBANK_PUBLIC_URL;
   if (config.TIMEBANK_JOBS === "on") await jobs.start();
   log().info({ port, database: db.provider, url: redactUrl(config.DATABASE_URL) }, "timebank started");
   const timers: Array<ReturnType<typeof setInterval>> = [];

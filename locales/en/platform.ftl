@@ -141,6 +141,9 @@ web-export-services = Export service records (certified)
 web-export-period = Period (empty: all time)
 web-invalid-period = Write a period as 2026, 2026-05 or 2026-01..2026-06.
 web-verify-title = Time bank certificate check
+web-tg-signing-in = Signing in to the console…
+web-tg-no-data = Open the console from the Telegram bot's menu button.
+web-tg-refused = Cannot sign in: the console is for admins and 12349 hotline operators, or the sign-in has expired; open it again from the menu button.
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

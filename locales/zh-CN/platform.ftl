@@ -132,6 +132,9 @@ web-export-services = 导出服务记录（已认证）
 web-export-period = 时间段（留空为全部）
 web-invalid-period = 时间段的写法：2026、2026-05 或 2026-01..2026-06。
 web-verify-title = 时间银行服务证明验证
+web-tg-signing-in = 正在登录管理平台……
+web-tg-no-data = 请从 Telegram 机器人的菜单按钮打开管理平台。
+web-tg-refused = 无法登录：只有管理员和 12349 热线接线员可以使用管理平台，或者登录信息已过期，请从菜单按钮重新打开。
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -263,6 +263,14 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     for (const a of admins) {
       const l: Locale = a.member.locale === "en" ? "en" : "zh-CN";
       await g.api.setMyCommands(menu(ADMIN_MENU, l), { scope: { type: "chat", chat_id: Number(a.externalId) } });
+      // The web console as a Mini App from the menu button (Telegram opens only HTTPS addresses).
+      if (bot.publicUrl?.startsWith("https://"))
+        await g.api
+          .setChatMenuButton({
+            chat_id: Number(a.externalId),
+            menu_button: { type: "web_app", text: t(l, "web-title"), web_app: { url: `${bot.publicUrl}/platform/tg` } },
+          })
+          .catch((e) => log("telegram").warn({ err: e, chat: a.externalId }, "menu button not set"));
     }
   }
 

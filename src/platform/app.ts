@@ -3,12 +3,14 @@
 // engine; the console only checks who is signed in and that a form came from its own page (CSRF).
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { html } from "hono/html";
+import { z } from "zod";
 import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import { log } from "../log.ts";
 import { auditRoutes } from "./audit.ts";
-import { csrfMatches, endSession, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
+import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { deskRoutes } from "./desk.ts";
 import { exportRoutes } from "./exports.ts";
 import { memberRoutes } from "./members.ts";
@@ -23,10 +25,25 @@ const COOKIE = "tb_session";
 export type PlatformEnv = { Variables: { session: Session; viewer: Viewer } };
 type Env = PlatformEnv;
 
-/** Options of the console: whether the public address is HTTPS (cookies are then Secure). */
+/**
+ * Options of the console: whether the public address is HTTPS (cookies are then Secure), and the
+ * Telegram bot token that signs a Mini App's initData (no token: no Mini App sign-in).
+ */
 export interface PlatformOptions {
   secure: boolean;
+  telegramToken?: string;
 }
+
+/** The Mini App's one script (served by us: no CDN): hands Telegram's initData to the server. */
+const MINI_APP_JS = `(function () {
+  var data = new URLSearchParams(location.hash.slice(1)).get("tgWebAppData");
+  var say = function (text) { document.getElementById("status").textContent = text; };
+  if (!data) { say(document.body.dataset.nodata); return; }
+  fetch("/platform/tg/login", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ initData: data }), credentials: "same-origin" })
+    .then(function (r) { if (r.ok) location.replace("/platform/"); else say(document.body.dataset.refused); })
+    .catch(function () { say(document.body.dataset.refused); });
+})();`;
 
 /** The console's Hono app; mount its `fetch` on the HTTP port under /platform. */
 export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
@@ -46,10 +63,12 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
     c.header("x-content-type-options", "nosniff");
     c.header("referrer-policy", "no-referrer");
     c.header("x-frame-options", "DENY");
-    c.header(
-      "content-security-policy",
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    );
+    // A page that set its own policy (the Mini App's) keeps it.
+    if (!c.res.headers.has("content-security-policy"))
+      c.header(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      );
   });
 
   app.get("/login/:token", async (c) => {
@@ -57,6 +76,34 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
     if (!s) return c.html(signedOut(guestLocale(c.req.header("accept-language")), "bad-link"), 401);
     setCookie(c, COOKIE, s.id, cookie);
     return c.redirect("/platform/", 303);
+  });
+
+  // The Telegram Mini App (menu button): a page whose script posts Telegram's initData once.
+  app.get("/tg", (c) => {
+    const l = guestLocale(c.req.header("accept-language"));
+    // The one page with a script: ours, from this origin (the headers below keep this policy).
+    c.header(
+      "content-security-policy",
+      "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'",
+    );
+    return c.html(
+      html`<!doctype html><html lang="${l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${t(l, "web-title")}</title></head><body data-nodata="${t(l, "web-tg-no-data")}" data-refused="${t(l, "web-tg-refused")}">
+<main><p id="status">${t(l, "web-tg-signing-in")}</p></main><script src="/platform/tg.js"></script></body></html>`,
+    );
+  });
+  app.get("/tg.js", (c) => {
+    c.header("content-type", "text/javascript; charset=utf-8");
+    return c.body(MINI_APP_JS);
+  });
+  app.post("/tg/login", async (c) => {
+    // JSON only: a form on another site cannot send it without the browser asking first.
+    if (!opts.telegramToken || !c.req.header("content-type")?.startsWith("application/json")) return c.body(null, 401);
+    const body = z.object({ initData: z.string().max(4096) }).safeParse(await c.req.json().catch(() => null));
+    const s = body.success ? await miniAppLogin(ctx, opts.telegramToken, body.data.initData) : null;
+    if (!s) return c.body(null, 401);
+    setCookie(c, COOKIE, s.id, cookie);
+    return c.body(null, 204);
   });
 
   // Everything below needs a session; a POST also needs the session's form token.

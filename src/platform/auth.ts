@@ -2,9 +2,9 @@
 // minutes, used once) that opens a session. Only hashes of tokens and session ids are stored, so a
 // copy of the database signs nobody in. Sessions end after idle minutes or at an absolute end, and
 // their id is replaced every few minutes of use.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { rolesOf } from "../engine/authz.ts";
-import { AppError, type Ctx } from "../engine/index.ts";
+import { AppError, type Ctx, findByIdentity } from "../engine/index.ts";
 
 /** How long the pieces of a sign-in last (milliseconds). */
 export const WEB_TIMES = {
@@ -51,29 +51,67 @@ export interface Session {
 export async function redeemLogin(ctx: Ctx, t: string): Promise<Session | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(t)) return null;
   const now = ctx.now();
-  return ctx.db.tx(async (tx) => {
+  const memberId = await ctx.db.tx(async (tx) => {
     // One conditional update: of two clicks on one link, one signs in.
     const used = await tx.webLogin.updateMany({
       where: { tokenHash: hash(t), usedAt: null, expiresAt: { gt: now } },
       data: { usedAt: now },
     });
     if (used.count !== 1) return null;
-    const login = await tx.webLogin.findUniqueOrThrow({ where: { tokenHash: hash(t) } });
-    const id = token();
-    const csrf = token();
-    await tx.webSession.create({
+    return (await tx.webLogin.findUniqueOrThrow({ where: { tokenHash: hash(t) } })).memberId;
+  });
+  return memberId === null ? null : openSession(ctx, memberId);
+}
+
+/**
+ * Signs in from a Telegram Mini App: `initData` as Telegram hands it to the page, checked with the
+ * bot token (HMAC-SHA256 keyed by "WebAppData"), at most ten minutes old, of a Telegram user linked
+ * to a member who may use the console. Null if any of that fails.
+ */
+export async function miniAppLogin(ctx: Ctx, botToken: string, initData: string): Promise<Session | null> {
+  const params = new URLSearchParams(initData);
+  const given = params.get("hash") ?? "";
+  params.delete("hash");
+  const check = [...params]
+    .map(([k, v]) => `${k}=${v}`)
+    .sort()
+    .join("\n");
+  const secret = createHmac("sha256", "WebAppData").update(botToken).digest();
+  const want = createHmac("sha256", secret).update(check).digest("hex");
+  if (given.length !== want.length || !timingSafeEqual(Buffer.from(given), Buffer.from(want))) return null;
+  const authDate = Number(params.get("auth_date") ?? 0) * 1000;
+  if (!(authDate > ctx.now().getTime() - WEB_TIMES.link && authDate < ctx.now().getTime() + 60_000)) return null;
+  let userId: unknown;
+  try {
+    userId = (JSON.parse(params.get("user") ?? "{}") as { id?: unknown }).id;
+  } catch {
+    return null;
+  }
+  if (typeof userId !== "number") return null;
+  const member = await findByIdentity(ctx, "telegram", String(userId));
+  if (!member || !(await mayUseConsole(ctx, member.id))) return null;
+  return openSession(ctx, member.id);
+}
+
+/** A new session for the member: fresh id and form token. */
+async function openSession(ctx: Ctx, memberId: number): Promise<Session> {
+  const now = ctx.now();
+  const id = token();
+  const csrf = token();
+  await ctx.db.tx((tx) =>
+    tx.webSession.create({
       data: {
         idHash: hash(id),
-        memberId: login.memberId,
+        memberId,
         csrf,
         expiresAt: new Date(now.getTime() + WEB_TIMES.absolute),
         lastSeenAt: now,
         rotatedAt: now,
         createdAt: now,
       },
-    });
-    return { id, memberId: login.memberId, csrf };
-  });
+    }),
+  );
+  return { id, memberId, csrf };
 }
 
 /**

@@ -63,7 +63,7 @@ describe.each(PROVIDERS)("telegram on %s", (provider) => {
       name: ADMIN.name,
     });
     await engine.bootstrapAdmin(ctx, admin.id, bank.rootUnitId);
-    bot = createBot(db, bank, () => clock.now);
+    bot = { ...createBot(db, bank, () => clock.now), publicUrl: "https://timebank.example.org" };
     fake = await startFakeTelegram();
     tg = createTelegram(bot, {
       token: fake.token,
@@ -88,6 +88,18 @@ describe.each(PROVIDERS)("telegram on %s", (provider) => {
     expect(menus.find((m) => !m.scope && !m.language_code)?.commands).not.toContainEqual(
       expect.objectContaining({ command: "review" }),
     );
+    // The web console opens from the admin's menu button, as a Mini App at the public address.
+    const buttons = fake.calls.filter((c) => c.method === "setChatMenuButton").map((c) => c.params);
+    expect(buttons).toEqual([
+      {
+        chat_id: ADMIN.id,
+        menu_button: {
+          type: "web_app",
+          text: "时间银行管理平台",
+          web_app: { url: "https://timebank.example.org/platform/tg" },
+        },
+      },
+    ]);
   });
 
   it("plays the whole cycle in private chats and a bound group", async () => {

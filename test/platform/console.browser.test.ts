@@ -2,6 +2,7 @@
 // HTTP port on 127.0.0.1: sign in through a link from the console channel, approve a need and see
 // the poster notified in the console; forms without the page's token, other units' needs and
 // volunteers are refused; a session ends after idle minutes and a link works once.
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { getRequestListener } from "@hono/node-server";
 import ExcelJS from "exceljs";
@@ -22,6 +23,23 @@ import { PROVIDERS, scratchUrl } from "../support/db.ts";
 
 const START = new Date("2026-06-01T02:00:00Z");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const TG_TOKEN = "123456:TEST-TOKEN";
+
+/** initData as Telegram signs it for a Mini App (https://core.telegram.org/bots/webapps). */
+function initData(userId: number, at: Date, token = TG_TOKEN): string {
+  const p = new URLSearchParams({
+    query_id: "AAH",
+    user: JSON.stringify({ id: userId, first_name: "Test" }),
+    auth_date: String(Math.floor(at.getTime() / 1000)),
+  });
+  const check = [...p]
+    .map(([k, v]) => `${k}=${v}`)
+    .sort()
+    .join("\n");
+  const secret = createHmac("sha256", "WebAppData").update(token).digest();
+  p.set("hash", createHmac("sha256", secret).update(check).digest("hex"));
+  return p.toString();
+}
 
 describe.each(PROVIDERS)("web console on %s", (provider) => {
   let db: Db;
@@ -42,7 +60,10 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     const { bot } = booted;
     con = createConsole(bot, (l) => out.push(l), booted.clock);
     web = createWeb({ port: 0, host: "127.0.0.1" });
-    web.mount("/platform/", getRequestListener(createPlatform(bot.ctx, { secure: false }).fetch));
+    web.mount(
+      "/platform/",
+      getRequestListener(createPlatform(bot.ctx, { secure: false, telegramToken: TG_TOKEN }).fetch),
+    );
     web.mount("/verify/", getRequestListener(createVerifyPage(bot.ctx).fetch));
     base = `http://127.0.0.1:${await web.start()}`;
     bot.webBase = base;
@@ -403,6 +424,34 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     const changed = `${data.code.slice(0, -1)}${data.code.endsWith("A") ? "B" : "A"}`;
     expect((await page.goto(`${base}/verify/${changed}`))?.status()).toBe(404);
     expect(await page.textContent("#verdict")).toContain("没有这个验证码的证明");
+  });
+
+  it("opens as a Telegram Mini App for staff with a genuine, fresh initData, and for nobody else", async () => {
+    const ctx = booted.bot.ctx;
+    await engine.linkIdentity(ctx, { memberId: ids.admin, channel: "telegram", externalId: "555" });
+    await engine.linkIdentity(ctx, { memberId: ids.volunteer, channel: "telegram", externalId: "777" });
+    const open = async (data: string) => {
+      const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+      await page.goto(`${base}/platform/tg#tgWebAppData=${encodeURIComponent(data)}`);
+      // Until the script has heard back (it leaves the page, or says why not).
+      const pending =
+        '!document.getElementById("status") || !document.getElementById("status").textContent.includes("正在登录")';
+      await page.waitForFunction(pending, null, { timeout: 10_000 }).catch(() => undefined);
+      return page;
+    };
+    const staff = await open(initData(555, ctx.now()));
+    await staff.waitForURL(`${base}/platform/`);
+    expect(await staff.textContent("main")).toContain("待审核需求");
+    for (const data of [
+      initData(555, ctx.now(), "999:OTHER-BOT"), // signed by another bot
+      initData(555, ctx.now()).replace("555", "556"), // changed after signing
+      initData(555, new Date(ctx.now().getTime() - 11 * 60_000)), // too old
+      initData(777, ctx.now()), // a volunteer
+    ]) {
+      const page = await open(data);
+      expect(await page.textContent("#status")).toContain("无法登录");
+      expect((await page.goto(`${base}/platform/`))?.status()).toBe(401);
+    }
   });
 
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
