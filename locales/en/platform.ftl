@@ -144,6 +144,9 @@ web-verify-title = Time bank certificate check
 web-tg-signing-in = Signing in to the console…
 web-tg-no-data = Open the console from the Telegram bot's menu button.
 web-tg-refused = Cannot sign in: the console is for admins and 12349 hotline operators, or the sign-in has expired; open it again from the menu button.
+web-chart-label = Hours of service (bars) and services (line) per month, last 12 months
+web-chart-hours = hours
+web-chart-times = services
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

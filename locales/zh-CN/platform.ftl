@@ -135,6 +135,9 @@ web-verify-title = 时间银行服务证明验证
 web-tg-signing-in = 正在登录管理平台……
 web-tg-no-data = 请从 Telegram 机器人的菜单按钮打开管理平台。
 web-tg-refused = 无法登录：只有管理员和 12349 热线接线员可以使用管理平台，或者登录信息已过期，请从菜单按钮重新打开。
+web-chart-label = 近 12 个月每月服务小时（柱）与服务人次（线）
+web-chart-hours = 小时
+web-chart-times = 人次
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

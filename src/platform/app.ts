@@ -8,7 +8,9 @@ import { z } from "zod";
 import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
+import { parts, zoned } from "../engine/time.ts";
 import { log } from "../log.ts";
+import { monthlySeries } from "../reports/chart.ts";
 import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { deskRoutes } from "./desk.ts";
@@ -167,17 +169,16 @@ async function unitFigures(ctx: Ctx, memberId: number, l: Locale): Promise<UnitF
   const roles = await ctx.db.read((c) =>
     c.role.findMany({ where: { memberId, role: { in: ["admin", "hotline"] } }, select: { unitId: true } }),
   );
-  const now = ctx.now();
-  const month = (back: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1));
+  // Calendar months in the bank's time zone.
+  const p = parts(ctx.now());
+  const month = (back: number) => zoned(p.y, p.mo - back, 1);
   const out: UnitFigures[] = [];
   for (const unitId of [...new Set(roles.map((r) => r.unitId))]) {
-    for (const [from, to, period] of [
-      [month(0), month(-1), t(l, "web-this-month")],
-      [month(1), month(0), t(l, "web-last-month")],
-    ] as const) {
-      const s = await engine.unitStats(ctx, { actorId: memberId, unitId, from, to });
-      out.push({ ...s, period });
-    }
+    const thisMonth = await engine.unitStats(ctx, { actorId: memberId, unitId, from: month(0), to: month(-1) });
+    const months = (await monthlySeries(ctx, memberId, unitId)).series;
+    out.push({ ...thisMonth, period: t(l, "web-this-month"), months });
+    const lastMonth = await engine.unitStats(ctx, { actorId: memberId, unitId, from: month(1), to: month(0) });
+    out.push({ ...lastMonth, period: t(l, "web-last-month") });
   }
   return out;
 }

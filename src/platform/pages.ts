@@ -5,6 +5,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { categoryName, duration, when } from "../bot/format.ts";
 import { type Locale, t } from "../bot/i18n.ts";
 import type { NeedView } from "../engine/queries.ts";
+import { type MonthFigures, monthsChart } from "./chart.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -55,6 +56,8 @@ export function signedOut(l: Locale, reason: "none" | "expired" | "bad-link") {
 /** The figures of one unit for one period, as the dashboard shows them. */
 export interface UnitFigures {
   unitName: string;
+  /** The last twelve months, for the chart (on the first period of each unit). */
+  months?: MonthFigures[];
   period: string;
   eldersServed: number;
   personTimes: number;
@@ -77,7 +80,7 @@ ${units.map(
   (u) => html`<div class="card"><h2>${u.unitName} · ${u.period}</h2><div class="grid">
 ${figure(t(l, "web-elders-served"), u.eldersServed)}${figure(t(l, "web-person-times"), u.personTimes)}
 ${figure(t(l, "web-hours"), duration(l, u.totalMinutes))}${figure(t(l, "web-active-volunteers"), u.activeVolunteers)}
-${figure(t(l, "web-rating"), u.averageRating ?? "—")}</div></div>`,
+${figure(t(l, "web-rating"), u.averageRating ?? "—")}</div>${u.months ? monthsChart(l, u.months) : ""}</div>`,
 )}`,
   );
 }

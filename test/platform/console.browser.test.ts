@@ -359,6 +359,21 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     await engine.setPolicy(ctx, { actorId: ids.admin, unitId: root, patch: { multipliers: { ordinary: 1 } } });
   });
 
+  it("the overview shows each unit's month and a twelve-month chart with numbers on its axes", async () => {
+    const certified = await db.read((c) => c.need.findMany({ where: { status: "certified" } }));
+    const page = await signedIn("admin");
+    const card = page.locator(".card", { hasText: "本月" }).first();
+    expect(await card.textContent()).toContain(`服务人次`);
+    const chart = card.locator("svg.chart");
+    expect(await chart.locator("rect").count()).toBe(12);
+    const labels = await chart.locator("text").allTextContents();
+    expect(labels).toContain("0");
+    expect(labels).toContain("小时");
+    // The line of services reaches the number of services certified this month.
+    const times = await chart.locator("rect title").allTextContents();
+    expect(times.at(-1)).toMatch(new RegExp(`, ${certified.length}$`));
+  });
+
   it("shows what the outbox gave up and sends one again, for the bank's root admins only", async () => {
     const now = booted.bot.ctx.now();
     const failed = await db.tx((tx) =>
