@@ -147,6 +147,18 @@ web-tg-refused = Cannot sign in: the console is for admins and 12349 hotline ope
 web-chart-label = Hours of service (bars) and services (line) per month, last 12 months
 web-chart-hours = hours
 web-chart-times = services
+web-records = Admin records
+web-verify = Verify
+web-verify-reject = Not verified
+web-train = Record training
+web-train-minutes = Training minutes
+web-set-priority = Save priority groups
+web-qualify = Confirm qualification
+web-member-done-verify = Verified.
+web-member-done-reject = Recorded as not verified.
+web-member-done-train = Training recorded.
+web-member-done-priority = Priority groups saved.
+web-member-done-qualify = Qualification confirmed.
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -138,6 +138,18 @@ web-tg-refused = 无法登录：只有管理员和 12349 热线接线员可以�
 web-chart-label = 近 12 个月每月服务小时（柱）与服务人次（线）
 web-chart-hours = 小时
 web-chart-times = 人次
+web-records = 管理员记录
+web-verify = 核实通过
+web-verify-reject = 核实不通过
+web-train = 记录培训
+web-train-minutes = 培训分钟数
+web-set-priority = 保存优先对象
+web-qualify = 确认专业资质
+web-member-done-verify = 已核实。
+web-member-done-reject = 已记录核实不通过。
+web-member-done-train = 已记录培训。
+web-member-done-priority = 已保存优先对象。
+web-member-done-qualify = 已确认专业资质。
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

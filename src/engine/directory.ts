@@ -23,6 +23,8 @@ export interface DirectoryEntry {
   name: string;
   verification: string;
   trainingMinutes: number;
+  /** Priority groups (优先对象), for elders. */
+  priority: string[];
   phoneTail: string | null;
   roles: Array<{ role: string; unit: string }>;
 }
@@ -56,8 +58,10 @@ export async function searchMembers(
     const where = `WHERE EXISTS (SELECT 1 FROM role r WHERE r.member_id = m.id AND ${inUnits})${match}`;
     const sql = sqlOf(c);
     const total = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM member m ${where}`, params);
-    const rows = await sql.all<Omit<DirectoryEntry, "roles" | "phoneTail"> & { phone: string | null }>(
-      `SELECT m.id, m.name, m.verification, m.training_minutes AS "trainingMinutes", m.phone FROM member m ${where}
+    const rows = await sql.all<
+      Omit<DirectoryEntry, "roles" | "phoneTail" | "priority"> & { phone: string | null; priority: string }
+    >(
+      `SELECT m.id, m.name, m.verification, m.training_minutes AS "trainingMinutes", m.phone, m.priority FROM member m ${where}
         ORDER BY m.id LIMIT ? OFFSET ?`,
       [...params, d.pageSize, d.page * d.pageSize],
     );
@@ -69,8 +73,9 @@ export async function searchMembers(
           [...rows.map((r) => r.id), ...units],
         )
       : [];
-    const items = rows.map(({ phone, ...m }) => ({
+    const items = rows.map(({ phone, priority, ...m }) => ({
       ...m,
+      priority: priority ? priority.split(",") : [],
       phoneTail: phone ? phone.slice(-4) : null,
       roles: roles.filter((r) => r.memberId === m.id).map(({ role, unit }) => ({ role, unit })),
     }));

@@ -15,6 +15,7 @@ import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { deskRoutes } from "./desk.ts";
 import { exportRoutes } from "./exports.ts";
+import { memberDetailRoutes } from "./member.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./operations.ts";
 import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
@@ -150,6 +151,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
 
   queueRoutes(app, ctx);
   memberRoutes(app, ctx);
+  memberDetailRoutes(app, ctx);
   auditRoutes(app, ctx);
   deskRoutes(app, ctx);
   unitRoutes(app, ctx);

@@ -20,7 +20,9 @@ const Query = z.object({
 
 function membersPage(v: Viewer, query: z.infer<typeof Query>, found: { items: DirectoryEntry[]; total: number }) {
   const l = v.locale;
-  const row = (m: DirectoryEntry) => html`<tr id="member-${m.id}"><td>#${m.id}</td><td>${m.name}</td>
+  const row = (
+    m: DirectoryEntry,
+  ) => html`<tr id="member-${m.id}"><td>#${m.id}</td><td><a href="/platform/members/${m.id}">${m.name}</a></td>
 <td>${m.roles.map((r) => `${t(l, `role-${r.role}`)}@${r.unit}`).join("，")}</td>
 <td>${t(l, `verification-${m.verification}`)}</td><td>${m.trainingMinutes}</td>
 <td>${m.phoneTail ? `****${m.phoneTail}` : "—"}</td></tr>`;

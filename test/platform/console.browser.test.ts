@@ -469,6 +469,32 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     }
   });
 
+  it("records training and priority groups on a member's page; others' members stay out of reach", async () => {
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/members?q=%23${ids.volunteer}`);
+    await page.click(`#member-${ids.volunteer} a`);
+    expect(await page.textContent("#training")).toBe("0");
+    await page.fill("input[name=minutes]", "90");
+    await page.click('button:has-text("记录培训")');
+    expect(await page.textContent("[role=status]")).toContain("已记录培训");
+    expect(await page.textContent("#training")).toBe("90");
+    await page.goto(`${base}/platform/members/${ids.elder}`);
+    await page.check('input[name=priority][value="advanced_age"]');
+    await page.click('button:has-text("保存优先对象")');
+    expect(await page.textContent("[role=status]")).toContain("已保存优先对象");
+    const elder = await db.read((c) => c.member.findUniqueOrThrow({ where: { id: ids.elder } }));
+    expect(elder.priority.split(",")).toContain("advanced_age");
+    // The other unit's admin cannot open (nor act on) a member of this unit.
+    const other = await signedIn("zhao");
+    expect((await other.goto(`${base}/platform/members/${ids.elder}`))?.status()).toBe(403);
+    const csrf = await other.getAttribute("input[name=csrf]", "value");
+    const res = await other.request.post(`${base}/platform/members/${ids.elder}`, {
+      form: { csrf: csrf ?? "", action: "train", minutes: "500" },
+    });
+    expect(res.status()).toBe(403);
+    expect((await db.read((c) => c.member.findUniqueOrThrow({ where: { id: ids.elder } }))).trainingMinutes).toBe(0);
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
