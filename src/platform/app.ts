@@ -118,12 +118,9 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
       return c.html(signedOut(guestLocale(c.req.header("accept-language")), id ? "expired" : "none"), 401);
     }
     if (s.renewed) setCookie(c, COOKIE, s.renewed, cookie);
-    const who = await ctx.db.read((r) =>
-      r.member.findUniqueOrThrow({ where: { id: s.memberId }, select: { name: true, locale: true } }),
-    );
-    const locale = isLocale(who.locale ?? "") ? (who.locale as Locale) : "zh-CN";
+    const locale = isLocale(s.locale ?? "") ? (s.locale as Locale) : "zh-CN";
     c.set("session", s);
-    c.set("viewer", { name: who.name, locale, csrf: s.csrf });
+    c.set("viewer", { name: s.name ?? "", locale, csrf: s.csrf });
     if (c.req.method === "POST") {
       const form = await c.req.parseBody();
       if (!csrfMatches(s, form.csrf)) return c.text(t(locale, "web-bad-form"), 403);

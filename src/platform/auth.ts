@@ -3,6 +3,7 @@
 // copy of the database signs nobody in. Sessions end after idle minutes or at an absolute end, and
 // their id is replaced every few minutes of use.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { sqlOf } from "../db/client.ts";
 import { rolesOf } from "../engine/authz.ts";
 import { AppError, type Ctx, findByIdentity } from "../engine/index.ts";
 
@@ -15,6 +16,9 @@ export const WEB_TIMES = {
   /** How long a replaced session id still works (requests already on their way). */
   grace: 60_000,
 };
+
+/** How often a session in use is noted (idle time is counted from the last note). */
+const TOUCH_MS = 60_000;
 
 const token = () => randomBytes(32).toString("base64url");
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -43,6 +47,9 @@ export interface Session {
   id: string;
   memberId: number;
   csrf: string;
+  /** Who it is, as pages show them (set when a request finds its session). */
+  name?: string;
+  locale?: string | null;
   /** Set when the id was replaced: the cookie to send back. */
   renewed?: string;
 }
@@ -122,21 +129,46 @@ export async function sessionOf(ctx: Ctx, id: string | undefined): Promise<Sessi
   if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
   const now = ctx.now();
   const h = hash(id);
-  return ctx.db.tx(async (tx) => {
-    const s = await tx.webSession.findFirst({ where: { OR: [{ idHash: h }, { prevHash: h }] } });
-    if (!s || s.expiresAt <= now || s.lastSeenAt.getTime() + WEB_TIMES.idle <= now.getTime()) return null;
-    if (s.idHash !== h && s.rotatedAt.getTime() + WEB_TIMES.grace <= now.getTime()) return null;
-    if (s.idHash === h && s.rotatedAt.getTime() + WEB_TIMES.rotate <= now.getTime()) {
-      const fresh = token();
-      const n = await tx.webSession.updateMany({
+  // A read (with who it is); a write only to replace the id or, at most once a minute, to note use.
+  const row = await ctx.db.read((c) =>
+    sqlOf(c).get<{
+      idHash: string;
+      memberId: number;
+      csrf: string;
+      expiresAt: string | Date;
+      lastSeenAt: string | Date;
+      rotatedAt: string | Date;
+      name: string;
+      locale: string | null;
+    }>(
+      `SELECT s.id_hash AS "idHash", s.member_id AS "memberId", s.csrf, s.expires_at AS "expiresAt",
+              s.last_seen_at AS "lastSeenAt", s.rotated_at AS "rotatedAt", m.name, m.locale
+         FROM web_session s JOIN member m ON m.id = s.member_id WHERE s.id_hash = ? OR s.prev_hash = ?`,
+      [h, h],
+    ),
+  );
+  const s = row && {
+    ...row,
+    expiresAt: new Date(row.expiresAt),
+    lastSeenAt: new Date(row.lastSeenAt),
+    rotatedAt: new Date(row.rotatedAt),
+  };
+  if (!s || s.expiresAt <= now || s.lastSeenAt.getTime() + WEB_TIMES.idle <= now.getTime()) return null;
+  if (s.idHash !== h && s.rotatedAt.getTime() + WEB_TIMES.grace <= now.getTime()) return null;
+  const who = { memberId: s.memberId, csrf: s.csrf, name: s.name, locale: s.locale };
+  if (s.idHash === h && s.rotatedAt.getTime() + WEB_TIMES.rotate <= now.getTime()) {
+    const fresh = token();
+    const n = await ctx.db.tx((tx) =>
+      tx.webSession.updateMany({
         where: { idHash: h },
         data: { idHash: hash(fresh), prevHash: h, rotatedAt: now, lastSeenAt: now },
-      });
-      if (n.count === 1) return { id: fresh, memberId: s.memberId, csrf: s.csrf, renewed: fresh };
-    }
-    await tx.webSession.updateMany({ where: { idHash: s.idHash }, data: { lastSeenAt: now } });
-    return { id, memberId: s.memberId, csrf: s.csrf };
-  });
+      }),
+    );
+    if (n.count === 1) return { ...who, id: fresh, renewed: fresh };
+  }
+  if (s.lastSeenAt.getTime() + TOUCH_MS <= now.getTime())
+    await ctx.db.tx((tx) => tx.webSession.updateMany({ where: { idHash: s.idHash }, data: { lastSeenAt: now } }));
+  return { ...who, id };
 }
 
 /** Ends a session (sign-out). */

@@ -19,29 +19,34 @@ function months(now: Date): Date[] {
   return out;
 }
 
-/** The figures behind the chart, month by month (admins over the unit only). */
+/**
+ * The figures behind the chart, month by month (admins over the unit only): one scan of the
+ * certified services of the year, summed per month by the database (bounds in the bank's time
+ * zone), not a row per service brought into the process.
+ */
 export async function monthlySeries(ctx: engine.Ctx, actorId: number, unitId: number) {
   const starts = months(ctx.now());
-  const keys = starts.map(isoMonth);
+  const p = parts(ctx.now());
+  const ends = [...starts.slice(1), zoned(p.y, p.mo + 1, 1)];
   const from = starts[0] ?? ctx.now();
   const stats = await engine.unitStats(ctx, { actorId, unitId, from, to: ctx.now() });
-  const rows = await ctx.db.read(async (c) => {
+  const row = await ctx.db.read(async (c) => {
     const unit = await c.unit.findUniqueOrThrow({ where: { id: unitId } });
-    return sqlOf(c).all<{ certified_at: string | Date; minutes: number }>(
-      `SELECT n.certified_at, n.reported_minutes AS minutes FROM need n
-        WHERE n.status = 'certified' AND n.certified_at >= ? AND n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)`,
-      [from, `${unit.path}%`],
+    const month = (i: number) =>
+      `SUM(CASE WHEN n.certified_at >= ? AND n.certified_at < ? THEN n.reported_minutes ELSE 0 END) AS m${i},
+       SUM(CASE WHEN n.certified_at >= ? AND n.certified_at < ? THEN 1 ELSE 0 END) AS t${i}`;
+    const bounds = starts.flatMap((s, i) => [s, ends[i] ?? s, s, ends[i] ?? s]);
+    return sqlOf(c).get<Record<string, number | null>>(
+      `SELECT ${starts.map((_, i) => month(i)).join(", ")} FROM need n
+        WHERE n.status = 'certified' AND n.certified_at >= ? AND +n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)`,
+      [...bounds, from, `${unit.path}%`],
     );
   });
-  const series = keys.map((k) => ({ month: k, minutes: 0, times: 0 }));
-  for (const r of rows) {
-    const at = isoMonth(new Date(r.certified_at));
-    const s = series.find((x) => x.month === at);
-    if (s) {
-      s.minutes += Number(r.minutes);
-      s.times++;
-    }
-  }
+  const series = starts.map((s, i) => ({
+    month: isoMonth(s),
+    minutes: Number(row?.[`m${i}`] ?? 0),
+    times: Number(row?.[`t${i}`] ?? 0),
+  }));
   return { unit: stats.unitName, series };
 }
 
