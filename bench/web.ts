@@ -172,6 +172,12 @@ try {
       () =>
         raw
           .prepare(
+            "SELECT COUNT(*) FROM member m WHERE EXISTS (SELECT 1 FROM role r WHERE r.member_id = m.id AND r.unit_id IN (?)) AND m.name LIKE ?",
+          )
+          .get(s.rootUnitId, "%王12%"),
+      () =>
+        raw
+          .prepare(
             "SELECT m.id, m.name FROM member m WHERE EXISTS (SELECT 1 FROM role r WHERE r.member_id = m.id AND r.unit_id IN (?)) AND m.name LIKE ? ORDER BY m.id LIMIT 25",
           )
           .all(s.rootUnitId, "%王12%"),
