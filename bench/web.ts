@@ -57,10 +57,8 @@ async function seed(url: string) {
          status, volunteer_id, reported_minutes, credited_minutes, rating, certified_at, certified_by_id, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, '陪伴', ?, ?, 60, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (let i = 0; i < SERVICES; i++) {
-      const elder = 1000 + (i % MEMBERS) - ((i % MEMBERS) % 3);
-      const vol = 1001 + ((i * 3) % (MEMBERS - 2));
-      const day = i % 365;
+    // A certified service (volunteer, minutes, rating) or one waiting for review, `day` days ago.
+    const need = (elder: number, day: number, served: [number, number, number, number] | null) =>
       n.run(
         bankId,
         rootUnitId,
@@ -69,38 +67,19 @@ async function seed(url: string) {
         cat,
         at(day),
         at(day),
-        "certified",
-        vol,
-        60,
-        60,
-        5,
-        at(day),
-        admin.id,
-        at(day),
-        at(day),
+        served ? "certified" : "pending_review",
+        served?.[0] ?? null,
+        served?.[1] ?? null,
+        served?.[2] ?? null,
+        served?.[3] ?? null,
+        served ? at(day) : null,
+        served ? admin.id : null,
+        at(Math.max(day, 0)),
+        at(Math.max(day, 0)),
       );
-    }
-    for (let i = 0; i < 500; i++) {
-      const elder = 1000 + ((i * 3) % MEMBERS);
-      n.run(
-        bankId,
-        rootUnitId,
-        elder,
-        elder,
-        cat,
-        at(-2),
-        at(-2),
-        "pending_review",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        at(0),
-        at(0),
-      );
-    }
+    for (let i = 0; i < SERVICES; i++)
+      need(1000 + (i % MEMBERS) - ((i % MEMBERS) % 3), i % 365, [1001 + ((i * 3) % (MEMBERS - 2)), 60, 60, 5]);
+    for (let i = 0; i < 500; i++) need(1000 + ((i * 3) % MEMBERS), -2, null);
   })();
   raw.exec("PRAGMA optimize; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);");
   raw.close();

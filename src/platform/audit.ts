@@ -8,7 +8,7 @@ import { t } from "../bot/i18n.ts";
 import * as engine from "../engine/index.ts";
 import { AppError, type AuditEntry, type Ctx } from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
-import { layout, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 50;
 
@@ -60,10 +60,7 @@ export function auditRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       return c.html(auditPage(v, q, rows));
     } catch (e) {
       if (!(e instanceof AppError) || e.code !== "forbidden") throw e;
-      return c.html(
-        layout(v, t(v.locale, "web-nav-audit"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }),
-        403,
-      );
+      return c.html(forbiddenPage(v, "audit"), 403);
     }
   });
 }

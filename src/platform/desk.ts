@@ -13,7 +13,7 @@ import { AppError, type Ctx, type ElderAtDesk } from "../engine/index.ts";
 import { PRIORITY } from "../engine/members.ts";
 import { zoned } from "../engine/time.ts";
 import type { PlatformEnv } from "./app.ts";
-import { layout, type Notice, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -170,8 +170,7 @@ export async function unitsStaffedBy(ctx: Ctx, me: number): Promise<Array<{ id: 
 export function deskRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
   const staffUnits = (me: number) => unitsStaffedBy(ctx, me);
   const cats = (unitId: number) => ctx.db.tx((tx) => engine.catalogue(tx, unitId));
-  const forbidden = (c: C, v: Viewer) =>
-    c.html(layout(v, t(v.locale, "web-nav-desk"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }), 403);
+  const forbidden = (c: C, v: Viewer) => c.html(forbiddenPage(v, "desk"), 403);
 
   app.get("/desk", async (c) => {
     const v = c.get("viewer");

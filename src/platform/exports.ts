@@ -10,7 +10,7 @@ import { csvStream, type ServiceRow, serviceBatches, xlsxStream } from "../repor
 import { parsePeriod } from "../reports/period.ts";
 import type { PlatformEnv } from "./app.ts";
 import { unitsStaffedBy } from "./desk.ts";
-import { layout, type Notice, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 const Query = z.object({
   unit: z.coerce.number().int().min(1),
@@ -37,11 +37,7 @@ export function exportRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
   app.get("/exports", async (c) => {
     const v = c.get("viewer");
     const units = await unitsStaffedBy(ctx, c.get("session").memberId);
-    if (!units.length)
-      return c.html(
-        layout(v, t(v.locale, "web-nav-exports"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }),
-        403,
-      );
+    if (!units.length) return c.html(forbiddenPage(v, "exports"), 403);
     return c.html(exportsPage(v, units));
   });
 
@@ -65,10 +61,7 @@ export function exportRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       first = await it.next();
     } catch (e) {
       if (e instanceof AppError && (e.code === "forbidden" || e.code === "not-found"))
-        return c.html(
-          layout(v, t(v.locale, "web-nav-exports"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }),
-          403,
-        );
+        return c.html(forbiddenPage(v, "exports"), 403);
       throw e;
     }
     const all = (async function* () {

@@ -10,7 +10,7 @@ import * as engine from "../engine/index.ts";
 import { AppError, type Ctx, type DirectoryEntry } from "../engine/index.ts";
 import { PRIORITY } from "../engine/members.ts";
 import type { PlatformEnv } from "./app.ts";
-import { layout, type Notice, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 type Category = { code: string; nameZh: string; nameEn: string; tier: string };
 
@@ -57,11 +57,7 @@ export function memberDetailRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       if (e instanceof AppError && e.code === "forbidden") return null;
       throw e;
     });
-    if (!m)
-      return c.html(
-        layout(v, t(v.locale, "web-nav-members"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }),
-        403,
-      );
+    if (!m) return c.html(forbiddenPage(v, "members"), 403);
     // The categories in force where the viewer administers (their first such unit).
     const unitId = (await engine.rolesFor(ctx, me)).find((r) => r.role === "admin")?.unitId;
     const cats: Category[] = unitId ? await ctx.db.tx((tx) => engine.catalogue(tx, unitId)) : [];

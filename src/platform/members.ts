@@ -7,7 +7,7 @@ import { t } from "../bot/i18n.ts";
 import * as engine from "../engine/index.ts";
 import { AppError, type Ctx, type DirectoryEntry } from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
-import { layout, pager, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, pager, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 25;
 const ROLES = ["volunteer", "elder", "family", "admin", "hotline"] as const;
@@ -59,10 +59,7 @@ export function memberRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       return c.html(membersPage(v, query, found));
     } catch (e) {
       if (!(e instanceof AppError) || e.code !== "forbidden") throw e;
-      return c.html(
-        layout(v, t(v.locale, "web-nav-members"), html``, { kind: "error", text: t(v.locale, "web-forbidden") }),
-        403,
-      );
+      return c.html(forbiddenPage(v, "members"), 403);
     }
   });
 }

@@ -10,7 +10,7 @@ import { sqlOf } from "../db/client.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
-import { layout, type Notice, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 interface Ops {
   channels: Array<{ channel: string; waiting: number; oldest: Date | null; failed: number }>;
@@ -106,8 +106,7 @@ ${ops.jobs.map(
 
 /** Mounts GET /ops and POST /ops/retry/:id on the console. */
 export function opsRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
-  const forbidden = (v: Viewer) =>
-    layout(v, t(v.locale, "web-nav-ops"), html``, { kind: "error", text: t(v.locale, "web-forbidden") });
+  const forbidden = (v: Viewer) => forbiddenPage(v, "ops");
 
   app.get("/ops", async (c) => {
     const v = c.get("viewer");

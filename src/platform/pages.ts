@@ -44,6 +44,11 @@ export function layout(v: Viewer, title: string, body: Html, notice?: Notice) {
 </body></html>`;
 }
 
+/** The page of a section the viewer has no rights in: its title and why, no data. */
+export function forbiddenPage(v: Viewer, section: string) {
+  return layout(v, t(v.locale, `web-nav-${section}`), html``, { kind: "error", text: t(v.locale, "web-forbidden") });
+}
+
 /** A page for someone not signed in (or whose session ended): how to get a link. */
 export function signedOut(l: Locale, reason: "none" | "expired" | "bad-link") {
   return html`<!doctype html>

@@ -9,7 +9,7 @@ import * as engine from "../engine/index.ts";
 import { AppError, type Ctx, type UnitNode } from "../engine/index.ts";
 import { policyPatchOf } from "../engine/policy.ts";
 import type { PlatformEnv } from "./app.ts";
-import { layout, type Notice, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 type Explained = Awaited<ReturnType<typeof engine.explainPolicy>>;
 
@@ -59,8 +59,7 @@ const SetForm = z.object({ key: z.string().min(1).max(60), value: z.string().max
 
 /** Mounts GET /units, GET/POST /units/:id/policy on the console. */
 export function unitRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
-  const forbidden = (v: Viewer) =>
-    layout(v, t(v.locale, "web-nav-units"), html``, { kind: "error", text: t(v.locale, "web-forbidden") });
+  const forbidden = (v: Viewer) => forbiddenPage(v, "units");
 
   app.get("/units", async (c) => {
     const v = c.get("viewer");
