@@ -159,6 +159,17 @@ web-member-done-reject = Recorded as not verified.
 web-member-done-train = Training recorded.
 web-member-done-priority = Priority groups saved.
 web-member-done-qualify = Qualification confirmed.
+web-categories = Service categories
+web-tier = Tier
+web-qualification-needed = Qualification needed
+web-category-set = Add or change a category (the same code changes it)
+web-active = In use
+web-category-saved = The category is saved.
+web-invalid-category-code = A code is lowercase letters, digits and underscores (at most 40).
+web-invalid-category-nameZh = Give the Chinese name (at most 60 characters).
+web-invalid-category-nameEn = Give the English name (at most 60 characters).
+web-invalid-category-tier = Choose a tier.
+web-invalid-category-active = Not a valid value for "in use".
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -150,6 +150,17 @@ web-member-done-reject = 已记录核实不通过。
 web-member-done-train = 已记录培训。
 web-member-done-priority = 已保存优先对象。
 web-member-done-qualify = 已确认专业资质。
+web-categories = 服务类别
+web-tier = 级别
+web-qualification-needed = 需要专业资质
+web-category-set = 新增或修改类别（同一 code 即修改）
+web-active = 启用
+web-category-saved = 已保存服务类别。
+web-invalid-category-code = code 只能是小写字母、数字和下划线（最多 40 个）。
+web-invalid-category-nameZh = 请填写中文名称（最多 60 字）。
+web-invalid-category-nameEn = 请填写英文名称（最多 60 字）。
+web-invalid-category-tier = 请选择级别。
+web-invalid-category-active = 启用的取值无效。
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -13,6 +13,7 @@ import { log } from "../log.ts";
 import { monthlySeries } from "../reports/chart.ts";
 import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
+import { categoryRoutes } from "./categories.ts";
 import { deskRoutes } from "./desk.ts";
 import { exportRoutes } from "./exports.ts";
 import { memberDetailRoutes } from "./member.ts";
@@ -152,6 +153,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   auditRoutes(app, ctx);
   deskRoutes(app, ctx);
   unitRoutes(app, ctx);
+  categoryRoutes(app, ctx);
   opsRoutes(app, ctx);
   exportRoutes(app, ctx);
 

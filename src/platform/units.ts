@@ -27,7 +27,7 @@ function treePage(v: Viewer, units: UnitNode[]) {
     u: UnitNode,
   ) => html`<tr id="unit-${u.id}"><td style="padding-left:${0.5 + u.depth * 1.2}rem">${u.name}</td>
 <td>${u.level}</td><td>${u.members}</td><td>${u.openNeeds}</td>
-<td><a href="/platform/units/${u.id}/policy">${t(l, "web-policy")}</a></td></tr>`;
+<td><a href="/platform/units/${u.id}/policy">${t(l, "web-policy")}</a> · <a href="/platform/units/${u.id}/categories">${t(l, "web-categories")}</a></td></tr>`;
   return layout(
     v,
     t(l, "web-nav-units"),

@@ -495,6 +495,31 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect((await db.read((c) => c.member.findUniqueOrThrow({ where: { id: ids.elder } }))).trainingMinutes).toBe(0);
   });
 
+  it("adds a service category in both languages at a unit, refusing a bad code, for its admins only", async () => {
+    const root = booted.bot.rootUnitId;
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/units`);
+    await page.click(`#unit-${root} >> text=服务类别`);
+    expect(await page.textContent("#category-legal_aid")).toContain("是");
+    await page.fill("input[name=code]", "Bad Code");
+    await page.fill("input[name=nameZh]", "理发");
+    await page.fill("input[name=nameEn]", "Haircut");
+    await page.$eval("input[name=code]", (el) => el.removeAttribute("pattern"));
+    await page.click('form button:has-text("修改")');
+    expect(await page.textContent('[data-field="code"]')).toContain("小写字母");
+    await page.fill("input[name=code]", "haircut");
+    await page.fill("input[name=nameZh]", "理发");
+    await page.fill("input[name=nameEn]", "Haircut");
+    await page.selectOption("select[name=tier]", "technical");
+    await page.click('form button:has-text("修改")');
+    expect(await page.textContent("[role=status]")).toContain("已保存服务类别");
+    expect(await page.textContent("#category-haircut")).toContain("Haircut");
+    const cats = await booted.bot.ctx.db.tx((tx) => engine.catalogue(tx, root));
+    expect(cats.find((c) => c.code === "haircut")).toMatchObject({ nameZh: "理发", tier: "technical" });
+    const other = await signedIn("zhao");
+    expect((await other.goto(`${base}/platform/units/${root}/categories`))?.status()).toBe(403);
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
