@@ -170,6 +170,7 @@ web-invalid-category-nameZh = Give the Chinese name (at most 60 characters).
 web-invalid-category-nameEn = Give the English name (at most 60 characters).
 web-invalid-category-tier = Choose a tier.
 web-invalid-category-active = Not a valid value for "in use".
+web-sign-in = Sign in to the console
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -161,6 +161,7 @@ web-invalid-category-nameZh = 请填写中文名称（最多 60 字）。
 web-invalid-category-nameEn = 请填写英文名称（最多 60 字）。
 web-invalid-category-tier = 请选择级别。
 web-invalid-category-active = 启用的取值无效。
+web-sign-in = 登录管理平台
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

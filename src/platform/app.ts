@@ -19,7 +19,7 @@ import { exportRoutes } from "./exports.ts";
 import { memberDetailRoutes } from "./member.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./operations.ts";
-import { dashboard, signedOut, type UnitFigures, type Viewer } from "./pages.ts";
+import { dashboard, signedOut, signInPage, type UnitFigures, type Viewer } from "./pages.ts";
 import { queueRoutes } from "./queues.ts";
 import { unitRoutes } from "./units.ts";
 
@@ -75,7 +75,12 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
       );
   });
 
-  app.get("/login/:token", async (c) => {
+  // Opening the link only shows a button: chat apps fetch links to preview them, and a GET that
+  // used the one-time token would sign the preview in instead of the person.
+  app.get("/login/:token", (c) =>
+    c.html(signInPage(guestLocale(c.req.header("accept-language")), c.req.param("token"))),
+  );
+  app.post("/login/:token", async (c) => {
     const s = await redeemLogin(ctx, c.req.param("token"));
     if (!s) return c.html(signedOut(guestLocale(c.req.header("accept-language")), "bad-link"), 401);
     setCookie(c, COOKIE, s.id, cookie);

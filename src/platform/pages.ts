@@ -58,6 +58,15 @@ export function signedOut(l: Locale, reason: "none" | "expired" | "bad-link") {
 <p>${t(l, `web-signed-out-${reason}`)}</p><p>${t(l, "web-how-to-sign-in")}</p></div></main></body></html>`;
 }
 
+/** What a sign-in link opens: one button that uses it (a link preview does not press buttons). */
+export function signInPage(l: Locale, token: string) {
+  return html`<!doctype html>
+<html lang="${l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${t(l, "web-title")}</title><style>${STYLE}</style></head>
+<body><main><div class="card"><h1>${t(l, "web-title")}</h1>
+<form method="post" action="/platform/login/${token}"><button type="submit">${t(l, "web-sign-in")}</button></form></div></main></body></html>`;
+}
+
 /** The figures of one unit for one period, as the dashboard shows them. */
 export interface UnitFigures {
   unitName: string;
