@@ -171,6 +171,12 @@ web-invalid-category-nameEn = Give the English name (at most 60 characters).
 web-invalid-category-tier = Choose a tier.
 web-invalid-category-active = Not a valid value for "in use".
 web-sign-in = Sign in to the console
+web-bulk-hint = With the needs ticked above:
+web-bulk-review = Approve all ticked
+web-bulk-certify = Certify all ticked as reported
+web-bulk-none = Tick some needs first.
+web-bulk-done-review = { $count } approved.
+web-bulk-done-certify = { $count } certified.
 # /web command
 web-link = Your console sign-in link (valid for 10 minutes, once; do not forward it):
     { $url }

@@ -162,6 +162,12 @@ web-invalid-category-nameEn = 请填写英文名称（最多 60 字）。
 web-invalid-category-tier = 请选择级别。
 web-invalid-category-active = 启用的取值无效。
 web-sign-in = 登录管理平台
+web-bulk-hint = 勾选上面的需求后：
+web-bulk-review = 批量通过
+web-bulk-certify = 按汇报时长批量认证
+web-bulk-none = 请先勾选需求。
+web-bulk-done-review = 已通过 { $count } 条。
+web-bulk-done-certify = 已认证 { $count } 条。
 # /web 命令
 web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，请勿转发）：
     { $url }

@@ -150,7 +150,7 @@ export function queuePage(
     html`<p>${t(l, "web-served", { volunteer: n.volunteerName ?? "", minutes: n.reportedMinutes ?? 0, rating: n.rating ?? "—" })}
 ${n.status === "disputed" ? html`<br><strong>${t(l, "web-disputed", { reason: n.reason ?? "" })}</strong>` : ""}</p>`;
   const item = (n: NeedView) => html`<div class="card" id="need-${n.id}">
-<h2>#${n.id} ${categoryName(l, n)} · ${n.elderName}</h2>
+<h2><label><input type="checkbox" name="needId" value="${n.id}" form="bulk" aria-label="#${n.id}"> #${n.id}</label> ${categoryName(l, n)} · ${n.elderName}</h2>
 <p class="muted">${n.unitName} · ${when(l, n.startAt)} – ${when(l, n.endAt)} · ${duration(l, n.expectedMinutes)}</p>
 <p>${n.description}</p>${queue === "certify" ? served(n) : ""}
 <div class="actions">${
@@ -167,6 +167,13 @@ ${n.status === "disputed" ? html`<br><strong>${t(l, "web-disputed", { reason: n.
     t(l, `web-nav-${queue}`),
     html`<p class="muted">${t(l, `web-waiting-${queue}`, { count: page.total })}</p>
 ${page.items.length ? page.items.map(item) : html`<div class="card">${t(l, `web-empty-${queue}`)}</div>`}
+${
+  page.items.length
+    ? html`<form id="bulk" class="card actions" method="post" action="/platform/${queue}/bulk"><input type="hidden" name="csrf" value="${v.csrf}">
+<input type="hidden" name="page" value="${page.page}"><span class="muted">${t(l, "web-bulk-hint")}</span>
+<button type="submit">${t(l, `web-bulk-${queue}`)}</button></form>`
+    : ""
+}
 ${pager(l, page.page, pages)}`,
     notice,
   );

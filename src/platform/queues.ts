@@ -89,6 +89,44 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       return c.html(h.html, h.status);
     });
 
+    // Bulk: approve (review) or certify as reported (certify) every ticked need, each on its own;
+    // the page says how many went through and why the others did not.
+    app.post(`/${queue}/bulk`, async (c) => {
+      const v = c.get("viewer");
+      const me = c.get("session").memberId;
+      const body = await c.req.parseBody({ all: true });
+      const ids = z
+        .array(z.coerce.number().int().min(1))
+        .max(100)
+        .safeParse([body.needId ?? []].flat());
+      const page = Page.parse(body.page ?? 0);
+      if (!ids.success || !ids.data.length) {
+        const h = await render(queue, v, me, page, { kind: "error", text: t(v.locale, "web-bulk-none") });
+        return c.html(h.html, h.status === 200 ? 400 : h.status);
+      }
+      const decision: Decision = { decision: queue === "review" ? "approve" : "certify", reason: "", page };
+      const refused: string[] = [];
+      let done = 0;
+      for (const needId of [...new Set(ids.data)]) {
+        try {
+          await decide(
+            ctx,
+            me,
+            needId,
+            decision,
+            `web:${queue}:${needId}:${decision.decision}::${c.get("session").csrf.slice(0, 12)}`,
+          );
+          done++;
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          refused.push(`#${needId} ${t(v.locale, e.code, e.params)}`);
+        }
+      }
+      const text = [t(v.locale, `web-bulk-done-${queue}`, { count: done }), ...refused].join(" · ");
+      const h = await render(queue, v, me, page, { kind: refused.length ? "error" : "flash", text });
+      return c.html(h.html, h.status);
+    });
+
     app.post(`/${queue}/:needId`, async (c) => {
       const v = c.get("viewer");
       const me = c.get("session").memberId;

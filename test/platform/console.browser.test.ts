@@ -529,6 +529,31 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect((await other.goto(`${base}/platform/units/${root}/categories`))?.status()).toBe(403);
   });
 
+  it("approves the ticked needs at once, and nobody else's", async () => {
+    const [a, b, c] = [await post(), await post(), await post()];
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/review`);
+    await page.check(`#need-${a} input[name=needId]`);
+    await page.check(`#need-${b} input[name=needId]`);
+    await page.click('button:has-text("批量通过")');
+    expect(await page.textContent("[role=status]")).toContain("已通过 2 条");
+    expect([await status(a), await status(b), await status(c)]).toEqual(["published", "published", "pending_review"]);
+    const other = await signedIn("zhao");
+    const csrf = await other.getAttribute("input[name=csrf]", "value");
+    const res = await other.request.post(`${base}/platform/review/bulk`, {
+      multipart: { csrf: csrf ?? "", needId: String(c) },
+    });
+    expect(await res.text()).toContain("已通过 0 条");
+    expect(await status(c)).toBe("pending_review");
+    await engine.reviewNeed(booted.bot.ctx, {
+      actorId: ids.admin,
+      needId: c,
+      approve: false,
+      reason: "测试",
+      key: `web-rej-${c}`,
+    });
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
