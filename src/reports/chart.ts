@@ -2,7 +2,7 @@
 // last 12 months, drawn as a PNG with the embedded CJK font.
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 import { sqlOf } from "../db/client.ts";
-import * as engine from "../engine/index.ts";
+import type * as engine from "../engine/index.ts";
 import { isoMonth, parts, zoned } from "../engine/time.ts";
 import { CJK_FONT } from "./fonts.ts";
 
@@ -29,25 +29,28 @@ export async function monthlySeries(ctx: engine.Ctx, actorId: number, unitId: nu
   const p = parts(ctx.now());
   const ends = [...starts.slice(1), zoned(p.y, p.mo + 1, 1)];
   const from = starts[0] ?? ctx.now();
-  const stats = await engine.unitStats(ctx, { actorId, unitId, from, to: ctx.now() });
-  const row = await ctx.db.read(async (c) => {
+  const { unit, row } = await ctx.db.read(async (c) => {
+    // The same check as /stats (admins and hotline operators over the unit), without its figures.
+    const { requireRoleOver } = await import("../engine/authz.ts");
+    await requireRoleOver(c as never, actorId, unitId, ["admin", "hotline"]);
     const unit = await c.unit.findUniqueOrThrow({ where: { id: unitId } });
     const month = (i: number) =>
       `SUM(CASE WHEN n.certified_at >= ? AND n.certified_at < ? THEN n.reported_minutes ELSE 0 END) AS m${i},
        SUM(CASE WHEN n.certified_at >= ? AND n.certified_at < ? THEN 1 ELSE 0 END) AS t${i}`;
     const bounds = starts.flatMap((s, i) => [s, ends[i] ?? s, s, ends[i] ?? s]);
-    return sqlOf(c).get<Record<string, number | null>>(
+    const row = await sqlOf(c).get<Record<string, number | null>>(
       `SELECT ${starts.map((_, i) => month(i)).join(", ")} FROM need n
         WHERE n.status = 'certified' AND n.certified_at >= ? AND +n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)`,
       [...bounds, from, `${unit.path}%`],
     );
+    return { unit, row };
   });
   const series = starts.map((s, i) => ({
     month: isoMonth(s),
     minutes: Number(row?.[`m${i}`] ?? 0),
     times: Number(row?.[`t${i}`] ?? 0),
   }));
-  return { unit: stats.unitName, series };
+  return { unit: unit.name, series };
 }
 
 /** Draws the chart; returns PNG bytes. */
