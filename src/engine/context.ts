@@ -104,6 +104,12 @@ export async function once<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) 
   }
 }
 
+/** The result recorded under a key for `kind`; the key used for another kind is refused. */
+export function replay<T>(prior: { kind: string; result: string }, kind: string): T {
+  if (prior.kind !== kind) throw new AppError("idempotency-conflict");
+  return JSON.parse(prior.result) as T;
+}
+
 /** Whether a database error is a unique-constraint violation. */
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string } | undefined;
@@ -116,10 +122,7 @@ function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise
     const prior = await sql.get<{ kind: string; result: string }>("SELECT kind, result FROM operation WHERE key = ?", [
       key,
     ]);
-    if (prior) {
-      if (prior.kind !== kind) throw new AppError("idempotency-conflict");
-      return JSON.parse(prior.result) as T;
-    }
+    if (prior) return replay<T>(prior, kind);
     const result = await fn(tx);
     await sql.run("INSERT INTO operation (key, kind, result, created_at) VALUES (?, ?, ?, ?)", [
       key,

@@ -6,8 +6,8 @@
 // transaction) calls `tb_certify` with the policy the engine worked out.
 import { sqlOf, type Tx } from "../../db/client.ts";
 import type { Adjustment, Certified, NeedForCertify } from "../certify.ts";
-import { type Ctx, emit } from "../context.ts";
-import { AppError, ensure } from "../errors.ts";
+import { type Ctx, emit, replay } from "../context.ts";
+import { ensure } from "../errors.ts";
 import type { Policy } from "../policy.ts";
 import { DEFAULTS, inOneCall, json, type Refusals, refusing } from "./call.ts";
 
@@ -49,10 +49,7 @@ export async function certifyNeedPg(
     const out = json<Written & { prior?: { kind: string; result: string }; elderId: number; postedById: number }>(
       row?.out,
     );
-    if (out.prior) {
-      if (out.prior.kind !== "need.certify") throw new AppError("idempotency-conflict");
-      return JSON.parse(out.prior.result) as Certified;
-    }
+    if (out.prior) return replay<Certified>(out.prior, "need.certify");
     await tell(ctx, tx, d.needId, d.actorId, { ...out, note: adjust?.note ?? null });
     return out.result;
   });

@@ -3,7 +3,7 @@
 // the family relations between giver and recipient), and `tb_member_transfer` (created by the
 // derived_accounts migration) posts the transfer and records the result under the key.
 import { sqlOf, type Tx } from "../../db/client.ts";
-import { type Ctx, emit } from "../context.ts";
+import { type Ctx, emit, replay } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { type PolicyRow, policyOfRows, policyRowsSql } from "../policy.ts";
 import { inOneCall, json, refusing } from "./call.ts";
@@ -17,7 +17,7 @@ interface Read {
 }
 
 // The home unit is where the member first took a role (memberUnits' first), as in credits.ts.
-const READ = `SELECT (SELECT json_build_object('kind', o.kind, 'result', o.result) FROM operation o WHERE o.key = ?) AS prior,
+const READ = `SELECT tb_prior(?) -> 'prior' AS prior,
     h.bank_id AS "bankId", h.path, ${policyRowsSql("h.path")} AS policies,
     (SELECT json_agg(f.relation) FROM family_link f WHERE f.confirmed_at IS NOT NULL
         AND ((f.elder_id = ? AND f.relative_id = ?) OR (f.elder_id = ? AND f.relative_id = ?))) AS relations
@@ -44,10 +44,7 @@ export async function moveCreditsPg(
   return inOneCall(ctx, async (tx: Tx) => {
     const sql = sqlOf(tx);
     const r = (await sql.get<Read>(READ, [d.key, d.actorId, to, to, d.actorId, d.actorId])) as Read;
-    if (r.prior) {
-      if (r.prior.kind !== kind) throw new AppError("idempotency-conflict");
-      return JSON.parse(r.prior.result) as Moved;
-    }
+    if (r.prior) return replay<Moved>(r.prior, kind);
     if (r.bankId === null || r.path === null) throw new AppError("not-registered");
     const { policy, version } = policyOfRows(r.path, r.policies ?? []);
     if (d.toMemberId !== null)

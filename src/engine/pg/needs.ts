@@ -3,8 +3,7 @@
 // makes on SQLite and the conditional move to accepted, and records the result under the key.
 // Twenty volunteers tapping Accept under one group post at once is this path's hard case.
 import { sqlOf, type Tx } from "../../db/client.ts";
-import { type Ctx, emit } from "../context.ts";
-import { AppError } from "../errors.ts";
+import { type Ctx, emit, replay } from "../context.ts";
 import { DEFAULTS, inOneCall, json, refusing } from "./call.ts";
 
 /** What acceptNeed returns (and records for replays). */
@@ -39,10 +38,7 @@ export async function acceptNeedPg(ctx: Ctx, d: { actorId: number; needId: numbe
         },
       );
       const out = json<{ prior?: { kind: string; result: string }; result: Accepted }>(row?.out);
-      if (out.prior) {
-        if (out.prior.kind !== "need.accept") throw new AppError("idempotency-conflict");
-        return JSON.parse(out.prior.result) as Accepted;
-      }
+      if (out.prior) return replay<Accepted>(out.prior, "need.accept");
       await emit(ctx, tx, { type: "need.accepted", needId: d.needId, volunteerId: d.actorId });
       return out.result;
     },
