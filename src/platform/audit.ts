@@ -5,10 +5,10 @@ import { html } from "hono/html";
 import { z } from "zod";
 import { when } from "../bot/format.ts";
 import { t } from "../bot/i18n.ts";
+import type { AuditEntry, Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
-import { AppError, type AuditEntry, type Ctx } from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
-import { forbiddenPage, layout, type Viewer } from "./pages.ts";
+import { layout, orForbidden, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 50;
 
@@ -49,18 +49,19 @@ export function auditRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
   app.get("/audit", async (c) => {
     const v = c.get("viewer");
     const q = Query.parse(c.req.query());
-    try {
-      const rows = await engine.readAudit(ctx, {
-        actorId: c.get("session").memberId,
-        action: q.action,
-        memberId: q.member,
-        page: q.page,
-        pageSize: PAGE_SIZE,
-      });
-      return c.html(auditPage(v, q, rows));
-    } catch (e) {
-      if (!(e instanceof AppError) || e.code !== "forbidden") throw e;
-      return c.html(forbiddenPage(v, "audit"), 403);
-    }
+    const r = await orForbidden(v, "audit", async () =>
+      auditPage(
+        v,
+        q,
+        await engine.readAudit(ctx, {
+          actorId: c.get("session").memberId,
+          action: q.action,
+          memberId: q.member,
+          page: q.page,
+          pageSize: PAGE_SIZE,
+        }),
+      ),
+    );
+    return c.html(r.page, r.status);
   });
 }

@@ -4,10 +4,10 @@ import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
 import { t } from "../bot/i18n.ts";
+import type { Ctx, DirectoryEntry } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
-import { AppError, type Ctx, type DirectoryEntry } from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
-import { forbiddenPage, layout, pager, type Viewer } from "./pages.ts";
+import { layout, orForbidden, pager, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 25;
 const ROLES = ["volunteer", "elder", "family", "admin", "hotline"] as const;
@@ -48,18 +48,19 @@ export function memberRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
   app.get("/members", async (c) => {
     const v = c.get("viewer");
     const query = Query.parse(c.req.query());
-    try {
-      const found = await engine.searchMembers(ctx, {
-        actorId: c.get("session").memberId,
-        text: query.q,
-        role: query.role,
-        page: query.page,
-        pageSize: PAGE_SIZE,
-      });
-      return c.html(membersPage(v, query, found));
-    } catch (e) {
-      if (!(e instanceof AppError) || e.code !== "forbidden") throw e;
-      return c.html(forbiddenPage(v, "members"), 403);
-    }
+    const r = await orForbidden(v, "members", async () =>
+      membersPage(
+        v,
+        query,
+        await engine.searchMembers(ctx, {
+          actorId: c.get("session").memberId,
+          text: query.q,
+          role: query.role,
+          page: query.page,
+          pageSize: PAGE_SIZE,
+        }),
+      ),
+    );
+    return c.html(r.page, r.status);
   });
 }

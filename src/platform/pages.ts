@@ -4,6 +4,7 @@ import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { categoryName, duration, when } from "../bot/format.ts";
 import { type Locale, t } from "../bot/i18n.ts";
+import { AppError } from "../engine/errors.ts";
 import type { NeedView } from "../engine/queries.ts";
 import { type MonthFigures, monthsChart } from "./chart.ts";
 
@@ -47,6 +48,23 @@ export function layout(v: Viewer, title: string, body: Html, notice?: Notice) {
 /** The page of a section the viewer has no rights in: its title and why, no data. */
 export function forbiddenPage(v: Viewer, section: string) {
   return layout(v, t(v.locale, `web-nav-${section}`), html``, { kind: "error", text: t(v.locale, "web-forbidden") });
+}
+
+/**
+ * The page `render` makes, or the section's 403 page when the engine refuses the viewer there
+ * (they administer nothing it covers); any other error goes on to the console's error boundary.
+ */
+export async function orForbidden(
+  v: Viewer,
+  section: string,
+  render: () => Promise<Html>,
+): Promise<{ page: Html; status: 200 | 403 }> {
+  try {
+    return { page: await render(), status: 200 };
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== "forbidden") throw e;
+    return { page: forbiddenPage(v, section), status: 403 };
+  }
 }
 
 /** A page for someone not signed in (or whose session ended): how to get a link. */

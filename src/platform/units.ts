@@ -9,7 +9,7 @@ import * as engine from "../engine/index.ts";
 import { AppError, type Ctx, type UnitNode } from "../engine/index.ts";
 import { policyPatchOf } from "../engine/policy.ts";
 import type { PlatformEnv } from "./app.ts";
-import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
+import { forbiddenPage, layout, type Notice, orForbidden, type Viewer } from "./pages.ts";
 
 type Explained = Awaited<ReturnType<typeof engine.explainPolicy>>;
 
@@ -63,12 +63,10 @@ export function unitRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
 
   app.get("/units", async (c) => {
     const v = c.get("viewer");
-    try {
-      return c.html(treePage(v, await engine.unitTree(ctx, c.get("session").memberId)));
-    } catch (e) {
-      if (e instanceof AppError && e.code === "forbidden") return c.html(forbidden(v), 403);
-      throw e;
-    }
+    const r = await orForbidden(v, "units", async () =>
+      treePage(v, await engine.unitTree(ctx, c.get("session").memberId)),
+    );
+    return c.html(r.page, r.status);
   });
 
   app.get("/units/:id/policy", async (c) => {
