@@ -181,6 +181,13 @@ function rawHandle(): Tx {
 async function rawTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const conn = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no listener of the pool's: the server ending it (a restart, a
+  // terminated backend) would be an uncaught 'error' event and end the process. The query in flight
+  // fails on its own; the connection is closed on release.
+  const onError = (e: Error) => {
+    broken = e;
+  };
+  conn.on("error", onError);
   try {
     await conn.query("BEGIN; SET LOCAL statement_timeout = 60000");
     const handle = rawHandle();
@@ -194,6 +201,7 @@ async function rawTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Pro
     });
     throw e;
   } finally {
+    conn.removeListener("error", onError);
     conn.release(broken);
   }
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { MigrationList } from "@prisma/schema-engine-wasm";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { log } from "../log.ts";
 import { type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { openSchemaEngine } from "./schema-engine.ts";
 
@@ -153,6 +154,7 @@ async function unfinished(url: string): Promise<string[]> {
     }
   }
   const c = new pg.Client({ connectionString: url });
+  c.on("error", () => undefined); // a server ending it fails the query in flight; no uncaught event
   await c.connect();
   try {
     const exists = await c.query("SELECT to_regclass('_prisma_migrations') AS t");
@@ -167,6 +169,8 @@ async function unfinished(url: string): Promise<string[]> {
 async function withMigrationLock<T>(url: string, fn: () => Promise<T>): Promise<T> {
   if (providerOf(url) === "postgres") {
     const c = new pg.Client({ connectionString: url });
+    // The lock's connection idles while migrations run; the server ending it must not end the process.
+    c.on("error", (e) => log("db").warn({ err: e }, "the migration lock's connection was closed"));
     await c.connect();
     try {
       // Held by this session until released or the connection ends (also when the process dies).

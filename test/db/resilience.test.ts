@@ -112,6 +112,36 @@ describe("a PostgreSQL restart", () => {
     }
   });
 
+  it("a connection the server ends inside a raw transaction: that attempt fails, its retry completes, the process lives on", async () => {
+    const url = server.url.replace(/\/postgres$/, "/bank");
+    const db = await openDb(url, { migrate: false });
+    try {
+      let attempts = 0;
+      const sleeping = db.fast((tx) => {
+        attempts++;
+        return sqlOf(tx).get("SELECT pg_sleep(1) AS slept");
+      });
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      // Wait until the transaction's statement is running, then end its backend as a restart would.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await admin.query(
+          "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%'",
+        );
+        if (rows.length > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await admin.end();
+      await expect(sleeping).resolves.toEqual({ slept: "" });
+      expect(attempts).toBe(2);
+      // An uncaught 'error' event from the checked-out connection would have failed the run here.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await db.fast((tx) => sqlOf(tx).get<{ x: number }>("SELECT 3 AS x"))).toEqual({ x: 3 });
+    } finally {
+      await db.close();
+    }
+  });
+
   it("a bot started while the database is down waits for it and comes up when it does", async () => {
     server.halt();
     const bot = await spawnBot({
