@@ -3,18 +3,28 @@ import type { NeedView } from "../engine/index.ts";
 import { timeZone } from "../engine/time.ts";
 import { type Locale, t } from "./i18n.ts";
 
+/** Date formatters by locale and time zone, built once. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** "6月2日 17:00" / "Jun 2, 17:00" in the bank's time zone. */
 export function when(locale: Locale, d: Date): string {
-  return new Intl.DateTimeFormat(locale === "zh-CN" ? "zh-CN" : "en-GB", {
-    timeZone: timeZone(),
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  }).format(d);
+  const tz = timeZone();
+  const key = `${locale}|${tz}`;
+  let f = formats.get(key);
+  if (!f) {
+    // Building a formatter costs ≈ 0.1 ms; a queue page formats forty dates.
+    f = new Intl.DateTimeFormat(locale === "zh-CN" ? "zh-CN" : "en-GB", {
+      timeZone: tz,
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    });
+    formats.set(key, f);
+  }
+  return f.format(d);
 }
-
 /**
  * An amount of credits or service time, exact: "45 分钟", "1 小时 30 分钟", "2 小时" / "45 minutes",
  * "1 hour 30 minutes". Never rounded: ten minutes are not "0.2 hours", and a balance is never

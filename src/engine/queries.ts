@@ -2,6 +2,7 @@
 // Private fields (phone, address) never appear here; see needs.elderContact.
 import { z } from "zod";
 import { type Client, sqlOf, type Tx } from "../db/client.ts";
+import type { Param } from "../db/sql.ts";
 import { type HeldRole, rolesOf, within } from "./authz.ts";
 import { type Ctx, parse } from "./context.ts";
 import { AppError } from "./errors.ts";
@@ -40,49 +41,51 @@ export interface NeedView {
   reason: string | null;
 }
 
+/** A WHERE clause over `need n` with its parameters, for `views`. */
+interface NeedFilter {
+  sql: string;
+  params: Param[];
+}
+
+/** `col IN (?, ?, …)` for a list of ids; an empty list matches nothing. */
+function inIds(col: string, ids: number[]): NeedFilter {
+  return ids.length
+    ? { sql: `${col} IN (${ids.map(() => "?").join(", ")})`, params: ids }
+    : { sql: "0 = 1", params: [] };
+}
+
+/** Filters joined with AND. */
+function allOf(...fs: NeedFilter[]): NeedFilter {
+  return { sql: fs.map((f) => `(${f.sql})`).join(" AND "), params: fs.flatMap((f) => f.params) };
+}
+
+const NEED_VIEW_SQL = `SELECT n.id, n.status, n.unit_id AS "unitId", u.name AS "unitName", u.path, n.elder_id AS "elderId",
+    n.posted_by_id AS "postedById", e.name AS "elderName", c.code AS "categoryCode", c.name_zh AS "nameZh",
+    c.name_en AS "nameEn", c.tier, n.description, n.start_at AS "startAt", n.end_at AS "endAt",
+    n.expected_minutes AS "expectedMinutes", n.payment, n.volunteer_id AS "volunteerId", v.name AS "volunteerName",
+    n.reported_minutes AS "reportedMinutes", n.rating, n.reason
+  FROM need n JOIN category c ON c.id = n.category_id JOIN unit u ON u.id = n.unit_id
+  LEFT JOIN member e ON e.id = n.elder_id LEFT JOIN member v ON v.id = n.volunteer_id`;
+
+/** Needs as lists show them, in one statement (the console's queues page through thousands). */
 async function views(
-  c: Pick<Tx, "need" | "member">,
-  where: object,
+  c: Client | Tx,
+  where: NeedFilter,
   take = 20,
   skip = 0,
   order: "asc" | "desc" = "asc",
 ): Promise<NeedView[]> {
-  const rows = await c.need.findMany({
-    where,
-    include: { category: true, unit: true },
-    orderBy: [{ startAt: order }, { id: order }],
-    take,
-    skip,
-  });
-  const people = await c.member.findMany({
-    where: { id: { in: rows.flatMap((r) => [r.elderId, ...(r.volunteerId ? [r.volunteerId] : [])]) } },
-    select: { id: true, name: true },
-  });
-  const name = (mid: number | null) => people.find((p) => p.id === mid)?.name ?? null;
-  return rows.map((r) => ({
-    id: r.id,
-    status: r.status,
-    unitId: r.unitId,
-    unitName: r.unit.name,
-    path: r.unit.path,
-    elderId: r.elderId,
-    postedById: r.postedById,
-    elderName: name(r.elderId) ?? "",
-    categoryCode: r.category.code,
-    nameZh: r.category.nameZh,
-    nameEn: r.category.nameEn,
-    tier: r.category.tier,
-    description: r.description,
-    startAt: r.startAt,
-    endAt: r.endAt,
-    expectedMinutes: r.expectedMinutes,
-    payment: r.payment,
-    volunteerId: r.volunteerId,
-    volunteerName: name(r.volunteerId),
-    reportedMinutes: r.reportedMinutes,
-    rating: r.rating,
-    reason: r.reason,
-  }));
+  const dir = order === "asc" ? "ASC" : "DESC";
+  const rows = await sqlOf(c).all<NeedView>(
+    `${NEED_VIEW_SQL} WHERE ${where.sql} ORDER BY n.start_at ${dir}, n.id ${dir} LIMIT ? OFFSET ?`,
+    [...where.params, take, skip],
+  );
+  for (const r of rows) {
+    r.startAt = new Date(r.startAt);
+    r.endAt = new Date(r.endAt);
+    r.elderName ??= "";
+  }
+  return rows;
 }
 
 /** Unit ids in the subtrees where the member holds one of `roles`. */
@@ -101,12 +104,12 @@ export async function scopeUnits(c: Client, roles: HeldRole[], names: string[]):
 /** One need, for a post or a confirmation screen. */
 export async function needView(ctx: Ctx, needId: number): Promise<NeedView | null> {
   const d = parse(id, needId);
-  return ctx.db.read(async (c) => (await views(c, { id: d }, 1))[0] ?? null);
+  return ctx.db.read(async (c) => (await views(c, { sql: "n.id = ?", params: [d] }, 1))[0] ?? null);
 }
 
 /** One need, read inside the caller's transaction (for notifications written with a change). */
 export async function needViewIn(tx: Tx, needId: number): Promise<NeedView> {
-  const [n] = await views(tx, { id: needId }, 1);
+  const [n] = await views(tx, { sql: "n.id = ?", params: [needId] }, 1);
   if (!n) throw new AppError("not-found", { what: "need" });
   return n;
 }
@@ -124,7 +127,11 @@ export async function openNeedsFor(ctx: Ctx, volunteerId: number): Promise<NeedV
     const family = new Set(
       (await c.familyLink.findMany({ where: { relativeId: v, confirmedAt: { not: null } } })).map((l) => l.elderId),
     );
-    const list = await views(c, { status: "published", unitId: { in: units }, startAt: { gt: ctx.now() } }, 50);
+    const list = await views(
+      c,
+      allOf({ sql: "n.status = 'published' AND n.start_at > ?", params: [ctx.now()] }, inIds("n.unit_id", units)),
+      50,
+    );
     const out: NeedView[] = [];
     for (const n of list) {
       const { policy } = await effectivePolicy(c, n.unitId);
@@ -140,7 +147,9 @@ export async function openNeedsFor(ctx: Ctx, volunteerId: number): Promise<NeedV
 /** A volunteer's own accepted tasks, and those waiting for the elder's confirmation. */
 export async function tasksOf(ctx: Ctx, volunteerId: number): Promise<NeedView[]> {
   const v = parse(id, volunteerId);
-  return ctx.db.read((c) => views(c, { volunteerId: v, status: { in: ["accepted", "reported"] } }));
+  return ctx.db.read((c) =>
+    views(c, { sql: "n.volunteer_id = ? AND n.status IN ('accepted', 'reported')", params: [v] }),
+  );
 }
 
 /** Admin queues: needs waiting for review, or for certification, in the admin's subtrees. */
@@ -161,19 +170,25 @@ export async function adminQueuePage(
   return ctx.db.read(async (c) => {
     const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
     if (!units.length) throw new AppError("forbidden");
-    let where: object = { status: "pending_review", unitId: { in: units } };
-    if (queue === "certify") {
-      // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
-      const family = (await c.familyLink.findMany({ where: { relativeId: a }, select: { elderId: true } })).map(
-        (l) => l.elderId,
-      );
-      where = {
-        status: { in: ["confirmed", "disputed"] },
-        unitId: { in: units },
-        NOT: [{ volunteerId: a }, { postedById: a }, { elderId: { in: [a, ...family] } }],
-      };
-    }
-    const [items, total] = [await views(c, where, pageSize, p * pageSize), await c.need.count({ where })];
+    // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
+    const where =
+      queue === "review"
+        ? allOf({ sql: "n.status = 'pending_review'", params: [] }, inIds("n.unit_id", units))
+        : allOf(
+            {
+              sql: `n.status IN ('confirmed', 'disputed') AND (n.volunteer_id IS NULL OR n.volunteer_id <> ?)
+                AND n.posted_by_id <> ? AND n.elder_id <> ?
+                AND n.elder_id NOT IN (SELECT f.elder_id FROM family_link f WHERE f.relative_id = ?)`,
+              params: [a, a, a, a],
+            },
+            inIds("n.unit_id", units),
+          );
+    const items = await views(c, where, pageSize, p * pageSize);
+    const count = await sqlOf(c).get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM need n WHERE ${where.sql}`,
+      where.params,
+    );
+    const total = Number(count?.n ?? 0);
     return { items, total };
   });
 }
@@ -192,22 +207,33 @@ export async function eldersFor(ctx: Ctx, memberId: number): Promise<Array<{ id:
 /** Services reported and waiting for this member (the elder or a relative) to confirm. */
 export async function toConfirm(ctx: Ctx, memberId: number): Promise<NeedView[]> {
   const elders = (await eldersFor(ctx, memberId)).map((e) => e.id);
-  return elders.length ? ctx.db.read((c) => views(c, { status: "reported", elderId: { in: elders } })) : [];
+  return elders.length
+    ? ctx.db.read((c) => views(c, allOf({ sql: "n.status = 'reported'", params: [] }, inIds("n.elder_id", elders))))
+    : [];
 }
 
 /** Needs this member posted or that are for their elders, not yet finished. */
 export async function needsOf(ctx: Ctx, memberId: number): Promise<NeedView[]> {
   const elders = (await eldersFor(ctx, memberId)).map((e) => e.id);
-  const open = ["pending_review", "published", "accepted", "reported", "disputed"];
+  const open = "n.status IN ('pending_review', 'published', 'accepted', 'reported', 'disputed')";
   return ctx.db.read((c) =>
-    views(c, { status: { in: open }, OR: [{ postedById: memberId }, { elderId: { in: elders } }] }),
+    views(
+      c,
+      allOf(
+        { sql: open, params: [] },
+        {
+          sql: `n.posted_by_id = ? OR ${inIds("n.elder_id", elders).sql}`,
+          params: [memberId, ...elders],
+        },
+      ),
+    ),
   );
 }
 
 /** An elder's twenty newest needs, whatever their state (for the hotline desk, once authorized). */
 export async function needsOfElder(ctx: Ctx, elderId: number): Promise<NeedView[]> {
   const e = parse(id, elderId);
-  return ctx.db.read((c) => views(c, { elderId: e }, 20, 0, "desc"));
+  return ctx.db.read((c) => views(c, { sql: "n.elder_id = ?", params: [e] }, 20, 0, "desc"));
 }
 
 /** `%`, `_` and `\` typed in a search match themselves, not everything. */

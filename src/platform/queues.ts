@@ -29,6 +29,8 @@ const DecisionForm = z.object({
   page: Page.default(0),
 });
 type Decision = z.infer<typeof DecisionForm>;
+/** The decision just made, named in the page the form redirects to. */
+const Done = DecisionForm.shape.decision;
 
 /** Which decisions belong to which queue, and what each needs besides the need. */
 const DECISIONS: Record<Queue, Decision["decision"][]> = {
@@ -80,7 +82,7 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
   for (const queue of ["review", "certify"] as const) {
     app.get(`/${queue}`, async (c) => {
       const v = c.get("viewer");
-      const done = z.enum(["approve", "reject", "certify", "adjust", "refuse"]).safeParse(c.req.query("done"));
+      const done = Done.safeParse(c.req.query("done"));
       const id = Page.parse(c.req.query("id") ?? 0);
       const notice = done.success
         ? { kind: "flash" as const, text: t(v.locale, `web-done-${done.data}`, { id }) }
