@@ -182,3 +182,21 @@ web-link = Your console sign-in link (valid for 10 minutes, once; do not forward
     { $url }
 web-link-staff-only = The console is for admins and 12349 hotline operators.
 web-unavailable = The web console is not running.
+
+## Broadcasts
+web-nav-broadcasts = Broadcasts
+web-field-audience = To
+web-invalid-audience = Choose who hears it.
+web-field-text = Announcement
+web-invalid-text = Write the announcement (at most 1000 characters).
+web-audience-all = All members
+web-audience-volunteer = Volunteers
+web-audience-elder = Elders
+web-audience-family = Family members
+web-broadcast-hint = It goes to these members of the chosen unit and the units below it, and to the groups bound to those units.
+web-broadcast-send = Send announcement
+web-broadcast-sent = Sent; its delivery is in the table below.
+web-broadcast-none = No announcements yet.
+web-delivery = Delivery
+web-broadcast-progress = Delivered { $sent } of { $total }, waiting { $waiting }, failed { $failed }
+web-broadcast-no-records = No delivery records (nobody to send to, or the records were pruned)

@@ -173,3 +173,21 @@ web-link = 管理平台登录链接（10 分钟内有效，只能使用一次，
     { $url }
 web-link-staff-only = 管理平台只对管理员和 12349 热线接线员开放。
 web-unavailable = 管理平台未启用。
+
+## Broadcasts
+web-nav-broadcasts = 群发通知
+web-field-audience = 发给
+web-invalid-audience = 请选择发给谁。
+web-field-text = 通知内容
+web-invalid-text = 请填写通知内容（最多 1000 字）。
+web-audience-all = 所有成员
+web-audience-volunteer = 志愿者
+web-audience-elder = 老人
+web-audience-family = 老人家属
+web-broadcast-hint = 通知发给所选单位及其下级单位中的这些成员，并发到这些单位绑定的群里。
+web-broadcast-send = 发出通知
+web-broadcast-sent = 通知已发出，送达进度见下表。
+web-broadcast-none = 还没有发过通知。
+web-delivery = 送达情况
+web-broadcast-progress = 已送达 { $sent } / { $total }，等待 { $waiting }，失败 { $failed }
+web-broadcast-no-records = 没有送达记录（无人可发，或记录已过保存期）

@@ -288,7 +288,13 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
     const [first, ...rest] = words(arg);
     const role = (["volunteer", "elder", "family", "all"].includes(first ?? "") ? first : "all") as "all";
     const body = role === first ? rest.join(" ") : arg;
-    await engine.broadcast(turn.bot.ctx, { actorId: me(turn), unitId: await adminUnit(turn), role, text: body });
+    await engine.broadcast(turn.bot.ctx, {
+      actorId: me(turn),
+      unitId: await adminUnit(turn),
+      role,
+      text: body,
+      key: opKey(turn, "broadcast"),
+    });
     return one(say(turn, "done-broadcast"));
   },
   async stats(turn, arg) {

@@ -1,7 +1,7 @@
 // Who hears about what: turns the engine's domain events into outbox messages, inside the
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
 import { sqlOf, type Tx } from "../db/client.ts";
-import { type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
+import { broadcastTag, type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
 import { categoryName, duration, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
 import { PRIORITY, toGroup, toMember } from "./outbox.ts";
@@ -240,10 +240,11 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       });
       // Broadcasts wait behind notifications to individual people when a channel is busy.
       const text = (l: Locale) => ({ text: t(l, "note-broadcast", { unit: unit.name, text: e.text }) });
-      for (const id of new Set(roles.map((r) => r.memberId))) await toMember(tx, now, id, text, PRIORITY.broadcast);
+      const tagged = { priority: PRIORITY.broadcast, tag: broadcastTag(e.broadcastId) };
+      for (const id of new Set(roles.map((r) => r.memberId))) await toMember(tx, now, id, text, tagged);
       const units = await tx.unit.findMany({ where: { path: { startsWith: unit.path } }, select: { id: true } });
       const groups = await tx.groupBinding.findMany({ where: { unitId: { in: units.map((u) => u.id) } } });
-      for (const g of groups) await toGroup(tx, now, g, text, { priority: PRIORITY.broadcast });
+      for (const g of groups) await toGroup(tx, now, g, text, tagged);
       return;
     }
     case "role.offered": {

@@ -17,7 +17,7 @@ export async function toMember(
   now: Date,
   memberId: number,
   render: Render,
-  priority: Priority = PRIORITY.notification,
+  opts: { priority?: Priority; tag?: string } = {},
 ): Promise<void> {
   // On every notification's path: one raw statement rather than Prisma's model API.
   const identities = await sqlOf(tx).all<{ locale: string | null; channel: string; externalId: string }>(
@@ -28,7 +28,7 @@ export async function toMember(
   for (const ident of identities) {
     const r = render(isLocale(ident.locale ?? "") ? (ident.locale as Locale) : "zh-CN");
     const buttons = r.buttons ? await saveButtons(tx, now, memberId, r.buttons) : undefined;
-    await queue(tx, now, ident.channel, ident.externalId, memberId, { text: r.text, buttons }, priority);
+    await queue(tx, now, ident.channel, ident.externalId, memberId, { text: r.text, buttons }, opts);
   }
 }
 
@@ -38,13 +38,21 @@ export async function toGroup(
   now: Date,
   group: { channel: string; conversationId: string; locale: string; unreachableAt?: Date | null },
   render: Render,
-  opts: { ref?: string; edit?: boolean; priority?: Priority } = {},
+  opts: { ref?: string; edit?: boolean; priority?: Priority; tag?: string } = {},
 ): Promise<void> {
   if (group.unreachableAt) return;
   const r = render(isLocale(group.locale) ? group.locale : "zh-CN");
   const buttons = r.buttons ? await saveButtons(tx, now, null, r.buttons) : undefined;
-  const { priority, ...rest } = opts;
-  await queue(tx, now, group.channel, group.conversationId, null, { text: r.text, buttons, ...rest }, priority);
+  const { priority, tag, ...rest } = opts;
+  await queue(
+    tx,
+    now,
+    group.channel,
+    group.conversationId,
+    null,
+    { text: r.text, buttons, ...rest },
+    { priority, tag },
+  );
 }
 
 /** What goes first when a channel is busy: a notification to a person before a broadcast. */
@@ -58,12 +66,21 @@ async function queue(
   conversationId: string,
   memberId: number | null,
   reply: Reply,
-  priority: Priority = PRIORITY.notification,
+  opts: { priority?: Priority; tag?: string },
 ) {
   await sqlOf(tx).run(
-    `INSERT INTO outbox (channel, conversation_id, member_id, payload, priority, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
-    [channel, conversationId, memberId, JSON.stringify(reply), priority, now, now],
+    `INSERT INTO outbox (channel, conversation_id, member_id, payload, ref, priority, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+    [
+      channel,
+      conversationId,
+      memberId,
+      JSON.stringify(reply),
+      opts.tag ?? null,
+      opts.priority ?? PRIORITY.notification,
+      now,
+      now,
+    ],
   );
 }
 
@@ -192,7 +209,7 @@ export async function answer(ctx: Ctx, outlet: Outlet, conversationId: string, r
     if (to === conversationId) await sendOrEdit(ctx, outlet, to, r);
     else {
       const { to: _, ...reply } = r;
-      await ctx.db.tx((tx) => queue(tx, ctx.now(), outlet.channel, to, null, reply));
+      await ctx.db.tx((tx) => queue(tx, ctx.now(), outlet.channel, to, null, reply, {}));
       queued = true;
     }
   }

@@ -32,7 +32,7 @@ export type DomainEvent =
   | { type: "family.confirmed"; linkId: number; elderId: number; relativeId: number }
   | { type: "member.pending"; memberId: number; unitId: number }
   | { type: "role.offered"; offerId: number; memberId: number }
-  | { type: "broadcast"; unitId: number; role: "volunteer" | "elder" | "family" | "all"; text: string };
+  | { type: "broadcast"; broadcastId: number; unitId: number; role: BroadcastRole; text: string };
 
 /** The engine's dependencies, passed explicitly to each operation. */
 export interface Ctx {
@@ -61,6 +61,9 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
   throw new AppError("invalid-input", { field: issue?.path.join(".") || "input", reason: issue?.code ?? "invalid" });
 }
 
+/** Who a broadcast goes to in the unit's subtree (and always its bound groups). */
+export type BroadcastRole = "volunteer" | "elder" | "family" | "all";
+
 /** Records an admin action: who, what, where, before and after (inside the action's transaction). */
 export async function audit(
   tx: Tx,
@@ -73,9 +76,10 @@ export async function audit(
     before?: unknown;
     after?: unknown;
   },
-): Promise<void> {
-  await sqlOf(tx).run(
-    "INSERT INTO audit_log (actor_id, action, unit_id, target_type, target_id, before, after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+): Promise<number> {
+  // The entry's id names what it records where nothing else does (a broadcast's delivery progress).
+  const row = await sqlOf(tx).get<{ id: number }>(
+    "INSERT INTO audit_log (actor_id, action, unit_id, target_type, target_id, before, after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     [
       entry.actorId,
       entry.action,
@@ -87,6 +91,7 @@ export async function audit(
       new Date(),
     ],
   );
+  return Number(row?.id);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The credit engine's public surface: channels and jobs import from here and nothing deeper.
 export { type AuditEntry, readAudit } from "./auditlog.ts";
 export { ROLES, type RoleName } from "./authz.ts";
+export { type BroadcastView, broadcast, broadcastTag, recentBroadcasts } from "./broadcasts.ts";
 export { audit, type Ctx, createCtx, type DomainEvent } from "./context.ts";
 export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./credits.ts";
 export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
@@ -57,7 +58,6 @@ export {
 export { unitStats } from "./stats.ts";
 export {
   bindGroup,
-  broadcast,
   catalogue,
   createUnit,
   ensureBank,

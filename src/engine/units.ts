@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Tx } from "../db/client.ts";
 import { getUnit, requireRoleOver } from "./authz.ts";
 import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
-import { audit, type Ctx, emit, parse } from "./context.ts";
+import { audit, type Ctx, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { name as cleanName, id } from "./input.ts";
 import { createSystemAccounts } from "./ledger.ts";
@@ -236,29 +236,5 @@ export async function unbindGroup(ctx: Ctx, input: z.input<typeof UnbindInput>) 
       before,
     });
     return { unitId: before.unitId };
-  });
-}
-
-const BroadcastInput = z.object({
-  actorId: id,
-  unitId: id,
-  role: z.enum(["volunteer", "elder", "family", "all"]),
-  text: z.string().trim().min(1).max(1000),
-});
-
-/** An announcement to the members of a unit subtree (by role) and its bound groups (admins only). */
-export async function broadcast(ctx: Ctx, input: z.input<typeof BroadcastInput>) {
-  const d = parse(BroadcastInput, input);
-  return ctx.db.tx(async (tx) => {
-    await requireRoleOver(tx, d.actorId, d.unitId);
-    await audit(tx, {
-      actorId: d.actorId,
-      action: "broadcast",
-      unitId: d.unitId,
-      targetType: "unit",
-      targetId: d.unitId,
-      after: { role: d.role, text: d.text },
-    });
-    await emit(ctx, tx, { type: "broadcast", unitId: d.unitId, role: d.role, text: d.text });
   });
 }

@@ -13,6 +13,7 @@ import { log } from "../log.ts";
 import { monthlySeries } from "../reports/chart.ts";
 import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
+import { broadcastRoutes } from "./broadcasts.ts";
 import { categoryRoutes } from "./categories.ts";
 import { deskRoutes } from "./desk.ts";
 import { exportRoutes } from "./exports.ts";
@@ -156,6 +157,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   memberRoutes(app, ctx);
   memberDetailRoutes(app, ctx);
   auditRoutes(app, ctx);
+  broadcastRoutes(app, ctx);
   deskRoutes(app, ctx);
   unitRoutes(app, ctx);
   categoryRoutes(app, ctx);

@@ -9,6 +9,7 @@ import { t } from "../bot/i18n.ts";
 import * as engine from "../engine/index.ts";
 import { AppError, type Ctx } from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
+import { fieldError } from "./forms.ts";
 import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 type Category = Awaited<ReturnType<typeof engine.catalogue>>[number];
@@ -29,7 +30,7 @@ function categoriesPage(
   notice?: Notice,
 ) {
   const l = v.locale;
-  const err = (k: string) => (errors[k] ? html`<div class="field-error" data-field="${k}">${errors[k]}</div>` : "");
+  const err = (k: string) => fieldError(errors, k);
   return layout(
     v,
     t(l, "web-categories"),

@@ -13,6 +13,7 @@ import { AppError, type Ctx, type ElderAtDesk } from "../engine/index.ts";
 import { PRIORITY } from "../engine/members.ts";
 import { zoned } from "../engine/time.ts";
 import type { PlatformEnv } from "./app.ts";
+import { type Errors, field, fieldErrors } from "./forms.ts";
 import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -46,14 +47,6 @@ const ElderFields = NeedFields.extend({
 });
 type Values = Record<string, string | string[] | undefined>;
 type C = Context<PlatformEnv>;
-type Errors = Record<string, string>;
-
-/** The form's fields with a message under each bad one. */
-function field(l: Locale, errors: Errors, name: string, input: ReturnType<typeof html>) {
-  return html`<label>${t(l, `web-field-${name}`)}<br>${input}</label>${
-    errors[name] ? html`<div class="field-error" data-field="${name}">${errors[name]}</div>` : ""
-  }`;
-}
 
 /** The need's fields (category, what, when, how long), with the form's own key. */
 function needFields(l: Locale, cats: Array<{ code: string; nameZh: string; nameEn: string }>, v: Values, e: Errors) {
@@ -124,16 +117,6 @@ function elderPage(
   );
 }
 
-/** Field errors of a zod failure, each in the viewer's language. */
-function fieldErrors(l: Locale, error: z.ZodError): Errors {
-  const out: Errors = {};
-  for (const issue of error.issues) {
-    const name = String(issue.path[0] ?? "form");
-    out[name] ??= t(l, `web-invalid-${name}`);
-  }
-  return out;
-}
-
 /** An engine refusal of a need's fields, placed under the field it names. */
 function refusalErrors(l: Locale, e: AppError): Errors {
   const f = String(e.params.field ?? "");
@@ -157,9 +140,13 @@ function needOf(d: z.infer<typeof NeedFields>) {
   };
 }
 
-/** The units (and those below) where the member is an admin or a hotline operator. */
-export async function unitsStaffedBy(ctx: Ctx, me: number): Promise<Array<{ id: number; name: string }>> {
-  const roles = (await engine.rolesFor(ctx, me)).filter((r) => r.role === "admin" || r.role === "hotline");
+/** The units (and those below) where the member holds one of `roles` (by default, desk staff). */
+export async function unitsStaffedBy(
+  ctx: Ctx,
+  me: number,
+  staff: string[] = ["admin", "hotline"],
+): Promise<Array<{ id: number; name: string }>> {
+  const roles = (await engine.rolesFor(ctx, me)).filter((r) => staff.includes(r.role));
   const seen = new Map<number, { id: number; name: string }>();
   for (const r of roles)
     for (const u of await engine.unitsUnder(ctx, r.unitId)) seen.set(u.id, { id: u.id, name: u.name });

@@ -9,6 +9,7 @@ import * as engine from "../engine/index.ts";
 import { AppError, type Ctx, type UnitNode } from "../engine/index.ts";
 import { policyPatchOf } from "../engine/policy.ts";
 import type { PlatformEnv } from "./app.ts";
+import { fieldError } from "./forms.ts";
 import { forbiddenPage, layout, type Notice, orForbidden, type Viewer } from "./pages.ts";
 
 type Explained = Awaited<ReturnType<typeof engine.explainPolicy>>;
@@ -44,7 +45,7 @@ function policyPage(v: Viewer, unitId: number, p: Explained, errors: Record<stri
 <td><form method="post" action="/platform/units/${unitId}/policy" class="actions"><input type="hidden" name="csrf" value="${v.csrf}">
 <input type="hidden" name="key" value="${e.key}"><input name="value" value="${shown(l, e.value)}" aria-label="${e.key}">
 <button type="submit">${t(l, "web-set")}</button></form>
-${errors[e.key] ? html`<div class="field-error" data-field="${e.key}">${errors[e.key]}</div>` : ""}</td></tr>`;
+${fieldError(errors, e.key)}</td></tr>`;
   return layout(
     v,
     t(l, "web-policy-title", { unit: p.unit, version: p.version }),

@@ -554,6 +554,50 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     });
   });
 
+  it("sends an announcement to the elders of one's units once and shows its delivery; other units' admins cannot", async () => {
+    const page = await signedIn("admin");
+    await page.click("text=群发通知");
+    await page.selectOption("select[name=audience]", "elder");
+    await page.click('button:has-text("发出通知")');
+    expect(await page.textContent("[data-field=text]")).toContain("请填写通知内容");
+    const tagged = () => db.read((c) => c.outbox.count({ where: { tag: { startsWith: "broadcast:" } } }));
+    expect(await tagged()).toBe(0);
+    await page.fill("textarea[name=text]", "明天上午社区义诊");
+    const form = {
+      csrf: (await page.inputValue("input[name=csrf]")) ?? "",
+      formKey: (await page.inputValue("input[name=formKey]")) ?? "",
+      unitId: String(booted.bot.rootUnitId),
+      audience: "elder",
+      text: "明天上午社区义诊",
+    };
+    await page.click('button:has-text("发出通知")');
+    expect(await page.textContent("[role=status]")).toContain("通知已发出");
+    const row = () => page.textContent("tbody tr:first-child");
+    expect(await row()).toContain("明天上午社区义诊");
+    expect(await row()).toMatch(/已送达 0 \/ [1-9]\d*，等待 [1-9]/);
+    expect(await page.$("meta[http-equiv=refresh]")).not.toBeNull();
+    const queued = await tagged();
+    // The same form sent again (a double click, a resend after a timeout) broadcasts nothing more.
+    expect((await page.request.post(`${base}/platform/broadcasts`, { form, maxRedirects: 0 })).status()).toBe(303);
+    expect(await tagged()).toBe(queued);
+    out.length = 0;
+    await deliver(booted.bot.ctx, con.outlet);
+    expect(out.filter((l) => l.includes("→ li:") && l.includes("明天上午社区义诊"))).toHaveLength(1);
+    expect(out.join("\n")).not.toContain("→ wang:");
+    await page.reload();
+    expect(await row()).toContain(`已送达 ${queued} / ${queued}，等待 0，失败 0`);
+    expect(await page.$("meta[http-equiv=refresh]")).toBeNull();
+    // An admin of another unit sees none of it and cannot send to the root's members.
+    const other = await signedIn("zhao");
+    await other.goto(`${base}/platform/broadcasts`);
+    expect(await other.textContent("main")).not.toContain("明天上午社区义诊");
+    const theirs = { ...form, csrf: await other.inputValue("input[name=csrf]"), formKey: crypto.randomUUID() };
+    expect((await other.request.post(`${base}/platform/broadcasts`, { form: theirs, maxRedirects: 0 })).status()).toBe(
+      403,
+    );
+    expect(await tagged()).toBe(queued);
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "outbox_ref_idx" ON "outbox"("ref");
