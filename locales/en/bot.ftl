@@ -410,6 +410,7 @@ audit-role-offer = role offered
 audit-role-accept = role accepted
 audit-role-decline = role declined
 audit-unit-create = unit created
+audit-unit-rename = unit renamed
 audit-member-verify = member verified
 audit-member-priority = priority set
 audit-member-training = training recorded

@@ -200,3 +200,20 @@ web-broadcast-none = No announcements yet.
 web-delivery = Delivery
 web-broadcast-progress = Delivered { $sent } of { $total }, waiting { $waiting }, failed { $failed }
 web-broadcast-no-records = No delivery records (nobody to send to, or the records were pruned)
+
+## Units: rename, add below, bound groups
+web-unit-manage = Manage
+web-unit-rename = Rename
+web-unit-child-name = Name of the unit below
+web-unit-add-child = Add a unit below
+web-unit-groups = Bound groups (needs and announcements are posted there):
+web-unit-groups-count = Groups
+web-unit-unreachable = the bot is no longer in it
+web-unit-unbind = Unbind
+web-unit-bind-hint = To bind a group: add the bot to it, and an admin of this unit sends /unit bind in the group.
+web-unit-done-rename = The unit was renamed.
+web-unit-done-add = The unit below was added.
+web-unit-done-unbind = The group was unbound.
+web-invalid-unit-rename = Type the new name (at most 100 characters).
+web-invalid-unit-children = Type the name of the unit below (at most 100 characters) and choose its level.
+web-invalid-unit-unbind = The form is not valid; reload the page.

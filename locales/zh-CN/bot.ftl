@@ -377,6 +377,7 @@ audit-role-offer = 邀请担任角色
 audit-role-accept = 接受角色
 audit-role-decline = 谢绝角色
 audit-unit-create = 创建单位
+audit-unit-rename = 单位改名
 audit-member-verify = 核实成员
 audit-member-priority = 设置优先保障
 audit-member-training = 记录培训

@@ -191,3 +191,20 @@ web-broadcast-none = 还没有发过通知。
 web-delivery = 送达情况
 web-broadcast-progress = 已送达 { $sent } / { $total }，等待 { $waiting }，失败 { $failed }
 web-broadcast-no-records = 没有送达记录（无人可发，或记录已过保存期）
+
+## Units: rename, add below, bound groups
+web-unit-manage = 管理
+web-unit-rename = 改名
+web-unit-child-name = 下级单位名称
+web-unit-add-child = 添加下级单位
+web-unit-groups = 绑定的群（需求和通知发到这里）：
+web-unit-groups-count = 绑定的群
+web-unit-unreachable = 机器人已不在群里
+web-unit-unbind = 解除绑定
+web-unit-bind-hint = 要绑定一个群：把机器人拉进群，由本单位管理员在群里发送 /unit bind。
+web-unit-done-rename = 单位已改名。
+web-unit-done-add = 下级单位已添加。
+web-unit-done-unbind = 群已解除绑定。
+web-invalid-unit-rename = 请填写新名称（最多 100 字）。
+web-invalid-unit-children = 请填写下级单位的名称（最多 100 字）并选择级别。
+web-invalid-unit-unbind = 表单有误，请刷新页面。

@@ -198,6 +198,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
         parentId: await adminUnit(turn),
         name: name ?? "",
         level: level ?? "community",
+        key: opKey(turn, "unit-add"),
       });
       return one(say(turn, "done-unit", { id: u.id, name: u.name }));
     }

@@ -91,6 +91,8 @@ export interface UnitNode {
   depth: number;
   members: number;
   openNeeds: number;
+  /** Group chats bound to the unit, where its needs and broadcasts are posted. */
+  groups: Array<{ channel: string; conversationId: string; reachable: boolean }>;
 }
 
 /** The units the actor administers and everything below them, root first, with their counts. */
@@ -107,11 +109,24 @@ export async function unitTree(ctx: Ctx, actorId: number): Promise<UnitNode[]> {
          FROM unit u WHERE u.id IN (${units.map(() => "?").join(", ")}) ORDER BY u.path`,
       units,
     );
+    const groups = await sqlOf(c).all<{
+      unitId: number;
+      channel: string;
+      conversationId: string;
+      unreachableAt: unknown;
+    }>(
+      `SELECT unit_id AS "unitId", channel, conversation_id AS "conversationId", unreachable_at AS "unreachableAt"
+         FROM group_binding WHERE unit_id IN (${units.map(() => "?").join(", ")}) ORDER BY id`,
+      units,
+    );
     return rows.map(({ path, ...u }) => ({
       ...u,
       members: Number(u.members),
       openNeeds: Number(u.openNeeds),
       depth: path.split("/").filter(Boolean).length - 1,
+      groups: groups
+        .filter((g) => g.unitId === u.id)
+        .map((g) => ({ channel: g.channel, conversationId: g.conversationId, reachable: g.unreachableAt == null })),
     }));
   });
 }

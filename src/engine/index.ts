@@ -62,6 +62,7 @@ export {
   createUnit,
   ensureBank,
   explainPolicy,
+  renameUnit,
   setCategory,
   setPolicy,
   subtree,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Tx } from "../db/client.ts";
 import { getUnit, requireRoleOver } from "./authz.ts";
 import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
-import { audit, type Ctx, parse } from "./context.ts";
+import { audit, type Ctx, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
 import { name as cleanName, id } from "./input.ts";
 import { createSystemAccounts } from "./ledger.ts";
@@ -53,12 +53,19 @@ async function insertUnit(
   return tx.unit.update({ where: { id: u.id }, data: { path: `${parentPath || "/"}${u.id}/` } });
 }
 
-const UnitInput = z.object({ actorId: id, parentId: id, name, level: name });
+const UnitInput = z.object({
+  actorId: id,
+  parentId: id,
+  name,
+  level: name,
+  /** A form or command sent twice adds one unit. */
+  key: z.string().min(8).max(120).optional(),
+});
 
 /** Adds a child unit (e.g. a community under a street); only admins over the parent may. */
 export async function createUnit(ctx: Ctx, input: z.input<typeof UnitInput>) {
   const data = parse(UnitInput, input);
-  return ctx.db.tx(async (tx) => {
+  const run = async (tx: Tx) => {
     await requireRoleOver(tx, data.actorId, data.parentId);
     const parent = await getUnit(tx, data.parentId);
     const unit = await insertUnit(tx, parent.bankId, parent.id, parent.path, data.name, data.level);
@@ -71,6 +78,30 @@ export async function createUnit(ctx: Ctx, input: z.input<typeof UnitInput>) {
       after: { name: unit.name, level: unit.level },
     });
     return unit;
+  };
+  return data.key ? once(ctx, data.key, "unit.create", run) : ctx.db.tx(run);
+}
+
+const RenameInput = z.object({ actorId: id, unitId: id, name });
+
+/** Renames a unit (a community renamed, a typo fixed); admins over the unit, audited. */
+export async function renameUnit(ctx: Ctx, input: z.input<typeof RenameInput>) {
+  const d = parse(RenameInput, input);
+  return ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, d.actorId, d.unitId);
+    const before = await getUnit(tx, d.unitId);
+    if (before.name === d.name) return before;
+    const after = await tx.unit.update({ where: { id: d.unitId }, data: { name: d.name } });
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "unit.rename",
+      unitId: d.unitId,
+      targetType: "unit",
+      targetId: d.unitId,
+      before: { name: before.name },
+      after: { name: after.name },
+    });
+    return after;
   });
 }
 

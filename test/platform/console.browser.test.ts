@@ -598,6 +598,71 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(await tagged()).toBe(queued);
   });
 
+  it("adds a unit below (once per form), renames it, unbinds its group; another unit's admin can do none of it", async () => {
+    const ctx = booted.bot.ctx;
+    const root = booted.bot.rootUnitId;
+    const page = await signedIn("admin");
+    await page.click("text=单位与规则");
+    await page.click(`#manage-${root} summary`);
+    await page.fill(`#manage-${root} input[placeholder="下级单位名称"]`, "三社区");
+    const form = {
+      csrf: await page.inputValue("input[name=csrf]"),
+      formKey: await page.inputValue(`#manage-${root} input[name=formKey]`),
+      name: "三社区",
+      level: "community",
+    };
+    await page.click(`#manage-${root} button:has-text("添加下级单位")`);
+    expect(await page.textContent("[role=status]")).toContain("下级单位已添加");
+    const units = () => db.read((c) => c.unit.findMany({ where: { name: { startsWith: "三社区" } } }));
+    const [unit] = await units();
+    if (!unit) throw new Error("no unit");
+    expect(unit.path).toBe(`/${root}/${unit.id}/`);
+    expect(await page.textContent(`#unit-${unit.id}`)).toContain("社区");
+    // The same form again adds nothing.
+    expect(
+      (await page.request.post(`${base}/platform/units/${root}/children`, { form, maxRedirects: 0 })).status(),
+    ).toBe(303);
+    expect(await units()).toHaveLength(1);
+    // A blank name is refused under that unit's form; the name stays.
+    await page.click(`#manage-${unit.id} summary`);
+    await page.fill(`#manage-${unit.id} input[name=name]`, " ");
+    await page.click(`#manage-${unit.id} button:has-text("改名")`);
+    expect(await page.textContent(`[data-field="rename-${unit.id}"]`)).toContain("请填写新名称");
+    expect((await units())[0]?.name).toBe("三社区");
+    await page.fill(`#manage-${unit.id} input[name=name]`, "三社区东苑");
+    await page.click(`#manage-${unit.id} button:has-text("改名")`);
+    expect(await page.textContent("[role=status]")).toContain("单位已改名");
+    expect(await page.textContent(`#unit-${unit.id}`)).toContain("三社区东苑");
+    // Its bound group is listed and can be unbound.
+    const group = { channel: "console", conversationId: "grp-three", locale: "zh-CN" as const };
+    await engine.bindGroup(ctx, { ...group, actorId: ids.admin, unitId: unit.id });
+    await page.reload();
+    await page.click(`#manage-${unit.id} summary`);
+    expect(await page.textContent(`#manage-${unit.id}`)).toContain("grp-three");
+    await page.click(`#manage-${unit.id} button:has-text("解除绑定")`);
+    expect(await page.textContent("[role=status]")).toContain("群已解除绑定");
+    expect(await db.read((c) => c.groupBinding.count({ where: { unitId: unit.id } }))).toBe(0);
+    const log = await engine.readAudit(ctx, { actorId: ids.admin, action: "unit.rename" });
+    expect(log[0]).toMatchObject({ targetId: unit.id, before: expect.stringContaining("三社区") });
+    // The admin of 二社区 sees none of it and changes nothing of it.
+    const other = await signedIn("zhao");
+    await other.goto(`${base}/platform/units`);
+    expect(await other.textContent("main")).not.toContain("三社区");
+    const csrf = await other.inputValue("input[name=csrf]");
+    const rename = await other.request.post(`${base}/platform/units/${unit.id}/rename`, {
+      form: { csrf, name: "被改了" },
+      maxRedirects: 0,
+    });
+    expect(rename.status()).toBe(403);
+    const add = await other.request.post(`${base}/platform/units/${unit.id}/children`, {
+      form: { csrf, name: "偷建", level: "community", formKey: crypto.randomUUID() },
+      maxRedirects: 0,
+    });
+    expect(add.status()).toBe(403);
+    expect((await units())[0]?.name).toBe("三社区东苑");
+    expect(await db.read((c) => c.unit.count({ where: { name: "偷建" } }))).toBe(0);
+  });
+
   it("ends a session after 30 idle minutes, and at sign-out", async () => {
     const page = await signedIn("admin");
     booted.clock.advance(29 * 60_000);
