@@ -217,3 +217,6 @@ web-unit-done-unbind = The group was unbound.
 web-invalid-unit-rename = Type the new name (at most 100 characters).
 web-invalid-unit-children = Type the name of the unit below (at most 100 characters) and choose its level.
 web-invalid-unit-unbind = The form is not valid; reload the page.
+web-export-members = Export members (by the day they joined)
+web-export-balances = Export balances (in and out during the period, balance at its end)
+web-export-transfers = Export transfers

@@ -208,3 +208,6 @@ web-unit-done-unbind = 群已解除绑定。
 web-invalid-unit-rename = 请填写新名称（最多 100 字）。
 web-invalid-unit-children = 请填写下级单位的名称（最多 100 字）并选择级别。
 web-invalid-unit-unbind = 表单有误，请刷新页面。
+web-export-members = 导出成员名单（按加入日期）
+web-export-balances = 导出时间余额（期间存入、支出和期末余额）
+web-export-transfers = 导出时间流水

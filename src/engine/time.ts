@@ -25,18 +25,25 @@ export function timeZone(): string {
   return zone;
 }
 
+const partFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The wall-clock parts of an instant in a zone (weekday 0 = Sunday). */
 export function parts(d: Date, tz = zone) {
-  const f = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    weekday: "short",
-  });
+  let f = partFormats.get(tz);
+  if (!f) {
+    // Built once per zone: building one costs ≈ 0.1 ms, and an export dates a million rows.
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      weekday: "short",
+    });
+    partFormats.set(tz, f);
+  }
   const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
   const wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(p.weekday ?? "");
   return { y: Number(p.year), mo: Number(p.month), d: Number(p.day), h: Number(p.hour), mi: Number(p.minute), wd };

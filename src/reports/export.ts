@@ -1,13 +1,14 @@
-// /export: the certified service records of a unit subtree for a period, with the fields a
-// volunteer-service record needs, as XLSX and CSV (for audits and upload to other systems).
+// Exports of a unit subtree for a period (services, members, balances, transfers; see tables.ts)
+// as CSV and XLSX: whole for /export in chat, streamed a batch at a time for the web console.
 import { PassThrough, Readable } from "node:stream";
 import { stringify } from "csv-stringify/sync";
 import ExcelJS from "exceljs";
-import { sqlOf } from "../db/client.ts";
+import { requireRoleOver } from "../engine/authz.ts";
 import type * as engine from "../engine/index.ts";
 import type { Period } from "./period.ts";
+import { type Cell, type Row, TABLES, type TableName } from "./tables.ts";
 
-/** One certified service. */
+/** One certified service, as /export sends it. */
 export interface ServiceRow {
   needId: number;
   volunteer: string;
@@ -20,19 +21,11 @@ export interface ServiceRow {
   unit: string;
 }
 
-export const COLUMNS: Array<[keyof ServiceRow, string]> = [
-  ["needId", "需求编号 need"],
-  ["volunteer", "志愿者 volunteer"],
-  ["elder", "服务对象 elder"],
-  ["category", "服务类别 category"],
-  ["date", "服务日期 date"],
-  ["minutes", "服务时长(分钟) minutes"],
-  ["creditedMinutes", "记入积分(分钟) credited"],
-  ["certifier", "认证人 certifier"],
-  ["unit", "单位 unit"],
-];
+type Columns = Array<[string, string]>;
+/** The services' columns (headers in both languages), as /export and the console write them. */
+export const COLUMNS: Columns = TABLES.services.columns;
 
-/** The rows, for an admin (or hotline operator) over the unit. */
+/** The certified services, whole, for an admin (or hotline operator) over the unit. */
 export async function serviceRows(
   ctx: engine.Ctx,
   actorId: number,
@@ -40,81 +33,58 @@ export async function serviceRows(
   period: Period,
 ): Promise<ServiceRow[]> {
   const out: ServiceRow[] = [];
-  for await (const batch of serviceBatches(ctx, actorId, unitId, period)) out.push(...batch);
+  for await (const batch of exportBatches(ctx, actorId, "services", unitId, period)) {
+    for (const { cursor: _, ...r } of batch) out.push(r as unknown as ServiceRow);
+  }
   return out;
 }
 
 /**
- * The rows a batch at a time, each batch its own short read after the last id of the one before
- * (a year of a city's services never sits in memory, nor holds a transaction open). The actor is
- * checked before the first batch.
+ * A table's rows a batch at a time, each batch its own short read after the last row of the one
+ * before (nothing whole in memory, no transaction held open). The actor is checked before the
+ * first batch: admins over the unit, and hotline operators for the tables they may see.
  */
-export async function* serviceBatches(
+export async function* exportBatches(
   ctx: engine.Ctx,
   actorId: number,
+  table: TableName,
   unitId: number,
   period: Period,
   size = 2000,
-): AsyncGenerator<ServiceRow[]> {
-  const path = await ctx.db.tx(async (tx) => {
-    const { requireRoleOver } = await import("../engine/authz.ts");
-    await requireRoleOver(tx, actorId, unitId, ["admin", "hotline"]);
-    return (await tx.unit.findUniqueOrThrow({ where: { id: unitId } })).path;
+): AsyncGenerator<Row[]> {
+  const t = TABLES[table];
+  const unit = await ctx.db.tx(async (tx) => {
+    await requireRoleOver(tx, actorId, unitId, t.hotline ? ["admin", "hotline"] : ["admin"]);
+    return tx.unit.findUniqueOrThrow({ where: { id: unitId } });
   });
+  // "All time" has no end: a row written a moment ago (by another clock) is in it too.
+  const all = period.label ? period : { ...period, to: new Date("9999-12-31T00:00:00Z") };
+  const scope = { path: unit.path, bankId: unit.bankId, root: unit.parentId == null, period: all };
   for (let after = 0; ; ) {
-    const batch = await ctx.db.read((c) => servicesAfter(c, path, period, after, size));
+    const batch = await ctx.db.read((c) => t.batch(c, scope, after, size));
     if (batch.length) yield batch;
     if (batch.length < size) return;
-    after = batch[batch.length - 1]?.needId ?? after;
+    after = batch[batch.length - 1]?.cursor ?? after;
   }
 }
 
-async function servicesAfter(
-  c: object,
-  path: string,
-  period: Period,
-  after: number,
-  size: number,
-): Promise<ServiceRow[]> {
-  const rows = await sqlOf(c).all<Record<string, unknown>>(
-    `SELECT n.id AS "needId", v.name AS volunteer, e.name AS elder, c.name_zh AS category, n.start_at AS date,
-              n.reported_minutes AS minutes, n.credited_minutes AS "creditedMinutes", COALESCE(a.name, '') AS certifier, u.name AS unit
-         FROM need n JOIN unit u ON u.id = n.unit_id JOIN category c ON c.id = n.category_id
-         JOIN member v ON v.id = n.volunteer_id JOIN member e ON e.id = n.elder_id LEFT JOIN member a ON a.id = n.certified_by_id
-        WHERE n.status = 'certified' AND n.certified_at >= ? AND n.certified_at < ? AND +n.unit_id IN (SELECT id FROM unit WHERE path LIKE ?)
-          AND n.id > ?
-        ORDER BY n.id LIMIT ?`,
-    [period.from, period.to, `${path}%`, after, size],
-  );
-  return rows.map((r) => ({
-    needId: Number(r.needId),
-    volunteer: String(r.volunteer),
-    elder: String(r.elder),
-    category: String(r.category),
-    date: new Date(r.date as string).toISOString().slice(0, 10),
-    minutes: Number(r.minutes),
-    creditedMinutes: Number(r.creditedMinutes ?? 0),
-    certifier: String(r.certifier),
-    unit: String(r.unit),
-  }));
-}
+const csvOptions = (columns: Columns, header: boolean) => ({
+  header,
+  columns: columns.map(([, h]) => h),
+  record_delimiter: "windows" as const,
+  escape_formulas: true,
+  quoted_match: /\r/,
+});
+const cells = (columns: Columns, rows: Array<Record<string, Cell | unknown>>) =>
+  rows.map((r) => columns.map(([k]) => r[k]));
 
 /**
  * CSV with a header row, UTF-8 with a BOM so spreadsheet programs read the Chinese correctly.
  * Member-written text that starts like a formula (=, +, -, @) is escaped, so a name such as
  * `=HYPERLINK(…)` stays text in Excel; fields with quotes, commas or line breaks are quoted.
  */
-export function toCsv(rows: ServiceRow[]): Uint8Array {
-  const text = stringify(
-    rows.map((r) => COLUMNS.map(([k]) => r[k])),
-    {
-      header: true,
-      columns: COLUMNS.map(([, h]) => h),
-      record_delimiter: "windows",
-      escape_formulas: true,
-      quoted_match: /\r/,
-    },
-  );
+export function toCsv(rows: ServiceRow[], columns: Columns = COLUMNS): Uint8Array {
+  const text = stringify(cells(columns, rows as unknown as Array<Record<string, unknown>>), csvOptions(columns, true));
   return new TextEncoder().encode(`\uFEFF${text}`);
 }
 
@@ -128,7 +98,7 @@ export async function toXlsx(rows: ServiceRow[]): Promise<Uint8Array> {
 }
 
 /** CSV of the rows of `batches`, written as they come (the header and the BOM first). */
-export function csvStream(batches: AsyncIterable<ServiceRow[]>): ReadableStream<Uint8Array> {
+export function csvStream(columns: Columns, batches: AsyncIterable<Row[]>): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   const it = batches[Symbol.asyncIterator]();
   let first = true;
@@ -136,33 +106,24 @@ export function csvStream(batches: AsyncIterable<ServiceRow[]>): ReadableStream<
     async pull(controller) {
       const next = await it.next();
       if (next.done) {
-        if (first) controller.enqueue(toCsv([]));
+        if (first) controller.enqueue(enc.encode(`\uFEFF${stringify([], csvOptions(columns, true))}`));
         controller.close();
         return;
       }
-      const text = stringify(
-        next.value.map((r) => COLUMNS.map(([k]) => r[k])),
-        {
-          header: first,
-          columns: COLUMNS.map(([, h]) => h),
-          record_delimiter: "windows",
-          escape_formulas: true,
-          quoted_match: /\r/,
-        },
-      );
+      const text = stringify(cells(columns, next.value), csvOptions(columns, first));
       controller.enqueue(enc.encode(first ? `\uFEFF${text}` : text));
       first = false;
     },
-    cancel: () => void it.return?.(),
+    cancel: () => void it.return?.(undefined),
   });
 }
 
 /** An XLSX workbook of the rows of `batches`, through ExcelJS's streaming writer (rows committed as they come). */
-export function xlsxStream(batches: AsyncIterable<ServiceRow[]>): ReadableStream<Uint8Array> {
+export function xlsxStream(sheet: string, columns: Columns, batches: AsyncIterable<Row[]>): ReadableStream<Uint8Array> {
   const out = new PassThrough();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
-  const ws = wb.addWorksheet("services");
-  ws.columns = COLUMNS.map(([key, header]) => ({ key, header, width: 16 }));
+  const ws = wb.addWorksheet(sheet);
+  ws.columns = columns.map(([key, header]) => ({ key, header, width: 16 }));
   void (async () => {
     for await (const batch of batches) for (const r of batch) ws.addRow(r).commit();
     ws.commit();

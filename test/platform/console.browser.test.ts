@@ -5,6 +5,7 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { getRequestListener } from "@hono/node-server";
+import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -418,15 +419,21 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(certified.length).toBeGreaterThan(0);
     const page = await signedIn("admin");
     await page.click("text=导出");
-    await page.fill("input[name=period]", "2026-13");
-    await page.click('button:has-text("CSV")');
-    expect(await page.textContent('[data-field="period"]')).toContain("时间段的写法");
-    await page.fill("input[name=period]", "");
-    const [csv] = await Promise.all([page.waitForEvent("download"), page.click('button:has-text("CSV")')]);
+    await page.fill("#export-services input[name=period]", "2026-13");
+    await page.click('#export-services button:has-text("CSV")');
+    expect(await page.textContent('#export-services [data-field="period"]')).toContain("时间段的写法");
+    await page.fill("#export-services input[name=period]", "");
+    const [csv] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click('#export-services button:has-text("CSV")'),
+    ]);
     const text = readFileSync((await csv.path()) ?? "", "utf8");
     expect(text.startsWith("\uFEFF需求编号")).toBe(true);
     for (const n of certified) expect(text).toContain(`\r\n${n.id},`);
-    const [xlsx] = await Promise.all([page.waitForEvent("download"), page.click('button:has-text("XLSX")')]);
+    const [xlsx] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click('#export-services button:has-text("XLSX")'),
+    ]);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile((await xlsx.path()) ?? "");
     expect(wb.getWorksheet("services")?.actualRowCount).toBe(certified.length + 1);
@@ -434,6 +441,59 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     const res = await other.request.get(`${base}/platform/exports/services?unit=${booted.bot.rootUnitId}&format=csv`);
     expect(res.status()).toBe(403);
     expect(await res.text()).not.toContain("需求编号");
+  });
+
+  it("exports members without phones, balances and transfers that agree with the ledger, to a unit's admins for its members only", async () => {
+    const page = await signedIn("admin");
+    await page.click("text=导出");
+    const download = async (table: string, period = "") => {
+      await page.fill(`#export-${table} input[name=period]`, period);
+      const [file] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(`#export-${table} button:has-text("CSV")`),
+      ]);
+      const text = readFileSync((await file.path()) ?? "", "utf8").replace(/^\uFEFF/, "");
+      return parse(text, { columns: true, record_delimiter: "\r\n" }) as Array<Record<string, string>>;
+    };
+    // Each member's balance as the ledger's posted transfers make it, summed here independently.
+    const ledger = await db.read(async (c) => {
+      const accounts = await c.account.findMany({ where: { memberId: { not: null } } });
+      const posted = await c.transfer.findMany({ where: { status: "posted" } });
+      return new Map(
+        accounts.map((a) => [
+          String(a.memberId),
+          posted.reduce(
+            (sum, t) => sum + (t.creditAccountId === a.id ? t.amount : 0) - (t.debitAccountId === a.id ? t.amount : 0),
+            0,
+          ),
+        ]),
+      );
+    });
+    const balances = await download("balances");
+    expect(balances.length).toBeGreaterThan(0);
+    for (const r of balances)
+      expect(Number(r["期末余额(分钟) balance at end"])).toBe(ledger.get(r["成员号 member"] ?? "") ?? 0);
+    expect(balances.some((r) => Number(r["期末余额(分钟) balance at end"]) > 0)).toBe(true);
+    // At the end of May, before the bank's first service, every balance was nothing.
+    for (const r of await download("balances", "2026-05")) {
+      expect(r["期末余额(分钟) balance at end"]).toBe("0");
+      expect(r["期间存入(分钟) in"]).toBe("0");
+    }
+    const members = await download("members");
+    expect(members.find((r) => r["姓名 name"] === "李秀英")?.["角色@单位 roles"]).toContain("elder@");
+    expect(JSON.stringify(members)).not.toContain("13912345678");
+    const transfers = await download("transfers");
+    expect(transfers).toHaveLength(await db.read((c) => c.transfer.count()));
+    // Another unit's admin: not the root's members, and only their own members in their unit's export.
+    const other = await signedIn("zhao");
+    const root = await other.request.get(`${base}/platform/exports/balances?unit=${booted.bot.rootUnitId}&format=csv`);
+    expect(root.status()).toBe(403);
+    const own = await other.request.get(`${base}/platform/exports/balances?unit=${ids.other}&format=csv`);
+    expect(own.status()).toBe(200);
+    const theirs = parse((await own.text()).replace(/^\uFEFF/, ""), { columns: true }) as Array<Record<string, string>>;
+    expect(theirs.map((r) => r["姓名 name"]).sort()).toEqual(["王小明", "赵主任"]);
+    const moves = await other.request.get(`${base}/platform/exports/transfers?unit=${ids.other}&format=csv`);
+    expect(await moves.text()).not.toContain("李秀英");
   });
 
   it("a certificate's public page says it is genuine, and a changed code is not", async () => {
