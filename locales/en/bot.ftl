@@ -45,6 +45,7 @@ btn-approve = Approve
 btn-reject = Reject
 btn-certify = Certify
 btn-dispute = Something's wrong
+btn-answer = Give my side
 btn-report = Report done
 btn-contact = Elder's contact
 btn-withdraw = Give it back
@@ -151,8 +152,10 @@ done-reported = Reported need #{ $id }: { $minutes } minutes. Waiting for the el
 done-confirmed = Thank you for rating ({ $rating } stars)!
 ask-reason-reject = Why is need #{ $id } rejected?
 ask-reason-dispute = What went wrong with need #{ $id }?
+ask-reason-answer = How did the service for need #{ $id } go? (The admins will see both sides.)
 done-rejected = Need #{ $id } rejected; the requester has been told.
 done-disputed = Noted; an admin will look into need #{ $id }.
+done-answered = Noted; an admin will decide on need #{ $id } with both sides.
 done-approved = Need #{ $id } approved and published to volunteers.
 done-certified = Need #{ $id } certified: { $minutes } minutes credited.
 done-gift = Gave { $hours }.
@@ -217,6 +220,11 @@ note-need-withdrawn = The volunteer gave need #{ $id } back; we are looking for 
 note-need-reported = { $volunteer } reports need #{ $id } done: { $minutes } minutes. Please confirm and rate:
 note-need-confirmed = Need #{ $id } confirmed ({ $rating } stars); please certify:
 note-need-disputed = Need #{ $id } is disputed: { $reason }
+note-need-disputed-volunteer = The elder's side disputes your service for need #{ $id }: { $reason }
+    You may give your side; an admin decides after reading both.
+note-need-answered = The volunteer answered the dispute about need #{ $id }.
+    Elder's side: { $reason }
+    Volunteer: { $answer }
 note-need-certified = Need #{ $id } certified: { $credited } credited. You now have { $balance }, { $stars }★. Thank you!
 note-need-cancelled = Need #{ $id } was cancelled; no need to go.
 note-need-expired = Nobody took need #{ $id } in time; it is closed. You can post it again.

@@ -220,3 +220,5 @@ web-invalid-unit-unbind = The form is not valid; reload the page.
 web-export-members = Export members (by the day they joined)
 web-export-balances = Export balances (in and out during the period, balance at its end)
 web-export-transfers = Export transfers
+web-dispute-answer = The volunteer's side: { $answer }
+web-dispute-no-answer = The volunteer has not given their side yet.

@@ -45,6 +45,7 @@ btn-approve = 通过
 btn-reject = 驳回
 btn-certify = 认证时长
 btn-dispute = 有异议
+btn-answer = 说明情况
 btn-report = 汇报完成
 btn-contact = 老人联系方式
 btn-withdraw = 退单
@@ -151,8 +152,10 @@ done-reported = 已汇报需求 #{ $id }：{ $minutes } 分钟。等老人确认
 done-confirmed = 谢谢您的评价（{ $rating } 星）！
 ask-reason-reject = 请写下驳回需求 #{ $id } 的原因：
 ask-reason-dispute = 请说说需求 #{ $id } 哪里有问题：
+ask-reason-answer = 请说明需求 #{ $id } 的服务情况（管理员会同时看到双方的说法）：
 done-rejected = 已驳回需求 #{ $id }，并告知了发布人。
 done-disputed = 已记录异议，管理员会处理需求 #{ $id }。
+done-answered = 已记录您的说明，管理员会处理需求 #{ $id }。
 done-approved = 已通过需求 #{ $id }，已发布给志愿者。
 done-certified = 已认证需求 #{ $id }，记入 { $minutes } 分钟。
 done-gift = 已赠予 { $hours }。
@@ -205,6 +208,11 @@ note-need-withdrawn = 志愿者退了需求 #{ $id }，我们会再找人。
 note-need-reported = 志愿者 { $volunteer } 汇报已完成需求 #{ $id }，服务 { $minutes } 分钟。请确认并打分：
 note-need-confirmed = 需求 #{ $id } 已确认（{ $rating } 星），请认证时长：
 note-need-disputed = 需求 #{ $id } 有异议：{ $reason }
+note-need-disputed-volunteer = 老人一方对您服务的需求 #{ $id } 有异议：{ $reason }
+    您可以说明情况，管理员会看到双方的说法后再认证。
+note-need-answered = 志愿者对需求 #{ $id } 的异议作了说明。
+    老人一方：{ $reason }
+    志愿者：{ $answer }
 note-need-certified = 需求 #{ $id } 已认证，记入 { $credited }。现有 { $balance }，星级 { $stars }★。谢谢您！
 note-need-cancelled = 需求 #{ $id } 已取消，不用去了。
 note-need-expired = 需求 #{ $id } 到期没有人接，已关闭。可以重新发布。

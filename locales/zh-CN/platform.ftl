@@ -211,3 +211,5 @@ web-invalid-unit-unbind = 表单有误，请刷新页面。
 web-export-members = 导出成员名单（按加入日期）
 web-export-balances = 导出时间余额（期间存入、支出和期末余额）
 web-export-transfers = 导出时间流水
+web-dispute-answer = 志愿者的说明：{ $answer }
+web-dispute-no-answer = 志愿者尚未说明情况。

@@ -68,6 +68,8 @@ export async function runAction(turn: Turn, kind: string, payload: Record<string
       return { replies: [await say(turn, "done-confirmed", { id: needId, rating: num(payload.rating) })] };
     case "dispute":
       return askReason(turn, "dispute", needId);
+    case "answer":
+      return askReason(turn, "answer", needId);
     case "adjust":
       return askMinutes(turn, "adjust", { needId });
     case "refuse":

@@ -137,13 +137,21 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       return;
     }
     case "need.confirmed":
-    case "need.disputed": {
+    case "need.disputed":
+    case "need.answered": {
       const n = await needViewIn(tx, e.needId);
-      const key = e.type === "need.confirmed" ? "note-need-confirmed" : "note-need-disputed";
+      const key = { "need.confirmed": "note-need-confirmed", "need.disputed": "note-need-disputed" }[e.type as string];
+      const args = { id: n.id, rating: n.rating ?? 0, reason: n.reason ?? "", answer: n.answer ?? "" };
       await each(await deciders(tx, n), (l) => ({
-        text: `${t(l, key, { id: n.id, rating: n.rating ?? 0, reason: n.reason ?? "" })}\n${needSummary(l, n)}`,
+        text: `${t(l, key ?? "note-need-answered", args)}\n${needSummary(l, n)}`,
         buttons: certifyButtons(l, n.id),
       }));
+      // The volunteer hears of a dispute too, and may give their side before an admin decides.
+      if (e.type === "need.disputed" && n.volunteerId)
+        await each([n.volunteerId], (l) => ({
+          text: t(l, "note-need-disputed-volunteer", args),
+          buttons: [[{ label: t(l, "btn-answer"), kind: "answer", payload: { needId: n.id } }]],
+        }));
       return;
     }
     case "need.certified":

@@ -11,7 +11,16 @@ import { hasBadText } from "./input.ts";
  * back with the change itself.
  */
 export type DomainEvent =
-  | { type: "need.submitted" | "need.published" | "need.reported" | "need.confirmed" | "need.disputed"; needId: number }
+  | {
+      type:
+        | "need.submitted"
+        | "need.published"
+        | "need.reported"
+        | "need.confirmed"
+        | "need.disputed"
+        | "need.answered";
+      needId: number;
+    }
   | { type: "need.rejected"; needId: number; reason: string }
   | { type: "need.accepted" | "need.withdrawn"; needId: number; volunteerId: number }
   | { type: "need.cancelled" | "need.expired"; needId: number; volunteerId: number | null }

@@ -48,6 +48,7 @@ export {
 export { qualify, recordTraining, setPriority, verifyMember } from "./records.ts";
 export { acceptRoleOffer, addRole, bootstrapAdmin } from "./roles.ts";
 export {
+  answerDispute,
   certifyNeed,
   confirmService,
   disputeService,

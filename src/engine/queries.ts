@@ -39,6 +39,8 @@ export interface NeedView {
   reportedMinutes: number | null;
   rating: number | null;
   reason: string | null;
+  /** The volunteer's side of a dispute. */
+  answer: string | null;
 }
 
 /** A WHERE clause over `need n` with its parameters, for `views`. */
@@ -63,7 +65,7 @@ const NEED_VIEW_SQL = `SELECT n.id, n.status, n.unit_id AS "unitId", u.name AS "
     n.posted_by_id AS "postedById", e.name AS "elderName", c.code AS "categoryCode", c.name_zh AS "nameZh",
     c.name_en AS "nameEn", c.tier, n.description, n.start_at AS "startAt", n.end_at AS "endAt",
     n.expected_minutes AS "expectedMinutes", n.payment, n.volunteer_id AS "volunteerId", v.name AS "volunteerName",
-    n.reported_minutes AS "reportedMinutes", n.rating, n.reason
+    n.reported_minutes AS "reportedMinutes", n.rating, n.reason, n.answer
   FROM need n JOIN category c ON c.id = n.category_id JOIN unit u ON u.id = n.unit_id
   LEFT JOIN member e ON e.id = n.elder_id LEFT JOIN member v ON v.id = n.volunteer_id`;
 

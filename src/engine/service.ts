@@ -83,6 +83,28 @@ export async function disputeService(ctx: Ctx, input: z.input<typeof DisputeInpu
   });
 }
 
+const AnswerInput = ActInput.extend({ text: z.string().trim().min(1).max(300) });
+
+/** The volunteer gives their side of a disputed service, once; the admins who decide see both. */
+export async function answerDispute(ctx: Ctx, input: z.input<typeof AnswerInput>) {
+  const d = parse(AnswerInput, input);
+  return once(ctx, d.key, "need.answer", async (tx) => {
+    const need = await loadNeed(tx, d.needId);
+    ensure(need.volunteerId === d.actorId, "forbidden");
+    // Still disputed, still theirs, not answered yet: one conditional update.
+    await transition(
+      tx,
+      need.id,
+      ["disputed"],
+      "disputed",
+      { answer: d.text },
+      { volunteerId: d.actorId, answer: null },
+    );
+    await emit(ctx, tx, { type: "need.answered", needId: need.id });
+    return { needId: need.id, status: "disputed" };
+  });
+}
+
 const CertifyInput = ActInput.extend({
   /** Fewer minutes than reported, with the reason the volunteer is told. */
   minutes: z

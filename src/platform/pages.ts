@@ -168,7 +168,12 @@ export function queuePage(
     decisionForm(v, queue, n, page.page, decision, label, inputs, secondary);
   const served = (n: NeedView) =>
     html`<p>${t(l, "web-served", { volunteer: n.volunteerName ?? "", minutes: n.reportedMinutes ?? 0, rating: n.rating ?? "—" })}
-${n.status === "disputed" ? html`<br><strong>${t(l, "web-disputed", { reason: n.reason ?? "" })}</strong>` : ""}</p>`;
+${
+  n.status === "disputed"
+    ? html`<br><strong>${t(l, "web-disputed", { reason: n.reason ?? "" })}</strong>
+<br><span class="answer">${n.answer ? t(l, "web-dispute-answer", { answer: n.answer }) : t(l, "web-dispute-no-answer")}</span>`
+    : ""
+}</p>`;
   const item = (n: NeedView) => html`<div class="card" id="need-${n.id}">
 <h2><label><input type="checkbox" name="needId" value="${n.id}" form="bulk" aria-label="#${n.id}"> #${n.id}</label> ${categoryName(l, n)} · ${n.elderName}</h2>
 <p class="muted">${n.unitName} · ${when(l, n.startAt)} – ${when(l, n.endAt)} · ${duration(l, n.expectedMinutes)}</p>

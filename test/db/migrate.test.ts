@@ -50,8 +50,9 @@ describe.each(PROVIDERS)("migrations on %s", (provider) => {
       const last = migrationList(provider).migrationDirectories.at(-1)?.path ?? "";
       const db = await openDb(s.url, { migrate: false });
       await db.read(async (c) => {
-        // The newest migration (broadcast_progress): one index.
+        // The newest migration (dispute_answer_broadcast_progress): a column and an index.
         await c.$executeRawUnsafe('DROP INDEX "outbox_ref_idx"');
+        await c.$executeRawUnsafe('ALTER TABLE "need" DROP COLUMN "answer"');
         await c.$executeRawUnsafe(
           `UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE migration_name = '${last}'`,
         );

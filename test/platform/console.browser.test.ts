@@ -192,6 +192,52 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(out.join("\n")).toContain("中途休息了一刻钟");
   });
 
+  it("shows both sides of a disputed service: the elder's, and the volunteer's given from the chat", async () => {
+    const ctx = booted.bot.ctx;
+    const zhou = (
+      await engine.registerMember(ctx, { channel: "console", externalId: "zhou", name: "周", birthYear: 1991 })
+    ).id;
+    await engine.addRole(ctx, { actorId: zhou, memberId: zhou, unitId: booted.bot.rootUnitId, role: "volunteer" });
+    await engine.recordTraining(ctx, { actorId: ids.admin, memberId: zhou, minutes: 120 });
+    const needId = await post();
+    await engine.reviewNeed(ctx, { actorId: ids.admin, needId, approve: true, key: `web-approve-${needId}` });
+    await engine.acceptNeed(ctx, { actorId: zhou, needId, key: `web-accept-${needId}` });
+    booted.clock.advance(2 * 86_400_000);
+    await engine.reportService(ctx, { actorId: zhou, needId, minutes: 60, key: `web-report-${needId}` });
+    await deliver(ctx, con.outlet);
+    await engine.disputeService(ctx, {
+      actorId: ids.elder,
+      needId,
+      reason: "只待了半小时",
+      key: `web-dispute-${needId}`,
+    });
+    out.length = 0;
+    await deliver(ctx, con.outlet);
+    expect(out.join("\n")).toContain(`→ zhou: 老人一方对您服务的需求 #${needId} 有异议：只待了半小时`);
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/certify`);
+    expect(await page.textContent(`#need-${needId}`)).toContain("有异议：只待了半小时");
+    expect(await page.textContent(`#need-${needId}`)).toContain("志愿者尚未说明情况");
+    // The volunteer presses the notification's button and gives their side.
+    out.length = 0;
+    await con.line("@zhou: 1");
+    expect(out.join("\n")).toContain(`请说明需求 #${needId} 的服务情况`);
+    await con.line("@zhou: 我准时到了，陪了一个小时");
+    expect(out.join("\n")).toContain("已记录您的说明");
+    await deliver(ctx, con.outlet);
+    expect(out.join("\n")).toMatch(/→ admin: 志愿者对需求 #\d+ 的异议作了说明。/);
+    await page.reload();
+    expect(await page.textContent(`#need-${needId}`)).toContain("志愿者的说明：我准时到了，陪了一个小时");
+    // Once, and only the volunteer of that service.
+    const again = { actorId: zhou, needId, text: "再说一遍", key: `web-answer-again-${needId}` };
+    await expect(engine.answerDispute(ctx, again)).rejects.toMatchObject({ code: "invalid-state" });
+    const other = { actorId: ids.volunteer, needId, text: "我替他说", key: `web-answer-other-${needId}` };
+    await expect(engine.answerDispute(ctx, other)).rejects.toMatchObject({ code: "forbidden" });
+    expect((await db.read((c) => c.need.findUniqueOrThrow({ where: { id: needId } }))).answer).toBe(
+      "我准时到了，陪了一个小时",
+    );
+  });
+
   it("rejects only with a reason, shown on the page, and changes nothing without one", async () => {
     const needId = await post();
     const page = await signedIn("admin");

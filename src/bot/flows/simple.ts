@@ -9,10 +9,13 @@ import type { Input } from "./register.ts";
 
 const Reason = z.string().trim().min(1).max(300);
 
-/** Asks for a reason, then rejects the need (admins) or disputes the service (elder side). */
+/**
+ * Asks for a reason, then rejects the need or refuses the service (admins), disputes it (elder
+ * side), or answers the dispute (the volunteer's side).
+ */
 export function askReason(
   turn: Turn,
-  kind: "reject" | "dispute" | "refuse" | "adjust",
+  kind: "reject" | "dispute" | "refuse" | "adjust" | "answer",
   needId: number,
   data: Record<string, unknown> = {},
 ): Promise<Step> {
@@ -88,6 +91,9 @@ export async function simpleStep(
         });
         return { replies: [await say(turn, "done-certified", { id: needId, minutes: c.creditedMinutes })] };
       }
+      case "answer":
+        await engine.answerDispute(ctx, { actorId, needId, text: reason, key: opKey(turn, "answer") });
+        return { replies: [await say(turn, "done-answered", { id: needId })] };
       default:
         await engine.disputeService(ctx, { actorId, needId, reason, key: opKey(turn, "dispute") });
         return { replies: [await say(turn, "done-disputed", { id: needId })] };
