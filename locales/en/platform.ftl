@@ -222,3 +222,7 @@ web-export-balances = Export balances (in and out during the period, balance at 
 web-export-transfers = Export transfers
 web-dispute-answer = The volunteer's side: { $answer }
 web-dispute-no-answer = The volunteer has not given their side yet.
+web-any-unit = All units
+web-any-category = All categories
+web-only-disputed = Disputed only
+web-filter = Filter

@@ -213,3 +213,7 @@ web-export-balances = 导出时间余额（期间存入、支出和期末余额�
 web-export-transfers = 导出时间流水
 web-dispute-answer = 志愿者的说明：{ $answer }
 web-dispute-no-answer = 志愿者尚未说明情况。
+web-any-unit = 全部单位
+web-any-category = 全部类别
+web-only-disputed = 只看有异议的
+web-filter = 筛选

@@ -13,6 +13,12 @@ import { effectivePolicy } from "./policy.ts";
 const PageInput = z.number().int().min(0).max(100_000);
 const SearchInput = z.string().max(60);
 const CodeInput = z.string().min(1).max(40);
+/** What an admin may narrow a queue to: a unit's subtree, a category, disputed services only. */
+const QueueFilter = z.object({
+  unitId: id.optional(),
+  category: CodeInput.optional(),
+  disputed: z.boolean().optional(),
+});
 
 /** A need as shown in lists and posts: no private data of the elder. */
 export interface NeedView {
@@ -166,12 +172,22 @@ export async function adminQueuePage(
   queue: "review" | "certify",
   page: number,
   pageSize = 5,
+  filter: z.input<typeof QueueFilter> = {},
 ): Promise<{ items: NeedView[]; total: number }> {
   const a = parse(id, adminId);
   const p = parse(PageInput, page);
+  const f = parse(QueueFilter, filter);
   return ctx.db.read(async (c) => {
-    const units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
+    let units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
     if (!units.length) throw new AppError("forbidden");
+    if (f.unitId) {
+      // One unit's subtree, and only where the admin's own scope reaches.
+      if (!units.includes(f.unitId)) throw new AppError("forbidden");
+      const unit = await sqlOf(c).get<{ path: string }>("SELECT path FROM unit WHERE id = ?", [f.unitId]);
+      const below = await sqlOf(c).all<{ id: number }>("SELECT id FROM unit WHERE path LIKE ?", [`${unit?.path}%`]);
+      const inScope = new Set(units);
+      units = below.map((u) => u.id).filter((u) => inScope.has(u));
+    }
     // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
     const where =
       queue === "review"
@@ -185,11 +201,13 @@ export async function adminQueuePage(
             },
             inIds("n.unit_id", units),
           );
-    const items = await views(c, where, pageSize, p * pageSize);
-    const count = await sqlOf(c).get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM need n WHERE ${where.sql}`,
-      where.params,
-    );
+    const filters: NeedFilter[] = [where];
+    if (f.category)
+      filters.push({ sql: "n.category_id IN (SELECT id FROM category WHERE code = ?)", params: [f.category] });
+    if (f.disputed) filters.push({ sql: "n.status = 'disputed'", params: [] });
+    const all = allOf(...filters);
+    const items = await views(c, all, pageSize, p * pageSize);
+    const count = await sqlOf(c).get<{ n: number }>(`SELECT COUNT(*) AS n FROM need n WHERE ${all.sql}`, all.params);
     const total = Number(count?.n ?? 0);
     return { items, total };
   });

@@ -139,17 +139,39 @@ function decisionForm(
   queue: "review" | "certify",
   n: NeedView,
   page: number,
+  keep: URLSearchParams,
   decision: string,
   label: string,
   inputs: Inputs = {},
   secondary = false,
 ) {
   const l = v.locale;
-  return html`<form method="post" action="/platform/${queue}/${n.id}"><input type="hidden" name="csrf" value="${v.csrf}">
+  const q = keep.size ? `?${keep}` : "";
+  return html`<form method="post" action="/platform/${queue}/${n.id}${q}"><input type="hidden" name="csrf" value="${v.csrf}">
 <input type="hidden" name="page" value="${page}"><input type="hidden" name="decision" value="${decision}">
 ${inputs.minutes ? html`<input name="minutes" type="number" min="1" max="${n.reportedMinutes ?? 1440}" aria-label="${t(l, "web-minutes")}" placeholder="${t(l, "web-minutes")}">` : ""}
 ${inputs.reason ? html`<input name="reason" maxlength="300" placeholder="${t(l, "web-reason")}" aria-label="${t(l, "web-reason")}">` : ""}
 <button type="submit"${secondary ? html` class="secondary"` : ""}>${label}</button></form>`;
+}
+
+/** A queue's filter as the page shows it: the choices, what is chosen, and it as query parameters. */
+export interface QueueFilterView {
+  units: Array<{ id: number; name: string }>;
+  categories: Array<{ code: string; nameZh: string; nameEn: string }>;
+  unit?: number;
+  category?: string;
+  disputed?: "1";
+  keep: URLSearchParams;
+}
+
+/** The filter form above a queue (a GET form: the address says what is shown). */
+function filterForm(l: Locale, queue: "review" | "certify", f: QueueFilterView) {
+  const selected = (yes: boolean) => (yes ? html` selected` : "");
+  return html`<form class="card actions" method="get" action="/platform/${queue}" id="filter">
+<select name="unit" aria-label="${t(l, "web-unit")}"><option value="">${t(l, "web-any-unit")}</option>${f.units.map((u) => html`<option value="${u.id}"${selected(f.unit === u.id)}>${u.name}</option>`)}</select>
+<select name="category" aria-label="${t(l, "web-field-categoryCode")}"><option value="">${t(l, "web-any-category")}</option>${f.categories.map((c) => html`<option value="${c.code}"${selected(f.category === c.code)}>${categoryName(l, c)}</option>`)}</select>
+${queue === "certify" ? html`<label><input type="checkbox" name="disputed" value="1"${f.disputed ? html` checked` : ""}> ${t(l, "web-only-disputed")}</label>` : ""}
+<button type="submit">${t(l, "web-filter")}</button></form>`;
 }
 
 /**
@@ -160,12 +182,14 @@ export function queuePage(
   queue: "review" | "certify",
   v: Viewer,
   page: { items: NeedView[]; total: number; page: number; pageSize: number },
+  filter: QueueFilterView,
   notice?: Notice,
 ) {
   const l = v.locale;
   const pages = Math.ceil(page.total / page.pageSize);
+  const keep = filter.keep;
   const form = (n: NeedView, decision: string, label: string, inputs: Inputs = {}, secondary = false) =>
-    decisionForm(v, queue, n, page.page, decision, label, inputs, secondary);
+    decisionForm(v, queue, n, page.page, keep, decision, label, inputs, secondary);
   const served = (n: NeedView) =>
     html`<p>${t(l, "web-served", { volunteer: n.volunteerName ?? "", minutes: n.reportedMinutes ?? 0, rating: n.rating ?? "—" })}
 ${
@@ -190,16 +214,16 @@ ${
   return layout(
     v,
     t(l, `web-nav-${queue}`),
-    html`<p class="muted">${t(l, `web-waiting-${queue}`, { count: page.total })}</p>
+    html`${filterForm(l, queue, filter)}<p class="muted">${t(l, `web-waiting-${queue}`, { count: page.total })}</p>
 ${page.items.length ? page.items.map(item) : html`<div class="card">${t(l, `web-empty-${queue}`)}</div>`}
 ${
   page.items.length
-    ? html`<form id="bulk" class="card actions" method="post" action="/platform/${queue}/bulk"><input type="hidden" name="csrf" value="${v.csrf}">
+    ? html`<form id="bulk" class="card actions" method="post" action="/platform/${queue}/bulk${keep.size ? `?${keep}` : ""}"><input type="hidden" name="csrf" value="${v.csrf}">
 <input type="hidden" name="page" value="${page.page}"><span class="muted">${t(l, "web-bulk-hint")}</span>
 <button type="submit">${t(l, `web-bulk-${queue}`)}</button></form>`
     : ""
 }
-${pager(l, page.page, pages)}`,
+${pager(l, page.page, pages, keep)}`,
     notice,
   );
 }

@@ -8,6 +8,7 @@ import { t } from "../bot/i18n.ts";
 import * as engine from "../engine/index.ts";
 import { AppError, type Ctx } from "../engine/index.ts";
 import type { PlatformEnv } from "./app.ts";
+import { unitsStaffedBy } from "./desk.ts";
 import { type Notice, queuePage, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 20;
@@ -63,17 +64,46 @@ function missing(d: Decision): string | null {
   return null;
 }
 
+/** The queue's filter from the address: a unit, a category, disputed only (certification). */
+const Filter = z.object({
+  unit: z.coerce.number().int().min(1).optional().catch(undefined),
+  category: z
+    .string()
+    .regex(/^[a-z0-9_]{1,40}$/)
+    .optional()
+    .catch(undefined),
+  disputed: z.literal("1").optional().catch(undefined),
+});
+type Filter = z.infer<typeof Filter>;
+
+/** The filter as query parameters, for the pager, the forms and the redirect after a decision. */
+function keepOf(f: Filter): URLSearchParams {
+  const keep = new URLSearchParams();
+  if (f.unit) keep.set("unit", String(f.unit));
+  if (f.category) keep.set("category", f.category);
+  if (f.disputed) keep.set("disputed", "1");
+  return keep;
+}
+
 /** Mounts GET /review, /certify and POST /review/:id, /certify/:id on the console. */
 export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
-  const render = async (queue: Queue, v: Viewer, me: number, page: number, notice?: Notice) => {
+  const render = async (queue: Queue, v: Viewer, me: number, page: number, f: Filter, notice?: Notice) => {
+    const units = await unitsStaffedBy(ctx, me, ["admin"]);
+    const categories = units[0] ? await ctx.db.tx((tx) => engine.catalogue(tx, units[0]?.id ?? 0)) : [];
+    const filter = { ...f, units, categories, keep: keepOf(f) };
     try {
-      const p = await engine.adminQueuePage(ctx, me, queue, page, PAGE_SIZE);
-      return { html: queuePage(queue, v, { ...p, page, pageSize: PAGE_SIZE }, notice), status: 200 as const };
+      const p = await engine.adminQueuePage(ctx, me, queue, page, PAGE_SIZE, {
+        unitId: f.unit,
+        category: f.category,
+        disputed: queue === "certify" && f.disputed === "1",
+      });
+      const data = { ...p, page, pageSize: PAGE_SIZE };
+      return { html: queuePage(queue, v, data, filter, notice), status: 200 as const };
     } catch (e) {
       if (!(e instanceof AppError) || e.code !== "forbidden") throw e;
       const empty = { items: [], total: 0, page: 0, pageSize: PAGE_SIZE };
       return {
-        html: queuePage(queue, v, empty, { kind: "error", text: t(v.locale, "web-forbidden") }),
+        html: queuePage(queue, v, empty, filter, { kind: "error", text: t(v.locale, "web-forbidden") }),
         status: 403 as const,
       };
     }
@@ -87,7 +117,8 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       const notice = done.success
         ? { kind: "flash" as const, text: t(v.locale, `web-done-${done.data}`, { id }) }
         : undefined;
-      const h = await render(queue, v, c.get("session").memberId, Page.parse(c.req.query("page") ?? 0), notice);
+      const f = Filter.parse(c.req.query());
+      const h = await render(queue, v, c.get("session").memberId, Page.parse(c.req.query("page") ?? 0), f, notice);
       return c.html(h.html, h.status);
     });
 
@@ -97,13 +128,14 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       const v = c.get("viewer");
       const me = c.get("session").memberId;
       const body = await c.req.parseBody({ all: true });
+      const f = Filter.parse(c.req.query());
       const ids = z
         .array(z.coerce.number().int().min(1))
         .max(100)
         .safeParse([body.needId ?? []].flat());
       const page = Page.parse(body.page ?? 0);
       if (!ids.success || !ids.data.length) {
-        const h = await render(queue, v, me, page, { kind: "error", text: t(v.locale, "web-bulk-none") });
+        const h = await render(queue, v, me, page, f, { kind: "error", text: t(v.locale, "web-bulk-none") });
         return c.html(h.html, h.status === 200 ? 400 : h.status);
       }
       const decision: Decision = { decision: queue === "review" ? "approve" : "certify", reason: "", page };
@@ -125,7 +157,7 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
         }
       }
       const text = [t(v.locale, `web-bulk-done-${queue}`, { count: done }), ...refused].join(" · ");
-      const h = await render(queue, v, me, page, { kind: refused.length ? "error" : "flash", text });
+      const h = await render(queue, v, me, page, f, { kind: refused.length ? "error" : "flash", text });
       return c.html(h.html, h.status);
     });
 
@@ -134,11 +166,12 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       const me = c.get("session").memberId;
       const needId = Number(c.req.param("needId"));
       const form = DecisionForm.safeParse(await c.req.parseBody());
+      const f = Filter.parse(c.req.query());
       if (!form.success || !DECISIONS[queue].includes(form.data.decision) || !Number.isInteger(needId) || needId <= 0)
         return c.text(t(v.locale, "web-bad-form"), 400);
       const d = form.data;
       const refuse = async (text: string, status: 400 | 403) => {
-        const h = await render(queue, v, me, d.page, { kind: "error", text });
+        const h = await render(queue, v, me, d.page, f, { kind: "error", text });
         return c.html(h.html, h.status === 200 ? status : h.status);
       };
       const lacking = missing(d);
@@ -150,7 +183,13 @@ export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
         if (!(e instanceof AppError)) throw e;
         return refuse(t(v.locale, e.code, e.params), e.code === "forbidden" ? 403 : 400);
       }
-      return c.redirect(`/platform/${queue}?page=${d.page}&done=${d.decision}&id=${needId}`, 303);
+      const back = new URLSearchParams([
+        ...keepOf(f),
+        ["page", String(d.page)],
+        ["done", d.decision],
+        ["id", String(needId)],
+      ]);
+      return c.redirect(`/platform/${queue}?${back}`, 303);
     });
   }
 }

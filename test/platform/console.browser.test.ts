@@ -238,6 +238,38 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     );
   });
 
+  it("filters the queues by unit, category and disputes, keeping the filter through a decision", async () => {
+    const needId = await post();
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/review`);
+    await page.selectOption("#filter select[name=unit]", String(ids.other));
+    await page.click('#filter button:has-text("筛选")');
+    expect(page.url()).toContain(`unit=${ids.other}`);
+    expect(await page.$(`#need-${needId}`)).toBeNull();
+    await page.selectOption("#filter select[name=unit]", String(booted.bot.rootUnitId));
+    await page.selectOption("#filter select[name=category]", "companionship");
+    await page.click('#filter button:has-text("筛选")');
+    expect(await page.textContent(`#need-${needId}`)).toContain("陪我去公园");
+    const other = (await db.read((c) => c.category.findFirstOrThrow({ where: { code: { not: "companionship" } } })))
+      .code;
+    await page.goto(`${base}/platform/review?unit=${booted.bot.rootUnitId}&category=${other}`);
+    expect(await page.$(`#need-${needId}`)).toBeNull();
+    // A decision made on a filtered page comes back to the same filter.
+    await page.goto(`${base}/platform/review?category=companionship`);
+    await page.click(`#need-${needId} button:has-text("通过")`);
+    expect(page.url()).toContain("category=companionship");
+    expect(await page.textContent("[role=status]")).toContain(`需求 #${needId} 已通过并发布`);
+    // Disputed services only: every one shown is disputed, and there is one.
+    await page.goto(`${base}/platform/certify?disputed=1`);
+    const cards = await page.$$eval(".card[id^=need-]", (els) => els.map((e) => e.textContent ?? ""));
+    expect(cards.length).toBeGreaterThan(0);
+    for (const text of cards) expect(text).toContain("有异议");
+    // Another unit's admin cannot filter their way into the root's queue.
+    const zhao = await signedIn("zhao");
+    expect((await zhao.goto(`${base}/platform/review?unit=${booted.bot.rootUnitId}`))?.status()).toBe(403);
+    expect(await zhao.textContent("main")).not.toContain("陪我去公园");
+  });
+
   it("rejects only with a reason, shown on the page, and changes nothing without one", async () => {
     const needId = await post();
     const page = await signedIn("admin");
