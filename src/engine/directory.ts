@@ -130,3 +130,28 @@ export async function unitTree(ctx: Ctx, actorId: number): Promise<UnitNode[]> {
     }));
   });
 }
+
+const StaffInput = z.object({
+  actorId: id,
+  roles: z.array(z.enum(["admin", "hotline", "volunteer", "elder", "family"])).min(1),
+});
+
+/**
+ * The units (with those below) where the actor holds one of `roles`, root first: the choices of
+ * a console form. One statement; at most 1,000 units.
+ */
+export async function unitsHeldBy(
+  ctx: Ctx,
+  input: z.input<typeof StaffInput>,
+): Promise<Array<{ id: number; name: string }>> {
+  const d = parse(StaffInput, input);
+  return ctx.db.read((c) =>
+    sqlOf(c).all<{ id: number; name: string }>(
+      `SELECT u.id, u.name FROM unit u
+        WHERE EXISTS (SELECT 1 FROM role r JOIN unit s ON s.id = r.unit_id
+                       WHERE r.member_id = ? AND r.role IN (${d.roles.map(() => "?").join(", ")}) AND u.path LIKE s.path || '%')
+        ORDER BY u.path LIMIT 1000`,
+      [d.actorId, ...d.roles],
+    ),
+  );
+}

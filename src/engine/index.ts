@@ -5,7 +5,7 @@ export { type BroadcastView, broadcast, broadcastTag, recentBroadcasts } from ".
 export { audit, type Ctx, createCtx, type DomainEvent } from "./context.ts";
 export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./credits.ts";
 export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
-export { type DirectoryEntry, searchMembers, type UnitNode, unitTree } from "./directory.ts";
+export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTree } from "./directory.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { confirmFamily, declineFamily, linkFamily } from "./family.ts";
 export { fundGrantPool, grant, poolBalance } from "./grants.ts";

@@ -1,7 +1,7 @@
 // The organisation tree (总行/分行/支行/站点) of any depth, its category catalogues and policies.
 // A bank is created from configuration; units below it by the admins of their parent.
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { getUnit, requireRoleOver } from "./authz.ts";
 import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
 import { audit, type Ctx, once, parse } from "./context.ts";
@@ -113,9 +113,25 @@ export async function subtree(tx: Tx, unitId: number) {
 
 /** The categories usable at a unit: its own and its ancestors' (a nearer unit's code wins). */
 export async function catalogue(tx: Tx, unitId: number) {
-  const unit = await getUnit(tx, unitId);
+  // Raw: on every need form and queue page.
+  const sql = sqlOf(tx);
+  const unit = await sql.get<{ path: string }>("SELECT path FROM unit WHERE id = ?", [unitId]);
+  if (!unit) throw new AppError("not-found", { what: "unit" });
   const chain = pathIds(unit.path);
-  const rows = await tx.category.findMany({ where: { unitId: { in: chain } }, orderBy: { id: "asc" } });
+  const raw = await sql.all<{
+    id: number;
+    unitId: number;
+    code: string;
+    nameZh: string;
+    nameEn: string;
+    tier: string;
+    active: unknown;
+  }>(
+    `SELECT id, unit_id AS "unitId", code, name_zh AS "nameZh", name_en AS "nameEn", tier, active
+       FROM category WHERE unit_id IN (${chain.map(() => "?").join(", ")}) ORDER BY id`,
+    chain,
+  );
+  const rows = raw.map((r) => ({ ...r, active: r.active === true || r.active === 1 }));
   const byCode = new Map<string, (typeof rows)[number]>();
   for (const uid of chain) for (const r of rows) if (r.unitId === uid) byCode.set(r.code, r);
   return [...byCode.values()].filter((c) => c.active).map((c) => ({ ...c, tier: c.tier as Tier }));

@@ -140,17 +140,13 @@ function needOf(d: z.infer<typeof NeedFields>) {
   };
 }
 
-/** The units (and those below) where the member holds one of `roles` (by default, desk staff). */
-export async function unitsStaffedBy(
+/** The units (and those below) where the member holds one of `staff` (by default, desk staff). */
+export function unitsStaffedBy(
   ctx: Ctx,
   me: number,
-  staff: string[] = ["admin", "hotline"],
+  staff: Array<"admin" | "hotline"> = ["admin", "hotline"],
 ): Promise<Array<{ id: number; name: string }>> {
-  const roles = (await engine.rolesFor(ctx, me)).filter((r) => staff.includes(r.role));
-  const seen = new Map<number, { id: number; name: string }>();
-  for (const r of roles)
-    for (const u of await engine.unitsUnder(ctx, r.unitId)) seen.set(u.id, { id: u.id, name: u.name });
-  return [...seen.values()];
+  return engine.unitsHeldBy(ctx, { actorId: me, roles: staff });
 }
 
 /** Mounts GET/POST /desk and /desk/elder/:id on the console. */

@@ -89,7 +89,8 @@ function keepOf(f: Filter): URLSearchParams {
 export function queueRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
   const render = async (queue: Queue, v: Viewer, me: number, page: number, f: Filter, notice?: Notice) => {
     const units = await unitsStaffedBy(ctx, me, ["admin"]);
-    const categories = units[0] ? await ctx.db.tx((tx) => engine.catalogue(tx, units[0]?.id ?? 0)) : [];
+    const top = units[0]?.id;
+    const categories = top ? await ctx.db.read((c) => engine.catalogue(c as never, top)) : [];
     const filter = { ...f, units, categories, keep: keepOf(f) };
     try {
       const p = await engine.adminQueuePage(ctx, me, queue, page, PAGE_SIZE, {
