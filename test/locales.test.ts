@@ -14,6 +14,14 @@ const keys = (locale: string) =>
     .filter((k): k is string => !!k);
 
 describe("locales", () => {
+  it.each(["zh-CN", "en"])("%s has each key once, and every line is part of a message", (locale) => {
+    const all = keys(locale);
+    expect(all.filter((k, i) => all.indexOf(k) !== i)).toEqual([]);
+    // A message's second line must be indented; an unindented one is not part of it.
+    for (const f of readdirSync(join(dir, locale)).filter((n) => n.endsWith(".ftl")))
+      for (const l of readFileSync(join(dir, locale, f), "utf8").split("\n"))
+        if (l.trim() && !/^(#|\s|}|[a-zA-Z][\w-]*\s*=)/.test(l)) expect.fail(`${f}: ${l}`);
+  });
   it("zh-CN and en have the same keys", () => {
     expect(new Set(keys("en"))).toEqual(new Set(keys("zh-CN")));
   });

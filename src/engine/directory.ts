@@ -7,12 +7,17 @@ import { rolesOf } from "./authz.ts";
 import { type Ctx, parse } from "./context.ts";
 import { AppError } from "./errors.ts";
 import { id, normalizeName } from "./input.ts";
+import { PRIORITY } from "./members.ts";
 import { likeEscape, scopeUnits } from "./queries.ts";
 
 const SearchInput = z.object({
   actorId: id,
   text: z.string().max(60).default(""),
   role: z.enum(["volunteer", "elder", "family", "admin", "hotline"]).optional(),
+  /** Only members with a role in this unit's subtree (within the actor's own units). */
+  unitId: id.optional(),
+  verification: z.enum(["unverified", "pending", "verified", "rejected"]).optional(),
+  priority: z.enum(PRIORITY).optional(),
   page: z.number().int().min(0).max(100_000).default(0),
   pageSize: z.number().int().min(1).max(100).default(25),
 });
@@ -39,8 +44,17 @@ export async function searchMembers(
 ): Promise<{ items: DirectoryEntry[]; total: number }> {
   const d = parse(SearchInput, input);
   return ctx.db.read(async (c) => {
-    const units = await scopeUnits(c, await rolesOf(c as never, d.actorId), ["admin", "hotline"]);
+    let units = await scopeUnits(c, await rolesOf(c as never, d.actorId), ["admin", "hotline"]);
     if (!units.length) throw new AppError("forbidden");
+    if (d.unitId) {
+      if (!units.includes(d.unitId)) throw new AppError("forbidden");
+      const below = await sqlOf(c).all<{ id: number }>(
+        "SELECT u.id FROM unit u JOIN unit s ON s.id = ? WHERE u.path LIKE s.path || '%'",
+        [d.unitId],
+      );
+      const inScope = new Set(units);
+      units = below.map((u) => u.id).filter((u) => inScope.has(u));
+    }
     const q = normalizeName(d.text);
     const inUnits = `r.unit_id IN (${units.map(() => "?").join(", ")})${d.role ? " AND r.role = ?" : ""}`;
     const params: Array<string | number> = [...units, ...(d.role ? [d.role] : [])];
@@ -54,6 +68,15 @@ export async function searchMembers(
     } else if (q) {
       match = " AND m.name LIKE ? ESCAPE '\\'";
       params.push(`%${likeEscape(q)}%`);
+    }
+    if (d.verification) {
+      match += " AND m.verification = ?";
+      params.push(d.verification);
+    }
+    if (d.priority) {
+      // A comma-separated list of known words: match one whole word.
+      match += " AND (',' || m.priority || ',') LIKE ?";
+      params.push(`%,${d.priority},%`);
     }
     const where = `WHERE EXISTS (SELECT 1 FROM role r WHERE r.member_id = m.id AND ${inUnits})${match}`;
     const sql = sqlOf(c);

@@ -1,6 +1,7 @@
 // Family links (家属): a relative asks with the elder's code and the elder confirms, or an admin
 // over the elder links them at once (for elders with no chat account).
 import { z } from "zod";
+import { sqlOf } from "../db/client.ts";
 import { elderUnit, requireRoleOverMember, rolesOf } from "./authz.ts";
 import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
@@ -117,5 +118,34 @@ export async function declineFamily(ctx: Ctx, input: { actorId: number; linkId: 
       before: link,
     });
     return { linkId: link.id };
+  });
+}
+
+/** A family link as the console lists it on a member's page. */
+export interface FamilyLinkView {
+  id: number;
+  elderId: number;
+  elder: string;
+  relativeId: number;
+  relative: string;
+  relation: string;
+  confirmed: boolean;
+}
+
+const OfInput = z.object({ actorId: id, memberId: id });
+
+/** The member's family links, either side (for admins and hotline operators over the member). */
+export async function familyLinksOf(ctx: Ctx, input: z.input<typeof OfInput>): Promise<FamilyLinkView[]> {
+  const d = parse(OfInput, input);
+  return ctx.db.read(async (c) => {
+    await requireRoleOverMember(c as never, d.actorId, d.memberId, ["admin", "hotline"]);
+    const rows = await sqlOf(c).all<Omit<FamilyLinkView, "confirmed"> & { confirmedAt: unknown }>(
+      `SELECT f.id, f.elder_id AS "elderId", e.name AS elder, f.relative_id AS "relativeId", r.name AS relative,
+              f.relation, f.confirmed_at AS "confirmedAt"
+         FROM family_link f JOIN member e ON e.id = f.elder_id JOIN member r ON r.id = f.relative_id
+        WHERE f.elder_id = ? OR f.relative_id = ? ORDER BY f.id`,
+      [d.memberId, d.memberId],
+    );
+    return rows.map(({ confirmedAt, ...r }) => ({ ...r, confirmed: confirmedAt != null }));
   });
 }

@@ -7,7 +7,7 @@ export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer }
 export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
 export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTree } from "./directory.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
-export { confirmFamily, declineFamily, linkFamily } from "./family.ts";
+export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./family.ts";
 export { fundGrantPool, grant, poolBalance } from "./grants.ts";
 export {
   findByIdentity,

@@ -642,6 +642,53 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect((await db.read((c) => c.member.findUniqueOrThrow({ where: { id: ids.elder } }))).trainingMinutes).toBe(0);
   });
 
+  it("filters members by unit, verification and priority; gives a role and links a relative on a member's page", async () => {
+    const page = await signedIn("admin");
+    await page.goto(`${base}/platform/members`);
+    await page.selectOption("select[name=unit]", String(ids.other));
+    await page.click('button:has-text("搜索")');
+    expect(await page.$(`#member-${ids.volunteer}`)).not.toBeNull();
+    expect(await page.$(`#member-${ids.elder}`)).toBeNull();
+    await page.goto(`${base}/platform/members?verification=verified&priority=advanced_age`);
+    expect(await page.$(`#member-${ids.elder}`)).not.toBeNull();
+    expect(await page.$(`#member-${ids.volunteer}`)).toBeNull();
+    // A role at one of the admin's units: the admin is above both it and the member's own unit.
+    await page.goto(`${base}/platform/members/${ids.volunteer}`);
+    await page.selectOption("#roles select[name=role]", "family");
+    await page.selectOption("#roles select[name=unitId]", String(booted.bot.rootUnitId));
+    await page.click('#roles button:has-text("授予角色")');
+    expect(await page.textContent("[role=status]")).toContain("已授予角色");
+    const roles = await db.read((c) => c.role.findMany({ where: { memberId: ids.volunteer, role: "family" } }));
+    expect(roles.map((r) => r.unitId)).toEqual([booted.bot.rootUnitId]);
+    // The elder has a chat account: linking a relative asks the elder first.
+    await page.goto(`${base}/platform/members/${ids.elder}`);
+    await page.click('#family button:has-text("关联家属")');
+    expect(await page.textContent("[role=status]")).toContain("请填写家属的成员号");
+    await page.fill("#family input[name=relativeId]", `#${ids.volunteer}`);
+    await page.selectOption("#family select[name=relation]", "child");
+    await page.click('#family button:has-text("关联家属")');
+    expect(await page.textContent("[role=status]")).toContain("老人确认后生效");
+    expect(await page.textContent("#family")).toContain("王小明 · 子女 · 待老人确认");
+    out.length = 0;
+    await deliver(booted.bot.ctx, con.outlet);
+    expect(out.join("\n")).toContain("→ li:");
+    // The other unit's admin can give no role at this unit, and links nobody to its elder.
+    const other = await signedIn("zhao");
+    const csrf = (await other.getAttribute("input[name=csrf]", "value")) ?? "";
+    const role = await other.request.post(`${base}/platform/members/${ids.volunteer}`, {
+      form: { csrf, action: "role", role: "admin", unitId: String(booted.bot.rootUnitId) },
+      maxRedirects: 0,
+    });
+    expect(role.status()).toBe(403);
+    const link = await other.request.post(`${base}/platform/members/${ids.elder}`, {
+      form: { csrf, action: "family", relativeId: String(ids.admin), relation: "child" },
+      maxRedirects: 0,
+    });
+    expect(link.status()).toBe(403);
+    expect(await db.read((c) => c.role.count({ where: { memberId: ids.volunteer, role: "admin" } }))).toBe(0);
+    expect(await db.read((c) => c.familyLink.count({ where: { relativeId: ids.admin } }))).toBe(0);
+  });
+
   it("adds a service category in both languages at a unit, refusing a bad code, for its admins only", async () => {
     const root = booted.bot.rootUnitId;
     const page = await signedIn("admin");
