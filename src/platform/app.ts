@@ -1,6 +1,8 @@
 // The web console (信息管理平台) on the bot's HTTP port, under /platform: desk work for admins and
 // 12349 hotline operators over the same engine as the chats. Every action is re-authorized by the
 // engine; the console only checks who is signed in and that a form came from its own page (CSRF).
+// A request goes: this file (headers, session, CSRF) → sections/ (one file per page: read the form
+// with zod, call the engine, redirect or re-render) → views/ (layout, form helpers, the chart).
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
@@ -11,18 +13,18 @@ import * as engine from "../engine/index.ts";
 import { parts, zoned } from "../engine/time.ts";
 import { log } from "../log.ts";
 import { monthlySeries } from "../reports/chart.ts";
-import { auditRoutes } from "./audit.ts";
 import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
-import { broadcastRoutes } from "./broadcasts.ts";
-import { categoryRoutes } from "./categories.ts";
-import { deskRoutes } from "./desk.ts";
-import { exportRoutes } from "./exports.ts";
-import { memberDetailRoutes } from "./member.ts";
-import { memberRoutes } from "./members.ts";
-import { opsRoutes } from "./operations.ts";
-import { dashboard, signedOut, signInPage, type UnitFigures, type Viewer } from "./pages.ts";
-import { queueRoutes } from "./queues.ts";
-import { unitRoutes } from "./units.ts";
+import { auditRoutes } from "./sections/audit.ts";
+import { broadcastRoutes } from "./sections/broadcasts.ts";
+import { categoryRoutes } from "./sections/categories.ts";
+import { deskRoutes } from "./sections/desk.ts";
+import { exportRoutes } from "./sections/exports.ts";
+import { memberDetailRoutes } from "./sections/member.ts";
+import { memberRoutes } from "./sections/members.ts";
+import { opsRoutes } from "./sections/operations.ts";
+import { queueRoutes } from "./sections/queues.ts";
+import { unitRoutes } from "./sections/units.ts";
+import { dashboard, signedOut, signInPage, type UnitFigures, type Viewer } from "./views/pages.ts";
 
 const COOKIE = "tb_session";
 

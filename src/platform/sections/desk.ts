@@ -6,15 +6,15 @@ import { randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { categoryName, duration, when } from "../bot/format.ts";
-import { type Locale, t } from "../bot/i18n.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type Ctx, type ElderAtDesk } from "../engine/index.ts";
-import { PRIORITY } from "../engine/members.ts";
-import { zoned } from "../engine/time.ts";
-import type { PlatformEnv } from "./app.ts";
-import { type Errors, field, fieldErrors } from "./forms.ts";
-import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
+import { categoryName, duration, when } from "../../bot/format.ts";
+import { type Locale, t } from "../../bot/i18n.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type Ctx, type ElderAtDesk } from "../../engine/index.ts";
+import { PRIORITY } from "../../engine/members.ts";
+import { zoned } from "../../engine/time.ts";
+import type { PlatformEnv } from "../app.ts";
+import { type Errors, field, fieldErrors } from "../views/forms.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 

@@ -5,14 +5,14 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { when } from "../bot/format.ts";
-import { t } from "../bot/i18n.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type BroadcastView, type Ctx } from "../engine/index.ts";
-import type { PlatformEnv } from "./app.ts";
+import { when } from "../../bot/format.ts";
+import { t } from "../../bot/i18n.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type BroadcastView, type Ctx } from "../../engine/index.ts";
+import type { PlatformEnv } from "../app.ts";
+import { type Errors, field, fieldErrors } from "../views/forms.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 import { unitsStaffedBy } from "./desk.ts";
-import { type Errors, field, fieldErrors } from "./forms.ts";
-import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 const AUDIENCES = ["all", "volunteer", "elder", "family"] as const;
 

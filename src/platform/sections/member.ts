@@ -5,15 +5,15 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { categoryName } from "../bot/format.ts";
-import { type Locale, t } from "../bot/i18n.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type Ctx, type DirectoryEntry, type FamilyLinkView } from "../engine/index.ts";
-import { PRIORITY } from "../engine/members.ts";
-import { RELATIONS } from "../engine/policy.ts";
-import type { PlatformEnv } from "./app.ts";
+import { categoryName } from "../../bot/format.ts";
+import { type Locale, t } from "../../bot/i18n.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type Ctx, type DirectoryEntry, type FamilyLinkView } from "../../engine/index.ts";
+import { PRIORITY } from "../../engine/members.ts";
+import { RELATIONS } from "../../engine/policy.ts";
+import type { PlatformEnv } from "../app.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 import { unitsStaffedBy } from "./desk.ts";
-import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
 
 type Category = { code: string; nameZh: string; nameEn: string; tier: string };
 

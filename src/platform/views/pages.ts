@@ -2,10 +2,10 @@
 // is escaped). Small enough to read on a phone; no script, no CDN, the one stylesheet inline.
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { categoryName, duration, when } from "../bot/format.ts";
-import { type Locale, t } from "../bot/i18n.ts";
-import { AppError } from "../engine/errors.ts";
-import type { NeedView } from "../engine/queries.ts";
+import { categoryName, duration, when } from "../../bot/format.ts";
+import { type Locale, t } from "../../bot/i18n.ts";
+import { AppError } from "../../engine/errors.ts";
+import type { NeedView } from "../../engine/queries.ts";
 import { type MonthFigures, monthsChart } from "./chart.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;

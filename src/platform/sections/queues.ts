@@ -4,12 +4,12 @@
 // eyes); a form sent twice acts once (its key is the form's).
 import type { Hono } from "hono";
 import { z } from "zod";
-import { t } from "../bot/i18n.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type Ctx } from "../engine/index.ts";
-import type { PlatformEnv } from "./app.ts";
+import { t } from "../../bot/i18n.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type Ctx } from "../../engine/index.ts";
+import type { PlatformEnv } from "../app.ts";
+import { type Notice, queuePage, type Viewer } from "../views/pages.ts";
 import { unitsStaffedBy } from "./desk.ts";
-import { type Notice, queuePage, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 20;
 type Queue = "review" | "certify";

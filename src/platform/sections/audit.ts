@@ -3,12 +3,12 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { when } from "../bot/format.ts";
-import { t } from "../bot/i18n.ts";
-import type { AuditEntry, Ctx } from "../engine/index.ts";
-import * as engine from "../engine/index.ts";
-import type { PlatformEnv } from "./app.ts";
-import { layout, orForbidden, type Viewer } from "./pages.ts";
+import { when } from "../../bot/format.ts";
+import { t } from "../../bot/i18n.ts";
+import type { AuditEntry, Ctx } from "../../engine/index.ts";
+import * as engine from "../../engine/index.ts";
+import type { PlatformEnv } from "../app.ts";
+import { layout, orForbidden, type Viewer } from "../views/pages.ts";
 
 const PAGE_SIZE = 50;
 

@@ -4,13 +4,13 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { when } from "../bot/format.ts";
-import { t } from "../bot/i18n.ts";
-import { sqlOf } from "../db/client.ts";
-import type { Ctx } from "../engine/index.ts";
-import * as engine from "../engine/index.ts";
-import type { PlatformEnv } from "./app.ts";
-import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
+import { when } from "../../bot/format.ts";
+import { t } from "../../bot/i18n.ts";
+import { sqlOf } from "../../db/client.ts";
+import type { Ctx } from "../../engine/index.ts";
+import * as engine from "../../engine/index.ts";
+import type { PlatformEnv } from "../app.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 
 interface Ops {
   channels: Array<{ channel: string; waiting: number; oldest: Date | null; failed: number }>;

@@ -4,13 +4,13 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { t } from "../bot/i18n.ts";
-import type { Ctx, DirectoryEntry } from "../engine/index.ts";
-import * as engine from "../engine/index.ts";
-import { PRIORITY } from "../engine/members.ts";
-import type { PlatformEnv } from "./app.ts";
+import { t } from "../../bot/i18n.ts";
+import type { Ctx, DirectoryEntry } from "../../engine/index.ts";
+import * as engine from "../../engine/index.ts";
+import { PRIORITY } from "../../engine/members.ts";
+import type { PlatformEnv } from "../app.ts";
+import { layout, orForbidden, pager, type Viewer } from "../views/pages.ts";
 import { unitsStaffedBy } from "./desk.ts";
-import { layout, orForbidden, pager, type Viewer } from "./pages.ts";
 
 const PAGE_SIZE = 25;
 const ROLES = ["volunteer", "elder", "family", "admin", "hotline"] as const;

@@ -5,13 +5,13 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { type Locale, t } from "../bot/i18n.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type Ctx, type UnitNode } from "../engine/index.ts";
-import { policyPatchOf } from "../engine/policy.ts";
-import type { PlatformEnv } from "./app.ts";
-import { type Errors, fieldError } from "./forms.ts";
-import { forbiddenPage, layout, type Notice, orForbidden, type Viewer } from "./pages.ts";
+import { type Locale, t } from "../../bot/i18n.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type Ctx, type UnitNode } from "../../engine/index.ts";
+import { policyPatchOf } from "../../engine/policy.ts";
+import type { PlatformEnv } from "../app.ts";
+import { type Errors, fieldError } from "../views/forms.ts";
+import { forbiddenPage, layout, type Notice, orForbidden, type Viewer } from "../views/pages.ts";
 
 type Explained = Awaited<ReturnType<typeof engine.explainPolicy>>;
 

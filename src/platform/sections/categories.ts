@@ -5,12 +5,12 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { t } from "../bot/i18n.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type Ctx } from "../engine/index.ts";
-import type { PlatformEnv } from "./app.ts";
-import { fieldError } from "./forms.ts";
-import { forbiddenPage, layout, type Notice, type Viewer } from "./pages.ts";
+import { t } from "../../bot/i18n.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type Ctx } from "../../engine/index.ts";
+import type { PlatformEnv } from "../app.ts";
+import { fieldError } from "../views/forms.ts";
+import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 
 type Category = Awaited<ReturnType<typeof engine.catalogue>>[number];
 const TIERS = ["ordinary", "technical", "professional"] as const;

@@ -5,14 +5,14 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { t } from "../bot/i18n.ts";
-import { AppError, type Ctx } from "../engine/index.ts";
-import { csvStream, exportBatches, xlsxStream } from "../reports/export.ts";
-import { parsePeriod } from "../reports/period.ts";
-import { type Row, TABLES, type TableName } from "../reports/tables.ts";
-import type { PlatformEnv } from "./app.ts";
+import { t } from "../../bot/i18n.ts";
+import { AppError, type Ctx } from "../../engine/index.ts";
+import { csvStream, exportBatches, xlsxStream } from "../../reports/export.ts";
+import { parsePeriod } from "../../reports/period.ts";
+import { type Row, TABLES, type TableName } from "../../reports/tables.ts";
+import type { PlatformEnv } from "../app.ts";
+import { forbiddenPage, layout, type Viewer } from "../views/pages.ts";
 import { unitsStaffedBy } from "./desk.ts";
-import { forbiddenPage, layout, type Viewer } from "./pages.ts";
 
 const Query = z.object({
   unit: z.coerce.number().int().min(1),
