@@ -685,6 +685,13 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
       maxRedirects: 0,
     });
     expect(link.status()).toBe(403);
+    // Not even as the relative themself: that request is the chat's, not a form on another unit's elder.
+    const self = await other.request.post(`${base}/platform/members/${ids.elder}`, {
+      form: { csrf, action: "family", relativeId: String(ids.otherAdmin), relation: "child" },
+      maxRedirects: 0,
+    });
+    expect(self.status()).toBe(403);
+    expect(await db.read((c) => c.familyLink.count({ where: { relativeId: ids.otherAdmin } }))).toBe(0);
     expect(await db.read((c) => c.role.count({ where: { memberId: ids.volunteer, role: "admin" } }))).toBe(0);
     expect(await db.read((c) => c.familyLink.count({ where: { relativeId: ids.admin } }))).toBe(0);
   });

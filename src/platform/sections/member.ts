@@ -141,6 +141,13 @@ export function memberDetailRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
     if (!form.success) return render(c, memberId, { kind: "error", text: t(v.locale, "web-bad-form") }, 400);
     const d = form.data;
     let done: (typeof DONE)[number] = d.action;
+    // Only on members the viewer's directory shows: a relative's own link request is the chat's
+    // (/family), not a console form aimed at another unit's elder.
+    const visible = await find(me, memberId).catch((e) => {
+      if (e instanceof AppError && e.code === "forbidden") return null;
+      throw e;
+    });
+    if (!visible) return c.html(forbiddenPage(v, "members"), 403);
     try {
       if (d.action === "verify" || d.action === "reject")
         await engine.verifyMember(ctx, { actorId: me, memberId, approve: d.action === "verify" });
