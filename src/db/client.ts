@@ -12,7 +12,7 @@ export { Prisma };
 
 import { DEFAULT_DATABASE_URL, type Provider, pgFactory, providerOf, sqliteFactory, sqlitePath } from "./adapters.ts";
 import { applyMigrations } from "./migrate.ts";
-import { pgSql, prismaSql, type Sql, sqliteSql } from "./sql.ts";
+import { pgSql, prismaSql, type Sql, sqliteSql, sqlState } from "./sql.ts";
 
 export type { Sql } from "./sql.ts";
 
@@ -255,7 +255,13 @@ export async function openDb(
     // An idle connection the server dropped (a restart) is only logged: the pool makes a new one.
     // Without a listener from the start, reads through the pool before Prisma's first query
     // would let that error end the process.
-    pool.on("error", (e) => log("db").warn({ err: e }, "an idle database connection was closed by the server"));
+    // The message and code only: pg hangs the whole client (its parameters, its statements) on the error.
+    pool.on("error", (e) =>
+      log("db").warn(
+        { err: { message: e.message, code: sqlState(e) } },
+        "an idle database connection was closed by the server",
+      ),
+    );
     pgReads = pgSql(pool);
     client = new PgClient({ adapter: pgFactory(url, { pool }) }) as unknown as Client;
   }

@@ -170,7 +170,7 @@ async function withMigrationLock<T>(url: string, fn: () => Promise<T>): Promise<
   if (providerOf(url) === "postgres") {
     const c = new pg.Client({ connectionString: url });
     // The lock's connection idles while migrations run; the server ending it must not end the process.
-    c.on("error", (e) => log("db").warn({ err: e }, "the migration lock's connection was closed"));
+    c.on("error", (e) => log("db").warn({ err: { message: e.message } }, "the migration lock's connection was closed"));
     await c.connect();
     try {
       // Held by this session until released or the connection ends (also when the process dies).
