@@ -241,3 +241,4 @@ web-member-done-role = The role was given.
 web-member-done-role-offered = The role was offered; it holds once the member accepts it.
 web-member-done-family = The relative was linked.
 web-member-done-family-requested = The link was requested; it holds once the elder confirms it.
+web-no-database = The database cannot be reached right now; please try again in a moment. Nothing already saved is lost.

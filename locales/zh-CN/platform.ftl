@@ -232,3 +232,4 @@ web-member-done-role = 已授予角色。
 web-member-done-role-offered = 已向该成员发出角色邀请，对方接受后生效。
 web-member-done-family = 已关联家属。
 web-member-done-family-requested = 已发出关联请求，老人确认后生效。
+web-no-database = 数据库暂时连不上，请过一会儿再试。已经保存的内容不会丢失。

@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
 import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
+import { isRetryable } from "../db/client.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import { parts, zoned } from "../engine/time.ts";
@@ -167,8 +168,16 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   exportRoutes(app, ctx);
 
   app.onError((e, c) => {
+    const locale = c.get("viewer")?.locale ?? "zh-CN";
+    if (isRetryable(e)) {
+      // The database did not answer through all retries (a restart, an outage): say so, and when
+      // to come back, rather than "something went wrong".
+      log("platform").warn({ err: { message: e.message }, path: c.req.path }, "console request failed: no database");
+      c.header("retry-after", "10");
+      return c.text(t(locale, "web-no-database"), 503);
+    }
     log("platform").error({ err: e, path: c.req.path }, "console request failed");
-    return c.text(t(c.get("viewer")?.locale ?? "zh-CN", "web-failed"), 500);
+    return c.text(t(locale, "web-failed"), 500);
   });
   app.notFound((c) => c.text(t("zh-CN", "web-not-found"), 404));
   return app;

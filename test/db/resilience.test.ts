@@ -9,6 +9,7 @@ import { createConsole } from "../../src/channels/console.ts";
 import { openDb, sqlOf } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { boot } from "../../src/main.ts";
+import { createPlatform } from "../../src/platform/app.ts";
 import { spawnBot, stopBot, untilReady } from "../support/bot-process.ts";
 import { checkLedger } from "../support/invariants.ts";
 
@@ -39,6 +40,13 @@ describe("a PostgreSQL restart", () => {
     const said = out.slice(from);
     expect(said.length).toBeGreaterThan(0);
     expect(said.every((l) => l === t("zh-CN", "error-internal"))).toBe(true);
+    // The web console says the same, as 503 with when to come back.
+    const page = await createPlatform(b.bot.ctx, { secure: false }).fetch(
+      new Request("http://127.0.0.1/platform/", { headers: { cookie: `tb_session=${"a".repeat(43)}` } }),
+    );
+    expect(page.status).toBe(503);
+    expect(page.headers.get("retry-after")).toBe("10");
+    expect(await page.text()).toBe(t("zh-CN", "web-no-database"));
     server.start();
     await con.line("@admin: /unit add 三社区 community");
     expect(out.at(-1)).toContain("已创建单位");
