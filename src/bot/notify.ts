@@ -140,10 +140,10 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     case "need.disputed":
     case "need.answered": {
       const n = await needViewIn(tx, e.needId);
-      const key = { "need.confirmed": "note-need-confirmed", "need.disputed": "note-need-disputed" }[e.type as string];
+      const key = `note-${e.type.replace(".", "-")}`; // note-need-confirmed, -disputed, -answered
       const args = { id: n.id, rating: n.rating ?? 0, reason: n.reason ?? "", answer: n.answer ?? "" };
       await each(await deciders(tx, n), (l) => ({
-        text: `${t(l, key ?? "note-need-answered", args)}\n${needSummary(l, n)}`,
+        text: `${t(l, key, args)}\n${needSummary(l, n)}`,
         buttons: certifyButtons(l, n.id),
       }));
       // The volunteer hears of a dispute too, and may give their side before an admin decides.

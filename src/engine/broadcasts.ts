@@ -3,9 +3,9 @@
 // id of the admin-log entry that records it.
 import { z } from "zod";
 import { sqlOf, type Tx } from "../db/client.ts";
-import { requireRoleOver, rolesOf } from "./authz.ts";
+import { readAudit } from "./auditlog.ts";
+import { requireRoleOver } from "./authz.ts";
 import { audit, type BroadcastRole, type Ctx, emit, once, parse } from "./context.ts";
-import { AppError } from "./errors.ts";
 import { id } from "./input.ts";
 
 const BroadcastInput = z.object({
@@ -44,8 +44,7 @@ export interface BroadcastView {
   id: number;
   at: Date;
   by: string | null;
-  unitId: number;
-  unit: string;
+  unit: string | null;
   role: BroadcastRole;
   text: string;
   /** Messages queued for it (people's chats and groups); 0 once delivered ones were pruned. */
@@ -56,44 +55,31 @@ export interface BroadcastView {
 
 const ListInput = z.object({ actorId: id, limit: z.number().int().min(1).max(50).default(20) });
 
-/** The newest broadcasts made in the units the actor administers, with their delivery counts. */
+/** The newest broadcasts made in the units the actor administers (their admin-log entries), with their delivery counts. */
 export async function recentBroadcasts(ctx: Ctx, input: z.input<typeof ListInput>): Promise<BroadcastView[]> {
   const d = parse(ListInput, input);
-  return ctx.db.read(async (c) => {
-    const scopes = (await rolesOf(c as never, d.actorId)).filter((r) => r.role === "admin").map((r) => r.path);
-    if (!scopes.length) throw new AppError("forbidden");
-    const sql = sqlOf(c);
-    const rows = await sql.all<{
-      id: number;
-      at: string | Date;
-      by: string | null;
-      unitId: number;
-      unit: string;
-      after: string;
-    }>(
-      `SELECT a.id, a.created_at AS at, m.name AS "by", a.unit_id AS "unitId", u.name AS unit, a.after
-         FROM audit_log a JOIN unit u ON u.id = a.unit_id LEFT JOIN member m ON m.id = a.actor_id
-        WHERE a.action = 'broadcast' AND (${scopes.map(() => "u.path LIKE ?").join(" OR ")})
-        ORDER BY a.id DESC LIMIT ?`,
-      [...scopes.map((p) => `${p}%`), d.limit],
-    );
-    const out: BroadcastView[] = [];
-    for (const r of rows) {
-      const n = await sql.get<{ total: number; sent: number; failed: number }>(
-        "SELECT COUNT(*) AS total, COUNT(sent_at) AS sent, COUNT(failed_at) AS failed FROM outbox WHERE ref = ?",
-        [broadcastTag(r.id)],
-      );
-      const after = JSON.parse(r.after) as { role: BroadcastRole; text: string };
-      out.push({
-        ...r,
-        at: new Date(r.at),
-        role: after.role,
-        text: after.text,
-        total: Number(n?.total ?? 0),
-        sent: Number(n?.sent ?? 0),
-        failed: Number(n?.failed ?? 0),
-      });
-    }
-    return out;
+  const entries = await readAudit(ctx, { actorId: d.actorId, action: "broadcast", pageSize: d.limit });
+  if (!entries.length) return [];
+  const counts = await ctx.db.read((c) =>
+    sqlOf(c).all<{ tag: string; total: number; sent: number; failed: number }>(
+      `SELECT ref AS tag, COUNT(*) AS total, COUNT(sent_at) AS sent, COUNT(failed_at) AS failed
+         FROM outbox WHERE ref IN (${entries.map(() => "?").join(", ")}) GROUP BY ref`,
+      entries.map((e) => broadcastTag(e.id)),
+    ),
+  );
+  return entries.map((e) => {
+    const n = counts.find((x) => x.tag === broadcastTag(e.id));
+    const after = JSON.parse(e.after ?? "{}") as { role: BroadcastRole; text: string };
+    return {
+      id: e.id,
+      at: e.at,
+      by: e.actor,
+      unit: e.unit,
+      role: after.role,
+      text: after.text,
+      total: Number(n?.total ?? 0),
+      sent: Number(n?.sent ?? 0),
+      failed: Number(n?.failed ?? 0),
+    };
   });
 }

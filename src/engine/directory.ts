@@ -8,7 +8,7 @@ import { type Ctx, parse } from "./context.ts";
 import { AppError } from "./errors.ts";
 import { id, normalizeName } from "./input.ts";
 import { PRIORITY } from "./members.ts";
-import { likeEscape, scopeUnits } from "./queries.ts";
+import { likeEscape, narrowTo, scopeUnits } from "./queries.ts";
 
 const SearchInput = z.object({
   actorId: id,
@@ -44,17 +44,9 @@ export async function searchMembers(
 ): Promise<{ items: DirectoryEntry[]; total: number }> {
   const d = parse(SearchInput, input);
   return ctx.db.read(async (c) => {
-    let units = await scopeUnits(c, await rolesOf(c as never, d.actorId), ["admin", "hotline"]);
-    if (!units.length) throw new AppError("forbidden");
-    if (d.unitId) {
-      if (!units.includes(d.unitId)) throw new AppError("forbidden");
-      const below = await sqlOf(c).all<{ id: number }>(
-        "SELECT u.id FROM unit u JOIN unit s ON s.id = ? WHERE u.path LIKE s.path || '%'",
-        [d.unitId],
-      );
-      const inScope = new Set(units);
-      units = below.map((u) => u.id).filter((u) => inScope.has(u));
-    }
+    const scope = await scopeUnits(c, await rolesOf(c as never, d.actorId), ["admin", "hotline"]);
+    if (!scope.length) throw new AppError("forbidden");
+    const units = d.unitId ? await narrowTo(c, scope, d.unitId) : scope;
     const q = normalizeName(d.text);
     const inUnits = `r.unit_id IN (${units.map(() => "?").join(", ")})${d.role ? " AND r.role = ?" : ""}`;
     const params: Array<string | number> = [...units, ...(d.role ? [d.role] : [])];

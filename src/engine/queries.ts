@@ -62,9 +62,12 @@ function inIds(col: string, ids: number[]): NeedFilter {
     : { sql: "0 = 1", params: [] };
 }
 
-/** Filters joined with AND. */
+/** Filters joined with AND, or with OR. */
 function allOf(...fs: NeedFilter[]): NeedFilter {
   return { sql: fs.map((f) => `(${f.sql})`).join(" AND "), params: fs.flatMap((f) => f.params) };
+}
+function anyOf(...fs: NeedFilter[]): NeedFilter {
+  return { sql: fs.map((f) => `(${f.sql})`).join(" OR "), params: fs.flatMap((f) => f.params) };
 }
 
 const NEED_VIEW_COLUMNS = `SELECT n.id, n.status, n.unit_id AS "unitId", u.name AS "unitName", u.path, n.elder_id AS "elderId",
@@ -111,6 +114,20 @@ export async function scopeUnits(c: Client, roles: HeldRole[], names: string[]):
     scopes.map((p) => `${p}%`),
   );
   return units.map((u) => u.id);
+}
+
+/**
+ * The units of `scope` in the subtree of `unitId` (a filter on a console page); refused when that
+ * unit is outside the scope, so no filter reaches past the viewer's own units.
+ */
+export async function narrowTo(c: Client, scope: number[], unitId: number): Promise<number[]> {
+  if (!scope.includes(unitId)) throw new AppError("forbidden");
+  const below = await sqlOf(c).all<{ id: number }>(
+    "SELECT u.id FROM unit u JOIN unit s ON s.id = ? WHERE u.path LIKE s.path || '%'",
+    [unitId],
+  );
+  const inScope = new Set(scope);
+  return below.map((u) => u.id).filter((u) => inScope.has(u));
 }
 
 /** One need, for a post or a confirmation screen. */
@@ -182,16 +199,9 @@ export async function adminQueuePage(
   const p = parse(PageInput, page);
   const f = parse(QueueFilter, filter);
   return ctx.db.read(async (c) => {
-    let units = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
-    if (!units.length) throw new AppError("forbidden");
-    if (f.unitId) {
-      // One unit's subtree, and only where the admin's own scope reaches.
-      if (!units.includes(f.unitId)) throw new AppError("forbidden");
-      const unit = await sqlOf(c).get<{ path: string }>("SELECT path FROM unit WHERE id = ?", [f.unitId]);
-      const below = await sqlOf(c).all<{ id: number }>("SELECT id FROM unit WHERE path LIKE ?", [`${unit?.path}%`]);
-      const inScope = new Set(units);
-      units = below.map((u) => u.id).filter((u) => inScope.has(u));
-    }
+    const scope = await scopeUnits(c, await rolesOf(c as never, a), ["admin"]);
+    if (!scope.length) throw new AppError("forbidden");
+    const units = f.unitId ? await narrowTo(c, scope, f.unitId) : scope;
     // Four eyes: services the admin gave, posted, or that were for their own family are not theirs to decide.
     const where =
       queue === "review"
@@ -245,10 +255,7 @@ export async function needsOf(ctx: Ctx, memberId: number): Promise<NeedView[]> {
       c,
       allOf(
         { sql: open, params: [] },
-        {
-          sql: `n.posted_by_id = ? OR ${inIds("n.elder_id", elders).sql}`,
-          params: [memberId, ...elders],
-        },
+        anyOf({ sql: "n.posted_by_id = ?", params: [memberId] }, inIds("n.elder_id", elders)),
       ),
     ),
   );

@@ -263,7 +263,8 @@ export async function bindGroup(ctx: Ctx, input: z.input<typeof BindInput>) {
   });
 }
 
-const UnbindInput = BindInput.omit({ unitId: true, locale: true });
+/** `unitId`, when given, is the unit the group must be bound to (a form on that unit's row). */
+const UnbindInput = BindInput.omit({ locale: true }).partial({ unitId: true });
 
 /** Unbinds a group from its unit (admins over that unit); its posts stop. */
 export async function unbindGroup(ctx: Ctx, input: z.input<typeof UnbindInput>) {
@@ -271,7 +272,7 @@ export async function unbindGroup(ctx: Ctx, input: z.input<typeof UnbindInput>) 
   return ctx.db.tx(async (tx) => {
     const where = { channel: d.channel, conversationId: d.conversationId };
     const before = await tx.groupBinding.findUnique({ where: { channel_conversationId: where } });
-    ensure(before, "not-found", { what: "group_binding" });
+    ensure(before && (d.unitId === undefined || before.unitId === d.unitId), "not-found", { what: "group_binding" });
     await requireRoleOver(tx, d.actorId, before.unitId);
     await tx.groupBinding.delete({ where: { id: before.id } });
     await audit(tx, {

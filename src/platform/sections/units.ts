@@ -159,15 +159,10 @@ export function unitRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
       key: `web:unit:${d.formKey}`,
     }),
   );
-  change("unbind", UnbindForm, async (me, unitId, d) => {
-    // The group must be bound to the unit whose form was used; the engine checks the rights.
-    const tree = await engine.unitTree(ctx, me);
-    const bound = tree
-      .find((u) => u.id === unitId)
-      ?.groups.some((g) => g.channel === d.channel && g.conversationId === d.conversationId);
-    if (!bound) throw new AppError("not-found", { what: "group_binding" });
-    await engine.unbindGroup(ctx, { actorId: me, channel: d.channel, conversationId: d.conversationId });
-  });
+  // The group must be bound to the unit whose form was used; the engine checks that and the rights.
+  change("unbind", UnbindForm, (me, unitId, d) =>
+    engine.unbindGroup(ctx, { actorId: me, unitId, channel: d.channel, conversationId: d.conversationId }),
+  );
 
   app.get("/units/:id/policy", async (c) => {
     const v = c.get("viewer");
