@@ -42,6 +42,18 @@ const Env = z.object({
     .transform((u) => u.replace(/\/+$/, ""))
     .optional(),
   /**
+   * This bank's Ed25519 signing key for 通存通兑 (base64 of its PKCS#8 DER). Unset: one is made at
+   * the first start and kept in the database. Never logged.
+   */
+  TIMEBANK_BANK_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{40,120}={0,2}$/, "base64 of an Ed25519 PKCS#8 key")
+    .optional(),
+  /** How often unfinished cross-bank transfers are driven to their end (asking the peer). */
+  TIMEBANK_FEDERATION_RECOVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** Fault tests only: a protocol step at which the process kills itself (never set in production). */
+  TIMEBANK_CRASH_AT: z.enum(["out-held", "in-prepared", "out-committed", "in-committed"]).optional(),
+  /**
    * How many bot processes share one bot (behind a load balancer): each sends at most its share of
    * the platform's overall rate, so together they stay under it.
    */

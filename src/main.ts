@@ -15,6 +15,8 @@ import { type Config, ConfigError, loadConfig, redactUrl } from "./config.ts";
 import { type Db, openDbWhenUp, sqlOf } from "./db/client.ts";
 import * as engine from "./engine/index.ts";
 import { setTimeZone } from "./engine/time.ts";
+import { createFederation } from "./federation/clearing.ts";
+import { federationHandler } from "./federation/server.ts";
 import { timebankJobs } from "./jobs/jobs.ts";
 import { createScheduler } from "./jobs/scheduler.ts";
 import { createLogger, log, setLogger } from "./log.ts";
@@ -127,6 +129,26 @@ async function startPlatforms(config: Config, bot: Booted["bot"], web: Web) {
   return started;
 }
 
+/**
+ * 通存通兑: the bank's signing identity, the protocol on /federation/ and the timers that finish
+ * unfinished cross-bank transfers and exchange the daily statements.
+ */
+async function startFederation(config: Config, bot: Booted["bot"], web: Web) {
+  const me = await engine.bankIdentity(bot.ctx, bot.bankId, config.TIMEBANK_BANK_KEY);
+  const crashAt = (point: string) => {
+    if (config.TIMEBANK_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
+  };
+  bot.federation = createFederation(bot.ctx, me, { crashAt });
+  web.mount("/federation/", federationHandler(bot.ctx, me, crashAt));
+  const f = bot.federation;
+  const quietly = (what: string) => (e: unknown) =>
+    log("federation").warn({ err: e }, `${what} failed; will try again`);
+  return [
+    setInterval(() => void f.recover().catch(quietly("recovery")), config.TIMEBANK_FEDERATION_RECOVER_SECONDS * 1000),
+    setInterval(() => void f.reconcile().catch(quietly("statements")), 60 * 60_000),
+  ];
+}
+
 /** Runs the bot until a signal (or, for a script or a closed console, until its end). */
 async function main(argv: string[]) {
   const i = argv.indexOf("--script");
@@ -152,6 +174,7 @@ async function main(argv: string[]) {
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
+  const timers: Array<ReturnType<typeof setInterval>> = [];
   const web = createWeb({
     port: config.TIMEBANK_WEB_PORT,
     host: config.TIMEBANK_WEB_HOST,
@@ -165,13 +188,13 @@ async function main(argv: string[]) {
     getRequestListener(createPlatform(bot.ctx, { secure, telegramToken: config.TELEGRAM_BOT_TOKEN }).fetch),
   );
   web.mount("/verify/", getRequestListener(createVerifyPage(bot.ctx).fetch));
+  timers.push(...(await startFederation(config, bot, web)));
   const platforms = config.TELEGRAM_BOT_TOKEN || config.SLACK_BOT_TOKEN;
   const channels = platforms ? await startPlatforms(config, bot, web) : [];
   const port = await web.start();
   bot.webBase = config.TIMEBANK_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   if (config.TIMEBANK_JOBS === "on") await jobs.start();
   log().info({ port, database: db.provider, url: redactUrl(config.DATABASE_URL) }, "timebank started");
-  const timers: Array<ReturnType<typeof setInterval>> = [];
   let consoleDone: Promise<void> = Promise.resolve();
   if (!platforms || argv.includes("--console")) consoleDone = runConsole(config, con, timers, bot);
 

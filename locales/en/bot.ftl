@@ -80,6 +80,7 @@ help-all =
     /gift to a direct relative  /donate  /goods exchange for goods
     /lang language  /link link another chat account  /cancel stop what you are doing
     /certificate [period] service-record certificate  /verify CODE check one
+    Other banks: /banks  /address your address  /relative BANK:NO RELATION  /send BANK:NO MINUTES  /pay BANK:ELDER NEED MINUTES  /move BANK:NO
 help-volunteer = Volunteers: /tasks needs you can take  /mytasks your tasks
 help-elder = Elders: /need ask for help  /confirm confirm and rate a service  /myneeds your needs  /family a code for your family
 help-family = Family: /need ask for help for your elder  /confirm confirm and rate  /myneeds progress
@@ -89,6 +90,7 @@ help-admin =
     /policy [UNIT] rules  /policy set [UNIT] NAME VALUE  /audit [ACTION] [#MEMBER] admin log
     /broadcast [volunteer|elder|family] TEXT  /stats [DAYS]  /elder NAME YEAR PHONE ADDRESS  /linkfamily ELDER RELATIVE RELATION
     /chart statistics chart  /export [period] service records  /web sign-in link to the web console
+    Root admins: /bank add CODE URL KEY LIMIT_OUT LIMIT_IN (a peer bank)  /moves  /approvemove ID
 help-hotline = Hotline: /elder NAME YEAR PHONE ADDRESS (register an elder)  /need ELDER_ID (post for them)  /members NAME  /web web console
 tier-ordinary = ordinary
 tier-technical = technical
@@ -193,6 +195,7 @@ reason-grant = free hours
 reason-goods = goods
 reason-over-cap = over the cap, donated
 reason-reversal = correction
+reason-move = moved to another bank
 transfer-posted = posted
 transfer-pending = held
 transfer-voided = released
@@ -444,3 +447,31 @@ tasks-title = { $count ->
         [one] A need you can take:
        *[other] { $count } needs you can take, soonest first:
     }
+
+# 通存通兑 across banks
+banks-self = This bank: { $code }. Its public key (give it to a peer bank's admins): { $key }
+banks-empty = This bank clears credits with no other bank yet.
+banks-title = Banks this one clears credits with (position: minutes we owe them; negative: they owe us):
+banks-line = { $code } ({ $name }): position { $position } min, { $pending } min on their way, limits { $out } out / { $in } in { $statement }
+banks-line-waiting = { $code } ({ $name }): waiting for them to add this bank too
+banks-statement-ok = · statement { $day } matches
+banks-statement-bad = · statement { $day } DOES NOT MATCH (ours { $ours }, theirs { $theirs })
+cross-address = Your address for other banks: { $address }. A relative there confirms you with /relative { $address } RELATION.
+cross-relative-added = { $address } confirmed as your relative ({ $relation }): their gifts and payments reach you.
+cross-done = Done: { $hours } sent to { $to }.
+cross-pending = { $hours } held for { $to }; waiting for the other bank. You will be told when it is done.
+cross-refused = Not sent to { $to }: { $why } Nothing was taken from your balance.
+cross-move-requested = Move #{ $id } asked: { $hours } to { $to }. The root admins of both banks approve it; you will be told.
+bank-added-linked = Bank { $code } added; it has added this bank too: credits can move.
+bank-added-waiting = Bank { $code } added. Credits move once its admins add this bank too (/banks shows our code and key).
+moves-empty = No moves are waiting for approval.
+moves-title = Moves waiting for approval (/approvemove ID):
+moves-line-out = #{ $id } { $name } (#{ $member }) → { $bank }:{ $remote }, { $hours }
+moves-line-in = #{ $id } { $bank }:{ $remote } → { $name } (#{ $member }), { $hours }
+move-approved = Move #{ $id } approved.
+note-cross-sent-out = { $hours } reached bank { $bank }.
+note-cross-received-in = You received { $hours } from bank { $bank }.
+note-cross-voided-out = Your transfer of { $hours } to bank { $bank } did not go through: { $why } The minutes are back in your balance.
+note-cross-voided-in = A transfer of { $hours } from bank { $bank } was cancelled by that bank.
+note-move-requested = A move of { $hours } from bank { $bank } to member #{ $member } waits for approval: /moves
+note-statement-mismatch = The statement with bank { $bank } does not match: ours { $ours } min, theirs { $theirs } min. Check both ledgers.

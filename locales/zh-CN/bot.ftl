@@ -80,6 +80,7 @@ help-all =
     /gift 赠予直系亲属  /donate 捐赠  /goods 兑换物品
     /lang 切换语言  /link 关联其他聊天账号  /cancel 取消当前操作
     /certificate [时间段] 服务记录证明  /verify 验证码 查验证明
+    跨行通存通兑：/banks 合作银行  /address 我的地址  /relative 银行:编号 关系  /send 银行:编号 分钟  /pay 银行:老人编号 需求号 分钟  /move 银行:编号
 help-volunteer = 志愿者：/tasks 可接的需求  /mytasks 我的任务
 help-elder = 老人：/need 发布需求  /confirm 确认服务并评价  /myneeds 我的需求  /family 获取家属关联码
 help-family = 家属：/need 替老人发布需求  /confirm 确认服务并评价  /myneeds 需求进度
@@ -89,6 +90,7 @@ help-admin =
     /policy [单位] 查看规则  /policy set [单位] 规则名 取值  /audit [动作] [#成员] 操作记录
     /broadcast [volunteer|elder|family] 内容  /stats [天数]  /elder 姓名 出生年 电话 地址  /linkfamily 老人 家属 关系
     /chart 统计图  /export [时间段] 导出服务记录  /web 网页管理平台登录链接
+    总行管理员：/bank add 代码 地址 公钥 转出额度 转入额度（合作银行）  /moves  /approvemove 编号
 help-hotline = 热线：/elder 姓名 出生年 电话 地址（登记老人）  /need 老人编号（代发需求）  /members 姓名  /web 网页管理平台
 tier-ordinary = 普通服务
 tier-technical = 技术服务
@@ -193,6 +195,7 @@ reason-grant = 免费时长
 reason-goods = 兑换物品
 reason-over-cap = 超上限捐入
 reason-reversal = 冲正
+reason-move = 跨行转移
 transfer-posted = 已入账
 transfer-pending = 冻结中
 transfer-voided = 已解冻
@@ -408,3 +411,31 @@ certify-title = 待认证的服务（第 { $page }/{ $pages } 页，共 { $total
 btn-prev = ‹ 上一页
 btn-next = 下一页 ›
 tasks-title = 您可以接的需求（{ $count } 个，时间最近的在前）：
+
+# 通存通兑 跨行
+banks-self = 本行：{ $code }。本行公钥（交给合作银行管理员）：{ $key }
+banks-empty = 本行尚未与其他时间银行通存通兑。
+banks-title = 通存通兑的合作银行（头寸：本行欠对方的分钟数，负数为对方欠本行）：
+banks-line = { $code }（{ $name }）：头寸 { $position } 分钟，在途 { $pending } 分钟，额度 转出 { $out } / 转入 { $in } { $statement }
+banks-line-waiting = { $code }（{ $name }）：等待对方也添加本行
+banks-statement-ok = · { $day } 对账一致
+banks-statement-bad = · { $day } 对账不一致（本行 { $ours }，对方 { $theirs }）
+cross-address = 您的跨行地址：{ $address }。对方银行的亲属发送 /relative { $address } 关系 即可确认您。
+cross-relative-added = 已确认 { $address } 为您的亲属（{ $relation }）：对方的赠与和代付可以到账。
+cross-done = 已完成：{ $hours } 已转给 { $to }。
+cross-pending = 已为 { $to } 冻结 { $hours }，正在等待对方银行；完成后会通知您。
+cross-refused = 未能转给 { $to }：{ $why } 您的余额没有扣除。
+cross-move-requested = 转移申请 #{ $id }：{ $hours } 转到 { $to }。需两家银行的总行管理员批准，结果会通知您。
+bank-added-linked = 已添加银行 { $code }，对方也已添加本行：可以通存通兑。
+bank-added-waiting = 已添加银行 { $code }。对方管理员也添加本行后才能转账（/banks 显示本行代码和公钥）。
+moves-empty = 没有待批准的转移。
+moves-title = 待批准的转移（/approvemove 编号）：
+moves-line-out = #{ $id } { $name }（#{ $member }）→ { $bank }:{ $remote }，{ $hours }
+moves-line-in = #{ $id } { $bank }:{ $remote } → { $name }（#{ $member }），{ $hours }
+move-approved = 转移 #{ $id } 已批准。
+note-cross-sent-out = { $hours } 已到达 { $bank } 银行。
+note-cross-received-in = 您收到来自 { $bank } 银行的 { $hours }。
+note-cross-voided-out = 您转给 { $bank } 银行的 { $hours } 未成功：{ $why } 分钟已退回您的余额。
+note-cross-voided-in = 来自 { $bank } 银行的 { $hours } 已被对方银行取消。
+note-move-requested = 来自 { $bank } 银行、转给会员 #{ $member } 的 { $hours } 待批准：/moves
+note-statement-mismatch = 与 { $bank } 银行的对账不一致：本行 { $ours } 分钟，对方 { $theirs } 分钟。请核对双方账本。

@@ -6,6 +6,7 @@ import { hasBadText } from "../engine/input.ts";
 import { log } from "../log.ts";
 import { runAction } from "./actions.ts";
 import { ADMIN_COMMANDS } from "./admin.ts";
+import { BANK_COMMANDS } from "./banks.ts";
 import { MEMBER_COMMANDS } from "./commands.ts";
 import type { Incoming, Reply } from "./contract.ts";
 import { DOCUMENT_COMMANDS } from "./documents.ts";
@@ -96,7 +97,7 @@ async function command(turn: Turn, name: string, arg: string): Promise<Step> {
       ? /^#?\d+$/.test(arg)
         ? ADMIN_COMMANDS.verify
         : DOCUMENT_COMMANDS.verify
-      : (MEMBER_COMMANDS[name] ?? ADMIN_COMMANDS[name] ?? DOCUMENT_COMMANDS[name]);
+      : (MEMBER_COMMANDS[name] ?? ADMIN_COMMANDS[name] ?? DOCUMENT_COMMANDS[name] ?? BANK_COMMANDS[name]);
   if (!run) return { replies: [await say(turn, "unknown-command", { name })] };
   return run(turn, arg);
 }

@@ -1,8 +1,10 @@
 // One event being handled: who sent it (if registered), in which language, and helpers every
 // command, dialog and button handler uses to answer.
+
 import type { Member } from "../db/generated/sqlite/client.ts";
 import { AppError, type Ctx } from "../engine/index.ts";
 import { MAX_ID, parseCount } from "../engine/input.ts";
+import type { Federation } from "../federation/clearing.ts";
 import type { Incoming, Reply } from "./contract.ts";
 import { type Locale, t } from "./i18n.ts";
 import { type ButtonSpec, type DialogState, makeButtons } from "./store.ts";
@@ -16,6 +18,8 @@ export interface Bot {
   webBase?: string;
   /** TIMEBANK_PUBLIC_URL, when set: certificates' QR codes point at its /verify page. */
   publicUrl?: string;
+  /** The bank's federation (通存通兑), once the web port serves it. */
+  federation?: Federation;
 }
 
 /** One incoming event in context. */

@@ -41,6 +41,16 @@ export type DomainEvent =
   | { type: "family.confirmed"; linkId: number; elderId: number; relativeId: number }
   | { type: "member.pending"; memberId: number; unitId: number }
   | { type: "role.offered"; offerId: number; memberId: number }
+  | {
+      type: "cross.sent" | "cross.received" | "cross.voided";
+      memberId: number;
+      peerId: number;
+      direction: "out" | "in";
+      minutes: number;
+      reason: string | null;
+    }
+  | { type: "cross.move-requested"; bankId: number; peerId: number; memberId: number; minutes: number }
+  | { type: "cross.mismatch"; bankId: number; peerId: number; ours: number; theirs: number }
   | { type: "broadcast"; broadcastId: number; unitId: number; role: BroadcastRole; text: string };
 
 /** The engine's dependencies, passed explicitly to each operation. */

@@ -35,6 +35,11 @@ export const ERROR_CODES = [
   "grant-pool-empty",
   "storage-cap",
   "already-yours",
+  "unknown-bank",
+  "unknown-member",
+  "clearing-limit",
+  "peer-unreachable",
+  "peer-refused",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,6 +8,37 @@ export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
 export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTree } from "./directory.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./family.ts";
+export { approveMove, movesAwaiting, requestMove } from "./federation/moves.ts";
+export {
+  Address,
+  addPeer,
+  BankCode,
+  type BankIdentity,
+  bankIdentity,
+  markLinked,
+  type PeerRow,
+  type PeerView,
+  peerByCode,
+  peersOf,
+} from "./federation/peers.ts";
+export { positionWith, recordStatement } from "./federation/statements.ts";
+export {
+  abortIn,
+  addRemoteRelative,
+  CROSS_KINDS,
+  type CrossKind,
+  type CrossRow,
+  type CrossState,
+  commitIn,
+  commitOut,
+  crossState,
+  holdOut,
+  markSettled,
+  Prepare,
+  prepareIn,
+  unfinished,
+  voidOut,
+} from "./federation/transfers.ts";
 export { fundGrantPool, grant, poolBalance } from "./grants.ts";
 export {
   findByIdentity,

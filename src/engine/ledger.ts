@@ -15,6 +15,7 @@ export const REASONS = [
   "goods",
   "over-cap",
   "reversal",
+  "move",
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -85,23 +86,32 @@ export interface TransferMeta {
 type Column = "debits_posted" | "debits_pending" | "credits_posted" | "credits_pending";
 
 /**
- * Adds to one counter; a debit only if the account can cover it (or may go negative). A derived
- * account's row is not touched (nor locked). The transfer row, inserted first, proves the account
- * exists.
+ * Adds to one counter; a debit only if the account can cover it (or may go negative), within a
+ * clearing account's floor and ceiling (a peer bank's trust limits). A derived account's row is not
+ * touched (nor locked). The transfer row, inserted first, proves the account exists.
  */
 async function bump(tx: Tx, accountId: number, column: Column, amount: number): Promise<void> {
   const sql = sqlOf(tx);
-  if (!column.startsWith("debits")) {
-    await sql.run(`UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND NOT derived`, [amount, accountId]);
-    return;
-  }
-  const n = await sql.run(
-    `UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND NOT derived AND (allow_negative OR credits_posted - debits_posted - debits_pending >= ?)`,
-    [amount, accountId, amount],
-  );
+  const n = column.startsWith("debits")
+    ? await sql.run(
+        `UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND NOT derived AND (CASE WHEN floor IS NULL
+           THEN allow_negative OR credits_posted - debits_posted - debits_pending >= ?
+           ELSE credits_posted - debits_posted - debits_pending - ? >= floor END)`,
+        [amount, accountId, amount, amount],
+      )
+    : await sql.run(
+        `UPDATE account SET ${column} = ${column} + ? WHERE id = ? AND NOT derived
+           AND (ceiling IS NULL OR ? <= 0 OR credits_posted + credits_pending - debits_posted + ? <= ceiling)`,
+        [amount, accountId, amount, amount],
+      );
   if (n === 1) return;
-  const derived = await sql.get<{ derived: boolean | number }>("SELECT derived FROM account WHERE id = ?", [accountId]);
-  if (!derived?.derived) throw new AppError("insufficient-credits", { minutes: amount });
+  const a = await sql.get<{ derived: boolean | number; limited: number }>(
+    "SELECT derived, CASE WHEN floor IS NULL AND ceiling IS NULL THEN 0 ELSE 1 END AS limited FROM account WHERE id = ?",
+    [accountId],
+  );
+  if (a?.derived) return;
+  if (a?.limited) throw new AppError("clearing-limit", { minutes: amount });
+  throw new AppError("insufficient-credits", { minutes: amount });
 }
 
 /** Applies both sides in account-id order, so concurrent transfers lock rows in one order. */
@@ -132,7 +142,7 @@ export async function holdTransfer(
   debit: number,
   credit: number,
   amount: number,
-  meta: TransferMeta & { timeoutAt: Date },
+  meta: TransferMeta & { timeoutAt: Date | null },
 ): Promise<number> {
   if (!Number.isInteger(amount) || amount <= 0) throw new AppError("invalid-input", { field: "minutes" });
   const { timeoutAt, ...rest } = meta;
@@ -193,7 +203,7 @@ async function insertTransfer(
   tx: Tx,
   r: ReturnType<typeof row>,
   status: "posted" | "pending" | "voided",
-  extra: { pendingId?: number; timeoutAt?: Date } = {},
+  extra: { pendingId?: number; timeoutAt?: Date | null } = {},
 ): Promise<{ id: number }> {
   const out = await sqlOf(tx).get<{ id: number }>(
     `INSERT INTO transfer (bank_id, debit_account_id, credit_account_id, amount, status, pending_id, reverses_id, idempotency_key,

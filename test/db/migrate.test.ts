@@ -30,8 +30,8 @@ async function complete(url: string, provider: "sqlite" | "postgres") {
     const index = await db.read((c) =>
       c.$queryRawUnsafe<unknown[]>(
         provider === "sqlite"
-          ? "SELECT name FROM sqlite_master WHERE name = 'outbox_ref_idx'"
-          : "SELECT 1 FROM pg_indexes WHERE indexname = 'outbox_ref_idx'",
+          ? "SELECT name FROM sqlite_master WHERE name = 'peer_statement_peer_id_day_key'"
+          : "SELECT 1 FROM pg_indexes WHERE indexname = 'peer_statement_peer_id_day_key'",
       ),
     );
     expect(index).toHaveLength(1);
@@ -50,9 +50,16 @@ describe.each(PROVIDERS)("migrations on %s", (provider) => {
       const last = migrationList(provider).migrationDirectories.at(-1)?.path ?? "";
       const db = await openDb(s.url, { migrate: false });
       await db.read(async (c) => {
-        // The newest migration (dispute_answer_broadcast_progress): a column and an index.
-        await c.$executeRawUnsafe('DROP INDEX "outbox_ref_idx"');
-        await c.$executeRawUnsafe('ALTER TABLE "need" DROP COLUMN "answer"');
+        // The newest migration (federation): five tables and four columns.
+        for (const t of ["peer_statement", "peer_nonce", "remote_relative", "cross_transfer", "peer"])
+          await c.$executeRawUnsafe(`DROP TABLE "${t}"`);
+        for (const [t, col] of [
+          ["account", "floor"],
+          ["account", "ceiling"],
+          ["bank", "public_key"],
+          ["bank", "private_key"],
+        ])
+          await c.$executeRawUnsafe(`ALTER TABLE "${t}" DROP COLUMN "${col}"`);
         await c.$executeRawUnsafe(
           `UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE migration_name = '${last}'`,
         );

@@ -1,0 +1,150 @@
+// 通存通兑 in chat: members see the banks this one clears with and their own address, confirm a
+// relative at another bank, and gift, pay a need or move their balance across; root admins add
+// peer banks and approve moves. Every step is the engine's (re-authorized there); the federation
+// carries the signed messages between banks.
+import * as engine from "../engine/index.ts";
+import { AppError } from "../engine/index.ts";
+import type { Outcome } from "../federation/clearing.ts";
+import { duration } from "./format.ts";
+import { refusalText } from "./notify.ts";
+import { countArg, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
+
+type Command = (turn: Turn, arg: string) => Promise<Step>;
+const one = async (r: ReturnType<typeof say>): Promise<Step> => ({ replies: [await r] });
+const words = (arg: string) => arg.split(/\s+/).filter(Boolean);
+const me = (turn: Turn) => turn.member?.id ?? 0;
+
+/** The federation, or a refusal saying this bank clears with no one yet. */
+function federation(turn: Turn) {
+  if (!turn.bot.federation) throw new AppError("unknown-bank", { bank: "-" });
+  return turn.bot.federation;
+}
+
+/** Tells the member how a cross-bank operation ended (or that it is on its way). */
+async function outcome(turn: Turn, o: Outcome, minutes: number, to: string): Promise<Step> {
+  if (o.state === "committed") return one(say(turn, "cross-done", { hours: duration(turn.locale, minutes), to }));
+  if (o.state === "pending") return one(say(turn, "cross-pending", { hours: duration(turn.locale, minutes), to }));
+  return one(say(turn, "cross-refused", { to, why: refusalText(turn.locale, o.refusal.code, o.refusal.params) }));
+}
+
+/** The address syntax BANK:NUMBER, or a localized refusal naming the field. */
+function address(raw: string | undefined, field = "address") {
+  const a = engine.Address.safeParse(raw ?? "");
+  if (!a.success) throw new AppError("invalid-input", { field });
+  return a.data;
+}
+
+/** Commands about other banks, for every member (and root admins: /bank, /moves, /approvemove). */
+export const BANK_COMMANDS: Record<string, Command> = {
+  async banks(turn) {
+    const peers = await engine.peersOf(turn.bot.ctx, turn.bot.bankId);
+    const self = turn.bot.federation?.me;
+    const head = self ? tr(turn, "banks-self", { code: self.code, key: self.publicKey }) : "";
+    if (!peers.length) return one(text(turn, [head, tr(turn, "banks-empty")].filter(Boolean).join("\n\n")));
+    const lines = peers.map((p) =>
+      tr(turn, p.linked ? "banks-line" : "banks-line-waiting", {
+        code: p.code,
+        name: p.name || p.code,
+        position: p.position,
+        pending: p.pending,
+        out: p.limitOut,
+        in: p.limitIn,
+        statement: p.lastStatement
+          ? tr(turn, p.lastStatement.matches ? "banks-statement-ok" : "banks-statement-bad", p.lastStatement as never)
+          : "",
+      }),
+    );
+    return one(text(turn, [head, tr(turn, "banks-title"), ...lines].filter(Boolean).join("\n")));
+  },
+  async address(turn) {
+    const self = federation(turn).me;
+    return one(say(turn, "cross-address", { address: `${self.code}:${me(turn)}` }));
+  },
+  async relative(turn, arg) {
+    const [addr, relation] = words(arg);
+    const r = await engine.addRemoteRelative(turn.bot.ctx, {
+      actorId: me(turn),
+      address: address(addr).text,
+      relation: relation as never,
+    });
+    return one(say(turn, "cross-relative-added", { address: r.address, relation: tr(turn, `relation-${r.relation}`) }));
+  },
+  async send(turn, arg) {
+    // /send BANK:NUMBER MINUTES — a gift to a relative at another bank.
+    const [addr, amount] = words(arg);
+    const to = address(addr);
+    const minutes = countArg(amount, "minutes", 1, 1_000_000);
+    const o = await federation(turn).send({
+      actorId: me(turn),
+      to: to.text,
+      minutes,
+      kind: "gift",
+      key: opKey(turn, "send"),
+    });
+    return outcome(turn, o, minutes, to.text);
+  },
+  async pay(turn, arg) {
+    // /pay BANK:ELDER NEED MINUTES — pays a need of a relative at another bank.
+    const [addr, need, amount] = words(arg);
+    const to = address(addr);
+    const needId = countArg(need, "need");
+    const minutes = countArg(amount, "minutes", 1, 1_000_000);
+    const o = await federation(turn).send({
+      actorId: me(turn),
+      to: to.text,
+      minutes,
+      kind: "pay",
+      needId,
+      key: opKey(turn, "pay"),
+    });
+    return outcome(turn, o, minutes, to.text);
+  },
+  async move(turn, arg) {
+    const to = address(words(arg)[0]);
+    federation(turn);
+    const r = await engine.requestMove(turn.bot.ctx, { actorId: me(turn), to: to.text, key: opKey(turn, "move") });
+    return one(
+      say(turn, "cross-move-requested", { id: r.moveId, hours: duration(turn.locale, r.minutes), to: to.text }),
+    );
+  },
+  async bank(turn, arg) {
+    // /bank add CODE URL PUBLICKEY LIMIT_OUT LIMIT_IN — a root admin adds (or changes) a peer bank.
+    const [verb, code, url, key, out, inn] = words(arg);
+    if (verb !== "add") throw new AppError("invalid-input", { field: "add" });
+    const f = federation(turn);
+    await engine.addPeer(turn.bot.ctx, {
+      actorId: me(turn),
+      bankId: turn.bot.bankId,
+      code: code ?? "",
+      url: url ?? "",
+      publicKey: key ?? "",
+      limitOut: countArg(out, "limit", 0, 100_000_000),
+      limitIn: countArg(inn, "limit", 0, 100_000_000),
+      key: opKey(turn, "bank-add"),
+    });
+    const linked = await f.hello(engine.BankCode.parse(code));
+    return one(say(turn, linked ? "bank-added-linked" : "bank-added-waiting", { code: code ?? "" }));
+  },
+  async moves(turn) {
+    const list = await engine.movesAwaiting(turn.bot.ctx, me(turn), turn.bot.bankId);
+    if (!list.length) return one(say(turn, "moves-empty"));
+    const lines = list.map((x) =>
+      tr(turn, x.direction === "out" ? "moves-line-out" : "moves-line-in", {
+        id: x.id,
+        name: x.memberName,
+        member: x.memberId ?? 0,
+        bank: x.peerCode,
+        remote: x.remoteMember,
+        hours: duration(turn.locale, x.amount),
+      }),
+    );
+    return one(text(turn, [tr(turn, "moves-title"), ...lines].join("\n")));
+  },
+  async approvemove(turn, arg) {
+    const moveId = countArg(arg, "move");
+    const f = federation(turn);
+    const r = await engine.approveMove(turn.bot.ctx, { actorId: me(turn), bankId: turn.bot.bankId, moveId });
+    if (r.direction === "out") await f.drive(r.peerId, r.xid);
+    return one(say(turn, "move-approved", { id: moveId }));
+  },
+};

@@ -1,0 +1,138 @@
+// Moving one's balance to the bank of the city one moved to: the member asks, this bank's root
+// admins approve (the whole balance is held then), the other bank's root admins approve its side,
+// and the two-phase transfer finishes it. Until both have approved, nothing moves.
+import { z } from "zod";
+import { sqlOf } from "../../db/client.ts";
+import { memberUnits, requireRoleOver } from "../authz.ts";
+import { audit, type Ctx, once, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id } from "../input.ts";
+import { holdTransfer, memberAccountId } from "../ledger.ts";
+import { effectivePolicy } from "../policy.ts";
+import { Address, peerByCode, rootUnitOf } from "./peers.ts";
+import { type CrossRow, crossRow } from "./transfers.ts";
+
+const MoveInput = z.object({ actorId: id, to: Address, key: z.string().min(1).max(200) });
+
+/** A member asks to move their whole balance to their membership at another bank. */
+export async function requestMove(
+  ctx: Ctx,
+  input: z.input<typeof MoveInput>,
+): Promise<{ moveId: number; minutes: number }> {
+  const d = parse(MoveInput, input);
+  return once(ctx, d.key, "cross.move", async (tx) => {
+    const [home] = await memberUnits(tx, d.actorId);
+    if (!home) throw new AppError("not-registered");
+    const peer = await peerByCode(tx, home.bankId, d.to.code);
+    ensure(peer, "unknown-bank", { bank: d.to.code });
+    const a = await sqlOf(tx).get<{ available: number }>(
+      "SELECT credits_posted - debits_posted - debits_pending AS available FROM account WHERE bank_id = ? AND member_id = ? AND code = ?",
+      [home.bankId, d.actorId, `member:${d.actorId}`],
+    );
+    const minutes = Number(a?.available ?? 0);
+    ensure(minutes > 0, "insufficient-credits", { minutes: 1 });
+    const own = await tx.bank.findUniqueOrThrow({ where: { id: home.bankId } });
+    const xid = `${own.code}-${crypto.randomUUID()}`;
+    const row = await sqlOf(tx).get<{ id: number }>(
+      `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, amount, created_at, updated_at)
+       VALUES (?, ?, 'out', 'move', 'requested', ?, ?, ?, ?, ?) RETURNING id`,
+      [peer.id, xid, d.actorId, String(d.to.memberNo), minutes, ctx.now(), ctx.now()],
+    );
+    return { moveId: Number(row?.id), minutes };
+  });
+}
+
+/** Moves waiting for a root admin of this bank: asked here (out) or arriving from a peer (in). */
+export async function movesAwaiting(
+  ctx: Ctx,
+  actorId: number,
+  bankId: number,
+): Promise<Array<CrossRow & { peerCode: string; memberName: string }>> {
+  return ctx.db.read(async (c) => {
+    await requireRoleOver(c as never, actorId, await rootUnitOf(c as never, bankId), ["admin"]);
+    return sqlOf(c).all(
+      `SELECT x.id, x.peer_id AS "peerId", x.xid, x.direction, x.kind, x.state, x.member_id AS "memberId",
+              x.remote_member AS "remoteMember", x.amount, x.hold_id AS "holdId", x.need_id AS "needId", x.settled,
+              x.updated_at AS "updatedAt", p.code AS "peerCode", COALESCE(m.name, '') AS "memberName"
+         FROM cross_transfer x JOIN peer p ON p.id = x.peer_id LEFT JOIN member m ON m.id = x.member_id
+        WHERE p.bank_id = ? AND x.kind = 'move' AND x.state = 'requested' ORDER BY x.id`,
+      [bankId],
+    );
+  });
+}
+
+const ApproveInput = z.object({ actorId: id, bankId: id, moveId: id });
+
+/**
+ * A root admin approves a move. Asked here: the member's whole balance is held now and the other
+ * bank is asked to prepare. Arriving: the next prepare from the origin holds the credit.
+ */
+export async function approveMove(
+  ctx: Ctx,
+  input: z.input<typeof ApproveInput>,
+): Promise<{ direction: "out" | "in"; xid: string; peerId: number }> {
+  const d = parse(ApproveInput, input);
+  return ctx.db.tx(async (tx) => {
+    const root = await rootUnitOf(tx, d.bankId);
+    await requireRoleOver(tx, d.actorId, root, ["admin"]);
+    const sql = sqlOf(tx);
+    const x = await sql.get<{
+      peerId: number;
+      xid: string;
+      direction: "out" | "in";
+      memberId: number | null;
+      amount: number;
+    }>(
+      `SELECT x.peer_id AS "peerId", x.xid, x.direction, x.member_id AS "memberId", x.amount FROM cross_transfer x
+         JOIN peer p ON p.id = x.peer_id WHERE x.id = ? AND p.bank_id = ? AND x.kind = 'move' AND x.state = 'requested'`,
+      [d.moveId, d.bankId],
+    );
+    ensure(x, "not-found", { what: "move" });
+    ensure(x.memberId !== d.actorId, "own-service");
+    if (x.direction === "in") {
+      const n = await sql.run(
+        "UPDATE cross_transfer SET state = 'approved', approved_by_id = ?, updated_at = ? WHERE id = ? AND state = 'requested'",
+        [d.actorId, ctx.now(), d.moveId],
+      );
+      ensure(n === 1, "invalid-state");
+    } else {
+      const row = await crossRow(tx, x.peerId, x.xid);
+      const peer = await sql.get<{ accountId: number; code: string }>(
+        'SELECT account_id AS "accountId", code FROM peer WHERE id = ?',
+        [x.peerId],
+      );
+      const from = await memberAccountId(tx, d.bankId, Number(row?.memberId));
+      const a = await sql.get<{ available: number }>(
+        "SELECT credits_posted - debits_posted - debits_pending AS available FROM account WHERE id = ?",
+        [from],
+      );
+      const minutes = Number(a?.available ?? 0);
+      ensure(minutes > 0, "insufficient-credits", { minutes: 1 });
+      const { version } = await effectivePolicy(tx, root);
+      const holdId = await holdTransfer(tx, from, Number(peer?.accountId), minutes, {
+        bankId: d.bankId,
+        at: ctx.now(),
+        key: `x:${x.xid}:hold`,
+        reason: "move",
+        policyVersion: version,
+        actorId: d.actorId,
+        memo: `${peer?.code}:${x.xid}`,
+        timeoutAt: null,
+      });
+      const n = await sql.run(
+        "UPDATE cross_transfer SET state = 'held', hold_id = ?, amount = ?, approved_by_id = ?, updated_at = ? WHERE id = ? AND state = 'requested'",
+        [holdId, minutes, d.actorId, ctx.now(), d.moveId],
+      );
+      ensure(n === 1, "invalid-state");
+    }
+    await audit(tx, {
+      actorId: d.actorId,
+      action: "move.approve",
+      unitId: root,
+      targetType: "cross_transfer",
+      targetId: d.moveId,
+      after: { xid: x.xid, direction: x.direction },
+    });
+    return { direction: x.direction, xid: x.xid, peerId: x.peerId };
+  });
+}

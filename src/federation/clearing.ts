@@ -1,0 +1,195 @@
+// The origin's side of a cross-bank transfer, and the recovery that finishes every one: hold here,
+// ask the peer to prepare, commit here, tell the peer to post. Whatever fails or is killed half-way
+// is picked up by `recover`, which asks the other side and finishes or voids: this bank decides its
+// outgoing transfers, the peer follows; an incoming one is posted only when its origin committed.
+import * as engine from "../engine/index.ts";
+import { AppError, type BankIdentity, type CrossRow, type Ctx, type PeerRow } from "../engine/index.ts";
+import { log } from "../log.ts";
+import { type Answer, ask, type Fetch, Unreachable } from "./client.ts";
+import type { CrashAt } from "./server.ts";
+
+/** How a cross-bank operation ended, as the member is told: done, refused (why), or on its way. */
+export type Outcome =
+  | { state: "committed"; xid: string }
+  | { state: "voided"; xid: string; refusal: { code: string; params: Record<string, string | number> } }
+  | { state: "pending"; xid: string };
+
+export interface FederationOptions {
+  /** How long to wait for a peer's answer. */
+  timeoutMs?: number;
+  /** How long an outgoing gift or payment may wait for the peer before it is voided (a move waits for approvals). */
+  holdTimeoutMs?: number;
+  /** Only rows untouched this long are picked up by `recover` (the live path has them). */
+  settleAfterMs?: number;
+  fetch?: Fetch;
+  crashAt?: CrashAt;
+}
+
+/** The bank's federation: its identity, the operations members start, and the recovery job. */
+export interface Federation {
+  me: BankIdentity;
+  send(input: Parameters<typeof engine.holdOut>[1]): Promise<Outcome>;
+  drive(peerId: number, xid: string): Promise<Outcome>;
+  recover(): Promise<number>;
+  reconcile(): Promise<number>;
+  hello(code: string): Promise<boolean>;
+}
+
+/** The federation of one bank on its context. */
+export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOptions = {}): Federation {
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const holdTimeoutMs = opts.holdTimeoutMs ?? 10 * 60_000;
+  const settleAfterMs = opts.settleAfterMs ?? 15_000;
+  const crashAt = opts.crashAt ?? (() => {});
+  const peer = async (id: number) => {
+    const p = await ctx.db.read((c) =>
+      c.peer.findUniqueOrThrow({ where: { id } }).then((r) => engine.peerByCode(c as never, me.bankId, r.code)),
+    );
+    if (!p) throw new AppError("unknown-bank", { bank: String(id) });
+    return p;
+  };
+  const row = (peerId: number, xid: string) =>
+    ctx.db.read(async (c) => {
+      const r = await c.crossTransfer.findUniqueOrThrow({ where: { peerId_xid: { peerId, xid } } });
+      return { ...r, direction: r.direction as "out" | "in" } as unknown as CrossRow & {
+        error: string | null;
+        createdAt: Date;
+      };
+    });
+  const tell = (p: PeerRow, type: Parameters<typeof ask>[2], body: Record<string, unknown>): Promise<Answer> =>
+    ask(me, p, type, body, { timeoutMs, fetch: opts.fetch });
+
+  const voided = (xid: string, code: string, params: Record<string, string | number> = {}): Outcome => ({
+    state: "voided",
+    xid,
+    refusal: { code, params },
+  });
+
+  /** Takes an outgoing transfer as far as it can go now. */
+  async function driveOut(p: PeerRow, x: CrossRow & { error: string | null; createdAt: Date }): Promise<Outcome> {
+    const xid = x.xid;
+    if (x.state === "held") {
+      const age = ctx.now().getTime() - new Date(x.createdAt).getTime();
+      if (x.kind !== "move" && age > holdTimeoutMs) {
+        // The peer never answered: release the member's minutes; the peer is told below.
+        await engine.voidOut(ctx, p.id, xid, "peer-unreachable");
+        return driveOut(p, await row(p.id, xid));
+      }
+      const member = await ctx.db.read((c) => c.member.findUnique({ where: { id: x.memberId ?? 0 } }));
+      const a = await tell(p, "prepare", {
+        xid,
+        kind: x.kind,
+        amount: x.amount,
+        to: Number(x.remoteMember),
+        from: x.memberId,
+        fromName: member?.name ?? "",
+        ...(x.needId ? { needId: x.needId } : {}),
+      });
+      if (!a.ok) {
+        await engine.voidOut(ctx, p.id, xid, a.refused);
+        await engine.markSettled(ctx, p.id, xid);
+        const now = await row(p.id, xid);
+        return now.state === "committed" ? { state: "committed", xid } : voided(xid, a.refused, a.params);
+      }
+      const state = a.body.state;
+      if (state === "requested") return { state: "pending", xid };
+      if (state === "voided") {
+        await engine.voidOut(ctx, p.id, xid, "peer-refused");
+        await engine.markSettled(ctx, p.id, xid);
+        return voided(xid, "peer-refused");
+      }
+      if (state !== "prepared" && state !== "committed") return { state: "pending", xid };
+      await engine.commitOut(ctx, p.id, xid);
+      crashAt("out-committed");
+      return driveOut(p, await row(p.id, xid));
+    }
+    if (x.state === "committed" || x.state === "voided") {
+      if (!x.settled) {
+        const a = await tell(p, x.state === "committed" ? "commit" : "abort", { xid, kind: x.kind, amount: x.amount });
+        if (a.ok && a.body.state === x.state) await engine.markSettled(ctx, p.id, xid);
+        else log("federation").warn({ xid, peer: p.code, ours: x.state, answer: a }, "peer answered another state");
+      }
+      return x.state === "committed" ? { state: "committed", xid } : voided(xid, x.error ?? "peer-refused");
+    }
+    return { state: "pending", xid };
+  }
+
+  /** Follows the origin's decision on an incoming prepared transfer. */
+  async function driveIn(p: PeerRow, x: CrossRow): Promise<Outcome> {
+    const a = await tell(p, "status", { xid: x.xid, kind: x.kind, amount: x.amount });
+    const state = a.ok ? a.body.state : undefined;
+    if (state === "committed") await engine.commitIn(ctx, p.id, x.xid);
+    else if (state === "voided" || state === "unknown") await engine.abortIn(ctx, p.id, x.xid, x);
+    return state === "committed" ? { state: "committed", xid: x.xid } : { state: "pending", xid: x.xid };
+  }
+
+  const drive = async (peerId: number, xid: string): Promise<Outcome> => {
+    const p = await peer(peerId);
+    const x = await row(peerId, xid);
+    try {
+      return x.direction === "out" ? await driveOut(p, x) : await driveIn(p, x);
+    } catch (e) {
+      if (e instanceof Unreachable) return { state: "pending", xid };
+      throw e;
+    }
+  };
+
+  return {
+    me,
+    async send(input) {
+      const { xid, peerId } = await engine.holdOut(ctx, input);
+      crashAt("out-held");
+      return drive(peerId, xid);
+    },
+    drive,
+    async recover() {
+      const before = new Date(ctx.now().getTime() - settleAfterMs);
+      const rows = await engine.unfinished(ctx, me.bankId, before);
+      for (const x of rows)
+        await drive(x.peerId, x.xid).catch((e) =>
+          log("federation").warn({ err: e, xid: x.xid }, "could not finish a cross-bank transfer; will try again"),
+        );
+      await ctx.db.tx((tx) =>
+        tx.peerNonce.deleteMany({ where: { createdAt: { lt: new Date(ctx.now().getTime() - 15 * 60_000) } } }),
+      );
+      return rows.length;
+    },
+    async reconcile() {
+      const peers = await engine.peersOf(ctx, me.bankId);
+      // A UTC day: the two banks may keep different time zones.
+      const day = ctx.now().toISOString().slice(0, 10);
+      let n = 0;
+      for (const pv of peers) {
+        try {
+          const p = await peer(pv.id);
+          const mine = await engine.positionWith(ctx, p.id);
+          const a = await tell(p, "statement", { day, ...mine });
+          if (!a.ok || mine.inFlight || Number(a.body.inFlight)) continue;
+          await engine.recordStatement(ctx, {
+            bankId: me.bankId,
+            peerId: p.id,
+            day,
+            ours: mine.position,
+            theirs: Number(a.body.position),
+          });
+          n++;
+        } catch (e) {
+          log("federation").warn({ err: e, peer: pv.code }, "statement not exchanged; will try again");
+        }
+      }
+      return n;
+    },
+    async hello(code) {
+      const p = await ctx.db.read((c) => engine.peerByCode(c as never, me.bankId, code));
+      if (!p) throw new AppError("unknown-bank", { bank: code });
+      try {
+        const a = await tell(p, "hello", { name: me.name });
+        if (a.ok) await engine.markLinked(ctx, p.id, a.body.name);
+        return a.ok;
+      } catch (e) {
+        if (e instanceof Unreachable) return false;
+        throw e;
+      }
+    },
+  };
+}
