@@ -4,28 +4,7 @@
 // accounts mirror each other, and every acknowledged operation is applied exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as engine from "../../src/engine/index.ts";
-import { fund, link, startBank, type TestBank } from "../support/banks.ts";
-import { checkLedger } from "../support/invariants.ts";
-
-/** Both ledgers whole, the clearing accounts mirrored, nothing pending between them. */
-async function settled(a: TestBank, b: TestBank) {
-  for (let i = 0; i < 5; i++) {
-    await a.fed.recover();
-    await b.fed.recover();
-  }
-  for (const x of [a, b]) {
-    const c = await checkLedger(x.db);
-    expect(c.bankSums.every((s) => s === 0)).toBe(true);
-    expect(c.mismatched).toEqual([]);
-    expect(c.negativeMembers).toBe(0);
-  }
-  const pa = (await engine.peersOf(a.bot.ctx, a.bot.bankId)).find((p) => p.code === b.code);
-  const pb = (await engine.peersOf(b.bot.ctx, b.bot.bankId)).find((p) => p.code === a.code);
-  expect(pa && pb).toBeTruthy();
-  expect((pa?.position ?? 0) + (pb?.position ?? 0)).toBe(0);
-  expect([pa?.pending, pb?.pending]).toEqual([0, 0]);
-  return pa?.position ?? 0;
-}
+import { fund, link, settled, startBank, type TestBank } from "../support/banks.ts";
 
 describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
   let a: TestBank;

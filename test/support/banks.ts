@@ -2,16 +2,19 @@
 // web port on 127.0.0.1 serving the federation protocol, and a console channel to speak through.
 // The network between them is real HTTP; a test may drop or repeat messages on it, or "kill" a
 // bank at a protocol step (the step throws, as a killed process would stop there).
+
+import { expect } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
 import type { Bot } from "../../src/bot/turn.ts";
 import { type ConsoleChannel, createConsole } from "../../src/channels/console.ts";
 import type { Provider } from "../../src/db/adapters.ts";
 import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
-import { createFederation, type Federation } from "../../src/federation/clearing.ts";
+import { createFederation, type Federation, type FederationOptions } from "../../src/federation/clearing.ts";
 import { federationHandler } from "../../src/federation/server.ts";
 import { createWeb, type Web } from "../../src/web.ts";
 import { scratchUrl } from "./db.ts";
+import { checkLedger } from "./invariants.ts";
 
 /** A step at which a test "kills" a bank: what follows the step does not happen. */
 export class Killed extends Error {
@@ -34,14 +37,14 @@ export interface TestBank {
   /** Set to a protocol step to "kill" the bank there (once). */
   crash: { at?: string };
   /** What the network does to this bank's outgoing messages. */
-  net: { drop: number; duplicate: boolean; sent: string[] };
+  net: { drop: number; dropTypes: string[]; duplicate: boolean; sent: string[] };
   /** Registers a member on the console channel; returns their member number. */
   member(name: string, role?: "volunteer" | "elder"): Promise<number>;
   /** Speaks a console line; returns what was printed for it. */
   say(line: string): Promise<string>;
   balance(memberId: number): Promise<number>;
   /** Replaces the running federation (after a "crash") with a fresh one on the same database. */
-  restart(): void;
+  restart(opts?: FederationOptions): void;
   stop(): Promise<void>;
 }
 
@@ -59,12 +62,14 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
     crash.at = undefined;
     throw new Killed(point);
   };
-  const net: TestBank["net"] = { drop: 0, duplicate: false, sent: [] };
+  const net: TestBank["net"] = { drop: 0, dropTypes: [], duplicate: false, sent: [] };
   const netFetch: typeof fetch = async (url, init) => {
     const type = JSON.parse(String(init?.body ?? "{}")).type as string;
     net.sent.push(type);
-    if (net.drop > 0) {
-      net.drop--;
+    const typed = net.dropTypes.indexOf(type);
+    if (typed >= 0) net.dropTypes.splice(typed, 1);
+    if (net.drop > 0 || typed >= 0) {
+      if (typed < 0) net.drop--;
       throw new TypeError("fetch failed (dropped by the test)");
     }
     if (net.duplicate) await fetch(url, init).then((r) => r.text());
@@ -73,7 +78,8 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
   const web = createWeb({ port: 0, host: "127.0.0.1" });
   web.mount("/federation/", federationHandler(ctx, me, crashAt));
   const port = await web.start();
-  const make = () => createFederation(ctx, me, { timeoutMs: 3_000, settleAfterMs: 0, crashAt, fetch: netFetch });
+  const make = (o: FederationOptions = {}) =>
+    createFederation(ctx, me, { timeoutMs: 3_000, settleAfterMs: 0, crashAt, fetch: netFetch, ...o });
   bot.federation = make();
   const out: string[] = [];
   const con = createConsole(bot, (l) => out.push(l));
@@ -113,8 +119,8 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
     async balance(memberId) {
       return (await engine.balance(ctx, { memberId })).available;
     },
-    restart() {
-      bot.federation = make();
+    restart(opts) {
+      bot.federation = make(opts);
     },
     async stop() {
       await web.stop();
@@ -156,4 +162,24 @@ export async function fund(b: TestBank, memberId: number, minutes: number): Prom
       policyVersion: 0,
     });
   });
+}
+
+/** Both ledgers whole, the clearing accounts mirrored, nothing pending between them. */
+export async function settled(a: TestBank, b: TestBank) {
+  for (let i = 0; i < 5; i++) {
+    await a.fed.recover();
+    await b.fed.recover();
+  }
+  for (const x of [a, b]) {
+    const c = await checkLedger(x.db);
+    expect(c.bankSums.every((s) => s === 0)).toBe(true);
+    expect(c.mismatched).toEqual([]);
+    expect(c.negativeMembers).toBe(0);
+  }
+  const pa = (await engine.peersOf(a.bot.ctx, a.bot.bankId)).find((p) => p.code === b.code);
+  const pb = (await engine.peersOf(b.bot.ctx, b.bot.bankId)).find((p) => p.code === a.code);
+  expect(pa && pb).toBeTruthy();
+  expect((pa?.position ?? 0) + (pb?.position ?? 0)).toBe(0);
+  expect([pa?.pending, pb?.pending]).toEqual([0, 0]);
+  return pa?.position ?? 0;
 }
