@@ -58,10 +58,16 @@ describe("a hostile peer or network", () => {
   it("refuses an unknown bank, a wrong signature, a changed body, a replay and a stale message", async () => {
     const before = await rowsAtB();
     const unknown = seal(stranger, "bb", "prepare", prepare());
-    expect(await post(b, unknown.text, unknown.signature)).toMatchObject({ status: 403, body: { refused: "unknown-peer" } });
+    expect(await post(b, unknown.text, unknown.signature)).toMatchObject({
+      status: 403,
+      body: { refused: "unknown-peer" },
+    });
     // Claims to be aa, signed by someone else's key.
     const forged = seal({ code: "aa", privateKey: stranger.privateKey }, "bb", "prepare", prepare());
-    expect(await post(b, forged.text, forged.signature)).toMatchObject({ status: 403, body: { refused: "bad-signature" } });
+    expect(await post(b, forged.text, forged.signature)).toMatchObject({
+      status: 403,
+      body: { refused: "bad-signature" },
+    });
     expect(await post(b, forged.text, "")).toMatchObject({ status: 403, body: { refused: "bad-signature" } });
     // Signed by aa, then the amount changed on the way.
     const real = seal(a.fed.me, "bb", "prepare", prepare());
@@ -101,7 +107,9 @@ describe("a hostile peer or network", () => {
     expect(await post(b, big.text, big.signature)).toMatchObject({ body: { refused: "clearing-limit" } });
     const other = await b.member("other", "elder");
     const stranger2 = seal(a.fed.me, "bb", "prepare", { ...prepare(), to: other });
-    expect(await post(b, stranger2.text, stranger2.signature)).toMatchObject({ body: { refused: "not-direct-relative" } });
+    expect(await post(b, stranger2.text, stranger2.signature)).toMatchObject({
+      body: { refused: "not-direct-relative" },
+    });
     expect(await b.balance(other)).toBe(0);
     await settled(a, b);
   }, 60_000);

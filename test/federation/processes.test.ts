@@ -1,0 +1,194 @@
+// Two real bank processes (`src/main.ts`), one on SQLite and one on PostgreSQL, each on its own
+// port, driven through their console channels on stdin/stdout: the root admins add each other, a
+// son gifts to his mother at the other bank, and each process is killed with SIGKILL half-way
+// through a transfer (TIMEBANK_CRASH_AT) and started again: the transfer completes exactly once.
+import { generateKeyPairSync } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client.ts";
+import * as engine from "../../src/engine/index.ts";
+import { type BotProcess, spawnBot, untilReady } from "../support/bot-process.ts";
+import { scratchUrl } from "../support/db.ts";
+import { checkLedger } from "../support/invariants.ts";
+import { freePort } from "../support/net.ts";
+
+interface Proc {
+  bot: BotProcess;
+  out: { text: string };
+}
+
+const keyPair = () => {
+  const p = generateKeyPairSync("ed25519");
+  return {
+    priv: (p.privateKey.export({ format: "der", type: "pkcs8" }) as Buffer).toString("base64"),
+    pub: (p.publicKey.export({ format: "der", type: "spki" }) as Buffer).toString("base64"),
+  };
+};
+
+describe("two bank processes", () => {
+  const banks = {
+    sz: { provider: "sqlite" as const, url: "", drop: async () => {}, port: 0, key: keyPair(), member: 0 },
+    bj: { provider: "postgres" as const, url: "", drop: async () => {}, port: 0, key: keyPair(), member: 0 },
+  };
+  const running: Proc[] = [];
+
+  /** Starts (or restarts) a bank's process; `crash` makes it kill itself at that protocol step. */
+  async function start(code: "sz" | "bj", crash?: string): Promise<Proc> {
+    const b = banks[code];
+    const bot = await spawnBot({
+      databaseUrl: b.url,
+      stdio: ["pipe", "pipe", "inherit"],
+      env: {
+        TIMEBANK_BANK_CODE: code,
+        TIMEBANK_BANK_NAME: `${code} 银行`,
+        TIMEBANK_WEB_PORT: String(b.port),
+        TIMEBANK_BANK_KEY: b.key.priv,
+        TIMEBANK_FEDERATION_RECOVER_SECONDS: "1",
+        TIMEBANK_JOBS: "off",
+        LOG_LEVEL: "fatal",
+        ...(crash ? { TIMEBANK_CRASH_AT: crash } : {}),
+      },
+    });
+    const out = { text: "" };
+    bot.child.stdout?.on("data", (d) => {
+      out.text += d;
+    });
+    bot.port = b.port;
+    await untilReady(bot, "/healthz");
+    const p = { bot, out };
+    running.push(p);
+    return p;
+  }
+  /** Types a console line; resolves with what was printed once `until` appears. */
+  async function type(p: Proc, line: string, until: RegExp, ms = 20_000): Promise<string> {
+    const from = p.out.text.length;
+    p.bot.child.stdin?.write(`${line}\n`);
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 50))) {
+      const said = p.out.text.slice(from);
+      if (until.test(said)) return said;
+    }
+    throw new Error(`no ${until} after "${line}"; got: ${p.out.text.slice(from)}`);
+  }
+  const kill = async (p: Proc) => {
+    p.bot.child.kill("SIGKILL");
+    await p.bot.exited;
+  };
+  /** Balances read from each database while the processes run. */
+  const available = async (code: "sz" | "bj", memberId: number) => {
+    const db = await openDb(banks[code].url, { migrate: false });
+    try {
+      return (await engine.balance(engine.createCtx(db), { memberId })).available;
+    } finally {
+      await db.close();
+    }
+  };
+  const until = async (what: () => Promise<boolean>, ms = 30_000) => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 200)))
+      if (await what()) return;
+    throw new Error("timed out");
+  };
+
+  beforeAll(async () => {
+    for (const [code, b] of Object.entries(banks)) {
+      const s = await scratchUrl(b.provider);
+      b.url = s.url;
+      b.drop = s.drop;
+      b.port = await freePort();
+      // The bank and one member, as an earlier run of the process would have left them.
+      const db = await openDb(s.url);
+      const ctx = engine.createCtx(db);
+      const bank = await engine.ensureBank(ctx, { code, name: `${code} 银行`, level: "city" });
+      const m = await engine.registerMember(ctx, {
+        channel: "console",
+        externalId: code === "sz" ? "son" : "mother",
+        name: code === "sz" ? "儿子" : "母亲",
+        birthYear: code === "sz" ? 1985 : 1948,
+        role: code === "sz" ? "volunteer" : "elder",
+        unitId: bank.rootUnitId,
+      });
+      b.member = m.id;
+      if (code === "sz")
+        await db.tx(async (tx) => {
+          const { postTransfer, systemAccountId, memberAccountId } = await import("../../src/engine/ledger.ts");
+          await postTransfer(
+            tx,
+            await systemAccountId(tx, bank.bankId, "issuance"),
+            await memberAccountId(tx, bank.bankId, m.id),
+            300,
+            {
+              bankId: bank.bankId,
+              at: new Date(),
+              key: "seed",
+              reason: "certify",
+              policyVersion: 0,
+            },
+          );
+        });
+      await db.close();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of running) if (p.bot.child.exitCode === null && p.bot.child.signalCode === null) await kill(p);
+    for (const b of Object.values(banks)) await b.drop();
+  });
+
+  it("peer, gift, and a SIGKILL at each side half-way: each transfer arrives once", async () => {
+    let sz = await start("sz");
+    let bj = await start("bj");
+    const add = (p: Proc, other: "sz" | "bj", reply: RegExp) =>
+      type(
+        p,
+        `@admin: /bank add ${other} http://127.0.0.1:${banks[other].port} ${banks[other].key.pub} 600 600`,
+        reply,
+      );
+    expect(await add(sz, "bj", /已添加银行 bj。对方管理员也添加本行后/)).toBeTruthy();
+    expect(await add(bj, "sz", /已添加银行 sz，对方也已添加本行/)).toBeTruthy();
+    await type(bj, `@mother: /relative sz:${banks.sz.member} child`, /已确认 sz:/);
+    const send = `@son: /send bj:${banks.bj.member} 60`;
+    expect(await type(sz, send, /已完成|未能/)).toContain("已完成：1 小时 已转给 bj:");
+    expect(await available("bj", banks.bj.member)).toBe(60);
+
+    // sz commits, then dies before telling bj: bj holds the credit until sz is back and says so.
+    await kill(sz);
+    sz = await start("sz", "out-committed");
+    sz.bot.child.stdin?.write(`${send}\n`);
+    expect(await sz.bot.exited).toBeNull();
+    expect(await available("sz", banks.sz.member)).toBe(180);
+    expect(await available("bj", banks.bj.member)).toBe(60);
+    sz = await start("sz");
+    await until(async () => (await available("bj", banks.bj.member)) === 120);
+
+    // bj prepares, then dies before answering: sz waits, and finishes once bj is back.
+    await kill(bj);
+    bj = await start("bj", "in-prepared");
+    expect(await type(sz, send, /正在等待对方银行|已完成/)).toContain("正在等待对方银行");
+    expect(await bj.bot.exited).toBeNull();
+    bj = await start("bj");
+    await until(async () => (await available("bj", banks.bj.member)) === 180);
+    expect(await available("sz", banks.sz.member)).toBe(120);
+    await type(sz, "@admin: /balance", /./);
+
+    // Both ledgers whole; the clearing accounts mirror each other.
+    await until(async () => {
+      const positions = [];
+      for (const code of ["sz", "bj"] as const) {
+        const db = await openDb(banks[code].url, { migrate: false });
+        try {
+          const c = await checkLedger(db);
+          expect(c.bankSums.every((s) => s === 0)).toBe(true);
+          expect(c.mismatched).toEqual([]);
+          const bank = await db.read((x) => x.bank.findUniqueOrThrow({ where: { code } }));
+          positions.push(...(await engine.peersOf(engine.createCtx(db), bank.id)).map((p) => [p.position, p.pending]));
+        } finally {
+          await db.close();
+        }
+      }
+      return (
+        JSON.stringify(positions) ===
+        JSON.stringify([
+          [180, 0],
+          [-180, 0],
+        ])
+      );
+    });
+  }, 180_000);
+});
