@@ -36,3 +36,4 @@ unknown-member = The other bank has no member { $address }.
 clearing-limit = That would pass the trust limit between the two banks; try fewer minutes or later.
 peer-unreachable = The other bank did not answer in time.
 peer-refused = The other bank refused it.
+replay = That message was already received; nothing was done twice.

@@ -36,3 +36,4 @@ unknown-member = 对方银行没有会员 { $address }。
 clearing-limit = 超出两家银行之间的信任额度，请减少分钟数或稍后再试。
 peer-unreachable = 对方银行没有及时回应。
 peer-refused = 对方银行拒绝了这笔转账。
+replay = 这条消息已经收到过，没有重复处理。

@@ -307,12 +307,18 @@ async function crossBankNote(
   e: DomainEvent,
   each: (ids: number[], body: (l: Locale) => { text: string }) => Promise<void>,
 ): Promise<void> {
-  const peer = "peerId" in e ? await tx.peer.findUnique({ where: { id: e.peerId } }) : null;
+  // Raw statements: these events happen inside the federation's raw transactions (Db.fast).
+  const sql = sqlOf(tx);
+  const peer = "peerId" in e ? await sql.get<{ code: string }>("SELECT code FROM peer WHERE id = ?", [e.peerId]) : null;
   const bank = peer?.code ?? "";
-  const rootAdmins = async (bankId: number) => {
-    const root = await tx.unit.findFirst({ where: { bankId, parentId: null }, orderBy: { id: "asc" } });
-    return root ? adminsOver(tx, root.path) : [];
-  };
+  const rootAdmins = async (bankId: number) =>
+    (
+      await sql.all<{ id: number }>(
+        `SELECT DISTINCT r.member_id AS id FROM role r JOIN unit u ON u.id = r.unit_id
+          WHERE r.role = 'admin' AND u.bank_id = ? AND u.parent_id IS NULL ORDER BY r.member_id`,
+        [bankId],
+      )
+    ).map((r) => r.id);
   switch (e.type) {
     case "cross.sent":
     case "cross.received":

@@ -117,14 +117,21 @@ export async function audit(
  * Runs an operation once per idempotency key, in one transaction: a replay of the key returns the
  * first result and changes nothing; the same key for another kind of operation is refused.
  */
-export async function once<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function once<T>(
+  ctx: Ctx,
+  key: string,
+  kind: string,
+  fn: (tx: Tx) => Promise<T>,
+  /** `ctx.db.fast` for an operation whose statements are all raw. */
+  run: Ctx["db"]["tx"] = ctx.db.tx,
+): Promise<T> {
   try {
-    return await attempt(ctx, key, kind, fn);
+    return await attempt(run, key, kind, fn);
   } catch (e) {
     // Two concurrent first runs of one key: the loser's insert hits the unique key; run it again
     // and it finds the winner's result.
     if (!isUniqueViolation(e)) throw e;
-    return attempt(ctx, key, kind, fn);
+    return attempt(run, key, kind, fn);
   }
 }
 
@@ -140,8 +147,8 @@ export function isUniqueViolation(e: unknown): boolean {
   return err?.code === "P2002" || /unique constraint|UNIQUE constraint failed|23505/i.test(err?.message ?? "");
 }
 
-function attempt<T>(ctx: Ctx, key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return ctx.db.tx(async (tx) => {
+function attempt<T>(run: Ctx["db"]["tx"], key: string, kind: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return run(async (tx) => {
     const sql = sqlOf(tx);
     const prior = await sql.get<{ kind: string; result: string }>("SELECT kind, result FROM operation WHERE key = ?", [
       key,

@@ -40,6 +40,7 @@ export const ERROR_CODES = [
   "clearing-limit",
   "peer-unreachable",
   "peer-refused",
+  "replay",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,7 +5,7 @@
 import * as engine from "../engine/index.ts";
 import { AppError, type BankIdentity, type CrossRow, type Ctx, type PeerRow } from "../engine/index.ts";
 import { log } from "../log.ts";
-import { type Answer, ask, type Fetch, Unreachable } from "./client.ts";
+import { type Answer, ask, type Post, Unreachable } from "./client.ts";
 import type { CrashAt } from "./server.ts";
 
 /** How a cross-bank operation ended, as the member is told: done, refused (why), or on its way. */
@@ -21,7 +21,7 @@ export interface FederationOptions {
   holdTimeoutMs?: number;
   /** Only rows untouched this long are picked up by `recover` (the live path has them). */
   settleAfterMs?: number;
-  fetch?: Fetch;
+  post?: Post;
   crashAt?: CrashAt;
 }
 
@@ -31,6 +31,8 @@ export interface Federation {
   send(input: Parameters<typeof engine.holdOut>[1]): Promise<Outcome>;
   drive(peerId: number, xid: string): Promise<Outcome>;
   recover(): Promise<number>;
+  /** Resolves once every commit decided so far has been told to its peer (or has failed to be). */
+  idle(): Promise<void>;
   reconcile(): Promise<number>;
   hello(code: string): Promise<boolean>;
 }
@@ -42,9 +44,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
   const settleAfterMs = opts.settleAfterMs ?? 15_000;
   const crashAt = opts.crashAt ?? (() => {});
   const peer = async (id: number) => {
-    const p = await ctx.db.read((c) =>
-      c.peer.findUniqueOrThrow({ where: { id } }).then((r) => engine.peerByCode(c as never, me.bankId, r.code)),
-    );
+    const p = await engine.findPeer(ctx, me.bankId, { id });
     if (!p) throw new AppError("unknown-bank", { bank: String(id) });
     return p;
   };
@@ -57,7 +57,47 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
       };
     });
   const tell = (p: PeerRow, type: Parameters<typeof ask>[2], body: Record<string, unknown>): Promise<Answer> =>
-    ask(me, p, type, body, { timeoutMs, fetch: opts.fetch });
+    ask(me, p, type, body, { timeoutMs, post: opts.post });
+
+  // Commits decided here and not yet told: sent in batches, one message (and one transaction at
+  // the peer) for all that were decided while the previous batch was on its way.
+  const queued = new Map<number, Set<string>>();
+  let flushing: Promise<void> | null = null;
+  const tellCommits = async (peerId: number, xids: string[]) => {
+    try {
+      const a = await tell(await peer(peerId), "commit", { xids });
+      const states = (a.ok ? a.body.states : {}) as Record<string, string>;
+      await engine.markSettled(
+        ctx,
+        peerId,
+        xids.filter((x) => states[x] === "committed"),
+      );
+    } catch (e) {
+      // Left unsettled: the recovery tells the peer later.
+      if (!(e instanceof Unreachable)) log("federation").warn({ err: e, peerId }, "could not tell commits");
+    }
+  };
+  const flush = async () => {
+    while (queued.size) {
+      const batches = [...queued].map(([peerId, set]) => {
+        const xids = [...set].slice(0, 200);
+        for (const x of xids) set.delete(x);
+        if (!set.size) queued.delete(peerId);
+        return tellCommits(peerId, xids);
+      });
+      await Promise.all(batches);
+    }
+  };
+  const committed = (peerId: number, xid: string) => {
+    const set = queued.get(peerId) ?? new Set<string>();
+    queued.set(peerId, set.add(xid));
+    flushing ??= flush().finally(() => {
+      flushing = null;
+    });
+  };
+  const idle = async () => {
+    while (flushing) await flushing;
+  };
 
   const voided = (xid: string, code: string, params: Record<string, string | number> = {}): Outcome => ({
     state: "voided",
@@ -99,17 +139,24 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
         return voided(xid, "peer-refused");
       }
       if (state !== "prepared" && state !== "committed") return { state: "pending", xid };
-      await engine.commitOut(ctx, p.id, xid);
-      crashAt("out-committed");
+      if (await engine.commitOut(ctx, p.id, xid)) {
+        crashAt("out-committed");
+        committed(p.id, xid);
+        return { state: "committed", xid };
+      }
       return driveOut(p, await row(p.id, xid));
     }
-    if (x.state === "committed" || x.state === "voided") {
+    if (x.state === "committed") {
+      if (!x.settled) committed(p.id, xid);
+      return { state: "committed", xid };
+    }
+    if (x.state === "voided") {
       if (!x.settled) {
-        const a = await tell(p, x.state === "committed" ? "commit" : "abort", { xid, kind: x.kind, amount: x.amount });
-        if (a.ok && a.body.state === x.state) await engine.markSettled(ctx, p.id, xid);
-        else log("federation").warn({ xid, peer: p.code, ours: x.state, answer: a }, "peer answered another state");
+        const a = await tell(p, "abort", { xid, kind: x.kind, amount: x.amount });
+        if (a.ok && a.body.state === "voided") await engine.markSettled(ctx, p.id, xid);
+        else log("federation").warn({ xid, peer: p.code, answer: a }, "peer did not void a voided transfer");
       }
-      return x.state === "committed" ? { state: "committed", xid } : voided(xid, x.error ?? "peer-refused");
+      return voided(xid, x.error ?? "peer-refused");
     }
     return { state: "pending", xid };
   }
@@ -118,7 +165,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
   async function driveIn(p: PeerRow, x: CrossRow): Promise<Outcome> {
     const a = await tell(p, "status", { xid: x.xid, kind: x.kind, amount: x.amount });
     const state = a.ok ? a.body.state : undefined;
-    if (state === "committed") await engine.commitIn(ctx, p.id, x.xid);
+    if (state === "committed") await engine.commitIn(ctx, p.id, [x.xid]);
     else if (state === "voided" || state === "unknown") await engine.abortIn(ctx, p.id, x.xid, x);
     return state === "committed" ? { state: "committed", xid: x.xid } : { state: "pending", xid: x.xid };
   }
@@ -142,6 +189,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
       return drive(peerId, xid);
     },
     drive,
+    idle,
     async recover() {
       const before = new Date(ctx.now().getTime() - settleAfterMs);
       const rows = await engine.unfinished(ctx, me.bankId, before);
@@ -149,6 +197,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
         await drive(x.peerId, x.xid).catch((e) =>
           log("federation").warn({ err: e, xid: x.xid }, "could not finish a cross-bank transfer; will try again"),
         );
+      await idle();
       await ctx.db.tx((tx) =>
         tx.peerNonce.deleteMany({ where: { createdAt: { lt: new Date(ctx.now().getTime() - 15 * 60_000) } } }),
       );
@@ -180,7 +229,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
       return n;
     },
     async hello(code) {
-      const p = await ctx.db.read((c) => engine.peerByCode(c as never, me.bankId, code));
+      const p = await engine.findPeer(ctx, me.bankId, { code });
       if (!p) throw new AppError("unknown-bank", { bank: code });
       try {
         const a = await tell(p, "hello", { name: me.name });

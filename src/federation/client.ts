@@ -1,6 +1,8 @@
 // Sends one signed message to a peer bank and believes only a signed answer to that message. No
 // answer, a wrong signature or an answer to another message all mean the same: unknown, try again
 // later (every message is idempotent on the other side).
+import http from "node:http";
+import https from "node:https";
 import type { BankIdentity, PeerRow } from "../engine/index.ts";
 import { authentic, FEDERATION_PATH, type MessageType, open, SIGNATURE_HEADER, seal } from "./protocol.ts";
 
@@ -17,8 +19,54 @@ export class Unreachable extends Error {
   }
 }
 
-/** The fetch the client uses: the platform's, or a test's that drops or repeats messages. */
-export type Fetch = typeof fetch;
+/** One HTTP POST: the answer's text and signature header. Tests pass one that drops or repeats. */
+export type Post = (
+  url: string,
+  req: { headers: Record<string, string>; body: string; timeoutMs: number },
+) => Promise<{ status: number; signature?: string; text: string }>;
+
+// Connections to peers are kept open: a cross-bank transfer is two messages, often many at once.
+const agents = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 16 }),
+};
+
+/** POST over node:http(s) with kept-alive connections and a deadline for the whole exchange. */
+export const httpPost: Post = (url, r) =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const lib = u.protocol === "https:" ? https : http;
+    const req = lib.request(
+      u,
+      {
+        method: "POST",
+        agent: agents[u.protocol as "http:" | "https:"],
+        headers: { ...r.headers, "content-length": Buffer.byteLength(r.body) },
+        timeout: r.timeoutMs,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => {
+          text += d;
+          if (text.length > 256 * 1024) req.destroy(new Error("answer too long"));
+        });
+        res.on("end", () => {
+          clearTimeout(deadline);
+          const sig = res.headers[SIGNATURE_HEADER];
+          resolve({ status: res.statusCode ?? 0, signature: typeof sig === "string" ? sig : undefined, text });
+        });
+        res.on("error", reject);
+      },
+    );
+    const deadline = setTimeout(() => req.destroy(new Error("timeout")), r.timeoutMs);
+    req.on("error", (e) => {
+      clearTimeout(deadline);
+      reject(e);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.end(r.body);
+  });
 
 /** Sends `type` with `body` to the peer; resolves to its signed answer or throws Unreachable. */
 export async function ask(
@@ -26,27 +74,23 @@ export async function ask(
   peer: Pick<PeerRow, "code" | "url" | "publicKey">,
   type: MessageType,
   body: Record<string, unknown>,
-  opts: { timeoutMs: number; fetch?: Fetch },
+  opts: { timeoutMs: number; post?: Post },
 ): Promise<Answer> {
   const msg = seal(me, peer.code, type, body);
-  let text: string;
-  let signature: string | undefined;
+  let res: Awaited<ReturnType<Post>>;
   try {
-    const res = await (opts.fetch ?? fetch)(`${peer.url}${FEDERATION_PATH}`, {
-      method: "POST",
+    res = await (opts.post ?? httpPost)(`${peer.url}${FEDERATION_PATH}`, {
       headers: { "content-type": "application/json", [SIGNATURE_HEADER]: msg.signature },
       body: msg.text,
-      signal: AbortSignal.timeout(opts.timeoutMs),
+      timeoutMs: opts.timeoutMs,
     });
-    text = await res.text();
-    signature = res.headers.get(SIGNATURE_HEADER) ?? undefined;
   } catch (e) {
-    throw new Unreachable((e as Error).name === "TimeoutError" ? "timeout" : "network");
+    throw new Unreachable((e as Error).message === "timeout" ? "timeout" : "network");
   }
-  const env = open(text, me.code);
+  const env = open(res.text, me.code);
   if (typeof env === "string") throw new Unreachable(env);
   if (env.from !== peer.code || env.re !== msg.id || env.type !== "reply") throw new Unreachable("not-an-answer");
-  const why = authentic(env, text, signature, peer.publicKey);
+  const why = authentic(env, res.text, res.signature, peer.publicKey);
   if (why) throw new Unreachable(why);
   const b = env.body;
   // A repeated or late copy of a message says nothing about the transfer: ask again with a new one.

@@ -2,7 +2,7 @@
 // key (node:crypto) over its exact bytes, carrying a message id (a replay is refused) and a time
 // (older or newer than five minutes is refused). Replies are envelopes too, signed by the
 // answering bank and naming the message they answer, so a forged "prepared" cannot be believed.
-import { createPrivateKey, createPublicKey, randomUUID, sign, verify } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, randomUUID, sign, verify } from "node:crypto";
 import { z } from "zod";
 import { BankCode } from "../engine/federation/peers.ts";
 
@@ -36,16 +36,31 @@ export const XidBody = z.object({
   kind: z.enum(["gift", "move", "pay"]).default("gift"),
   amount: z.number().int().min(1).max(1_000_000).default(1),
 });
+/** A commit names many transfers at once: the origin batches what it committed meanwhile. */
+export const CommitBody = z.object({
+  xids: z
+    .array(z.string().regex(/^[a-z0-9-]{1,40}-[0-9a-f-]{36}$/))
+    .min(1)
+    .max(200),
+});
 export const StatementBody = z.object({
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   position: z.number().int(),
   inFlight: z.number().int().min(0),
 });
 
-const keyOf = (b64: string, type: "spki" | "pkcs8") =>
-  type === "spki"
-    ? createPublicKey({ key: Buffer.from(b64, "base64"), format: "der", type })
-    : createPrivateKey({ key: Buffer.from(b64, "base64"), format: "der", type });
+// Parsed keys by their text: every message is signed and checked, with a handful of keys.
+const keys = new Map<string, KeyObject>();
+const keyOf = (b64: string, type: "spki" | "pkcs8") => {
+  let k = keys.get(b64);
+  if (!k) {
+    const key = { key: Buffer.from(b64, "base64"), format: "der" as const, type };
+    k = type === "spki" ? createPublicKey(key as never) : createPrivateKey(key as never);
+    if (keys.size > 1000) keys.clear();
+    keys.set(b64, k);
+  }
+  return k;
+};
 
 /** The text and signature of a new message from `from` to `to`. */
 export function seal(

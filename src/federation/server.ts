@@ -3,12 +3,20 @@
 // hands the message to the engine. Every answer is signed by this bank.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { isUniqueViolation, parse } from "../engine/context.ts";
+import { parse } from "../engine/context.ts";
 import * as engine from "../engine/index.ts";
 import { AppError, type BankIdentity, type Ctx, type PeerRow } from "../engine/index.ts";
 import { log } from "../log.ts";
-import { authentic, type Envelope, open, SIGNATURE_HEADER, StatementBody, seal, XidBody } from "./protocol.ts";
+import {
+  authentic,
+  CommitBody,
+  type Envelope,
+  open,
+  SIGNATURE_HEADER,
+  StatementBody,
+  seal,
+  XidBody,
+} from "./protocol.ts";
 
 const MAX_BODY = 64 * 1024;
 
@@ -53,34 +61,21 @@ export function federationHandler(ctx: Ctx, me: BankIdentity, crashAt: CrashAt =
       res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ refused: env }));
       return;
     }
-    const peer = await ctx.db.read((c) => engine.peerByCode(c as never, me.bankId, env.from));
+    const peer = await engine.findPeer(ctx, me.bankId, { code: env.from });
     // An unknown sender still gets a signed answer: the refusal is ours, whoever asked.
     if (!peer) return reply(res, 403, env.from, env.id, { refused: "unknown-peer" });
     const why = authentic(env, text, req.headers[SIGNATURE_HEADER] as string | undefined, peer.publicKey);
     if (why) return reply(res, 403, env.from, env.id, { refused: why });
-    if (!(await fresh(ctx, peer.id, env.id))) return reply(res, 409, env.from, env.id, { refused: "replay" });
     try {
       const body = await handle(ctx, me, peer, env, crashAt);
       return reply(res, 200, env.from, env.id, body);
     } catch (e) {
-      if (e instanceof AppError) return reply(res, 200, env.from, env.id, { refused: e.code, params: e.params });
+      if (e instanceof AppError)
+        return reply(res, e.code === "replay" ? 409 : 200, env.from, env.id, { refused: e.code, params: e.params });
       log("federation").error({ err: e, type: env.type, peer: peer.code }, "federation message failed");
       res.writeHead(503).end();
     }
   };
-}
-
-/** Records the message id; false if this peer used it before (a replay). */
-async function fresh(ctx: Ctx, peerId: number, id: string): Promise<boolean> {
-  try {
-    await ctx.db.tx((tx) =>
-      sqlOf(tx).run("INSERT INTO peer_nonce (peer_id, id, created_at) VALUES (?, ?, ?)", [peerId, id, ctx.now()]),
-    );
-    return true;
-  } catch (e) {
-    if (isUniqueViolation(e)) return false;
-    throw e;
-  }
 }
 
 /** One message's effect, as the body of the answer. */
@@ -93,27 +88,29 @@ async function handle(
 ): Promise<Record<string, unknown>> {
   switch (env.type) {
     case "hello":
+      await engine.claimNonce(ctx, peer.id, env.id);
       await engine.markLinked(ctx, peer.id, env.body.name);
       return { code: me.code, name: me.name };
     case "prepare": {
-      const state = await engine.prepareIn(ctx, peer, env.body as z.input<typeof engine.Prepare>);
+      const state = await engine.prepareIn(ctx, peer, env.body as z.input<typeof engine.Prepare>, env.id);
       crashAt("in-prepared");
       return { state };
     }
     case "commit": {
-      const x = parse(XidBody, env.body);
-      const state = await engine.commitIn(ctx, peer.id, x.xid);
+      const states = await engine.commitIn(ctx, peer.id, parse(CommitBody, env.body).xids, env.id);
       crashAt("in-committed");
-      return { state };
+      return { states };
     }
     case "abort": {
       const x = parse(XidBody, env.body);
-      return { state: await engine.abortIn(ctx, peer.id, x.xid, x) };
+      return { state: await engine.abortIn(ctx, peer.id, x.xid, x, env.id) };
     }
     case "status":
+      await engine.claimNonce(ctx, peer.id, env.id);
       return { state: await engine.crossState(ctx, peer.id, parse(XidBody, env.body).xid) };
     case "statement": {
       const s = parse(StatementBody, env.body);
+      await engine.claimNonce(ctx, peer.id, env.id);
       const mine = await engine.positionWith(ctx, peer.id);
       if (!s.inFlight && !mine.inFlight)
         await engine.recordStatement(ctx, {

@@ -145,7 +145,7 @@ describe("two bank processes", () => {
     await type(bj, `@mother: /relative sz:${banks.sz.member} child`, /已确认 sz:/);
     const send = `@son: /send bj:${banks.bj.member} 60`;
     expect(await type(sz, send, /已完成|未能/)).toContain("已完成：1 小时 已转给 bj:");
-    expect(await available("bj", banks.bj.member)).toBe(60);
+    await until(async () => (await available("bj", banks.bj.member)) === 60);
 
     // sz commits, then dies before telling bj: bj holds the credit until sz is back and says so.
     await kill(sz);

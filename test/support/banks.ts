@@ -11,6 +11,7 @@ import type { Provider } from "../../src/db/adapters.ts";
 import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { createFederation, type Federation, type FederationOptions } from "../../src/federation/clearing.ts";
+import { httpPost, type Post } from "../../src/federation/client.ts";
 import { federationHandler } from "../../src/federation/server.ts";
 import { createWeb, type Web } from "../../src/web.ts";
 import { scratchUrl } from "./db.ts";
@@ -63,8 +64,8 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
     throw new Killed(point);
   };
   const net: TestBank["net"] = { drop: 0, dropTypes: [], duplicate: false, sent: [] };
-  const netFetch: typeof fetch = async (url, init) => {
-    const type = JSON.parse(String(init?.body ?? "{}")).type as string;
+  const netPost: Post = async (url, init) => {
+    const type = JSON.parse(init.body).type as string;
     net.sent.push(type);
     const typed = net.dropTypes.indexOf(type);
     if (typed >= 0) net.dropTypes.splice(typed, 1);
@@ -72,14 +73,14 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
       if (typed < 0) net.drop--;
       throw new TypeError("fetch failed (dropped by the test)");
     }
-    if (net.duplicate) await fetch(url, init).then((r) => r.text());
-    return fetch(url, init);
+    if (net.duplicate) await httpPost(url, init);
+    return httpPost(url, init);
   };
   const web = createWeb({ port: 0, host: "127.0.0.1" });
   web.mount("/federation/", federationHandler(ctx, me, crashAt));
   const port = await web.start();
   const make = (o: FederationOptions = {}) =>
-    createFederation(ctx, me, { timeoutMs: 3_000, settleAfterMs: 0, crashAt, fetch: netFetch, ...o });
+    createFederation(ctx, me, { timeoutMs: 3_000, settleAfterMs: 0, crashAt, post: netPost, ...o });
   bot.federation = make();
   const out: string[] = [];
   const con = createConsole(bot, (l) => out.push(l));
@@ -114,6 +115,8 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
     async say(line) {
       const from = out.length;
       await con.line(line);
+      // Commits are told to the peer just after the member's answer: wait for that too.
+      await bot.federation?.idle();
       return out.slice(from).join("\n");
     },
     async balance(memberId) {

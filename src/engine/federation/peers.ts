@@ -108,6 +108,42 @@ export async function peerByCode(tx: Tx, bankId: number, code: string): Promise<
   return sqlOf(tx).get<PeerRow>(`SELECT ${PEER_COLUMNS} FROM peer WHERE bank_id = ? AND code = ?`, [bankId, code]);
 }
 
+/**
+ * The bank's peers from memory, read again every few seconds (and at once after a change made in
+ * this process): every message in and out names its peer, and a peer changes a few times a year.
+ * A peer changed by another process is seen within PEER_CACHE_MS.
+ */
+export const PEER_CACHE_MS = 5_000;
+const caches = new WeakMap<object, Map<number, { at: number; rows: PeerRow[] }>>();
+/** The cache of one database (a test or a bench runs several banks in one process). */
+const cacheOf = (ctx: Ctx) => {
+  const c = caches.get(ctx.db) ?? new Map<number, { at: number; rows: PeerRow[] }>();
+  caches.set(ctx.db, c);
+  return c;
+};
+
+/** A peer by code or id, from the cache. */
+export async function findPeer(
+  ctx: Ctx,
+  bankId: number,
+  by: { code: string } | { id: number },
+): Promise<PeerRow | undefined> {
+  const pick = (rows: PeerRow[]) => rows.find((p) => ("code" in by ? p.code === by.code : p.id === by.id));
+  const cache = cacheOf(ctx);
+  const hit = cache.get(bankId);
+  const fresh = hit && Date.now() - hit.at < PEER_CACHE_MS;
+  // A miss reads again, at most once a second (an unknown sender must not cost a query each).
+  if (hit && (fresh || Date.now() - hit.at < 1_000)) {
+    const p = pick(hit.rows);
+    if (p || Date.now() - hit.at < 1_000) return p;
+  }
+  const rows = await ctx.db.read((c) =>
+    sqlOf(c).all<PeerRow>(`SELECT ${PEER_COLUMNS} FROM peer WHERE bank_id = ?`, [bankId]),
+  );
+  cache.set(bankId, { at: Date.now(), rows });
+  return pick(rows);
+}
+
 /** The bank's root unit: only its admins deal with other banks. */
 export async function rootUnitOf(tx: Tx, bankId: number): Promise<number> {
   const u = await sqlOf(tx).get<{ id: number }>(
@@ -180,6 +216,7 @@ export async function addPeer(ctx: Ctx, input: z.input<typeof PeerInput>) {
           )
         )?.id,
       );
+    cacheOf(ctx).delete(d.bankId);
     await audit(tx, {
       actorId: d.actorId,
       action: before ? "peer.change" : "peer.add",

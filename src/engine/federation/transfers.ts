@@ -66,20 +66,28 @@ const SendInput = z.object({
 export async function holdOut(ctx: Ctx, input: z.input<typeof SendInput>): Promise<{ xid: string; peerId: number }> {
   const d = parse(SendInput, input);
   ensure(d.kind !== "pay" || d.needId, "invalid-input", { field: "need" });
-  return once(ctx, d.key, "cross.send", async (tx) => {
-    const [home] = await memberUnits(tx, d.actorId);
-    if (!home) throw new AppError("not-registered");
-    const peer = await peerByCode(tx, home.bankId, d.to.code);
-    ensure(peer, "unknown-bank", { bank: d.to.code });
-    return startOut(ctx, tx, peer, home.bankId, {
-      memberId: d.actorId,
-      kind: d.kind,
-      remoteMember: String(d.to.memberNo),
-      amount: d.minutes,
-      needId: d.needId ?? null,
-      state: "held",
-    });
-  });
+  // Raw statements only (a pg transaction of its own on PostgreSQL): a cross-bank transfer is
+  // several transactions on each side, and Prisma's interactive ones cost ≈ 1 ms a statement.
+  return once(
+    ctx,
+    d.key,
+    "cross.send",
+    async (tx) => {
+      const [home] = await memberUnits(tx, d.actorId);
+      if (!home) throw new AppError("not-registered");
+      const peer = await peerByCode(tx, home.bankId, d.to.code);
+      ensure(peer, "unknown-bank", { bank: d.to.code });
+      return startOut(ctx, tx, peer, home.bankId, {
+        memberId: d.actorId,
+        kind: d.kind,
+        remoteMember: String(d.to.memberNo),
+        amount: d.minutes,
+        needId: d.needId ?? null,
+        state: "held",
+      });
+    },
+    ctx.db.fast,
+  );
 }
 
 /** Inserts the outgoing row, holding its minutes unless it waits for approval (a move). */
@@ -97,8 +105,8 @@ async function startOut(
     state: CrossState;
   },
 ): Promise<{ xid: string; peerId: number }> {
-  const own = await tx.bank.findUniqueOrThrow({ where: { id: bankId } });
-  const xid = `${own.code}-${randomUUID()}`;
+  const own = await sqlOf(tx).get<{ code: string }>("SELECT code FROM bank WHERE id = ?", [bankId]);
+  const xid = `${own?.code}-${randomUUID()}`;
   const holdId = r.state === "held" ? await holdFor(ctx, tx, peer, bankId, xid, r.memberId, r.kind, r.amount) : null;
   await sqlOf(tx).run(
     `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, amount, hold_id, need_id, created_at, updated_at)
@@ -140,6 +148,7 @@ async function holdFor(
  */
 async function settleHold(
   ctx: Ctx,
+  tx: Tx,
   peerId: number,
   xid: string,
   direction: "out" | "in",
@@ -147,51 +156,69 @@ async function settleHold(
   to: "committed" | "voided",
   error: string | null = null,
 ): Promise<boolean> {
-  return ctx.db.tx(async (tx) => {
-    const n = await sqlOf(tx).run(
-      `UPDATE cross_transfer SET state = ?, error = COALESCE(?, error), updated_at = ?
-        WHERE peer_id = ? AND xid = ? AND direction = ? AND state = ?`,
-      [to, error, ctx.now(), peerId, xid, direction, from],
-    );
-    if (n !== 1) return false;
-    const row = await crossRow(tx, peerId, xid);
-    if (row?.holdId)
-      await resolveHold(tx, row.holdId, to === "committed" ? { post: row.amount } : "void", {
-        at: ctx.now(),
-        key: `x:${xid}:${direction}:${to}`,
-        reason: REASON[row.kind],
-        policyVersion: 0,
-        actorId: row.memberId,
-        // A payment's need is the receiving bank's: only there does the id name it.
-        needId: direction === "in" ? row.needId : null,
-        memo: xid,
-      });
-    if (row?.memberId)
-      await emit(ctx, tx, {
-        type: to === "committed" ? (direction === "out" ? "cross.sent" : "cross.received") : "cross.voided",
-        memberId: row.memberId,
-        peerId,
-        direction,
-        minutes: row.amount,
-        reason: error,
-      });
-    return true;
-  });
+  const n = await sqlOf(tx).run(
+    `UPDATE cross_transfer SET state = ?, error = COALESCE(?, error), updated_at = ?
+      WHERE peer_id = ? AND xid = ? AND direction = ? AND state = ?`,
+    [to, error, ctx.now(), peerId, xid, direction, from],
+  );
+  if (n !== 1) return false;
+  const row = await crossRow(tx, peerId, xid);
+  if (row?.holdId)
+    await resolveHold(tx, row.holdId, to === "committed" ? { post: row.amount } : "void", {
+      at: ctx.now(),
+      key: `x:${xid}:${direction}:${to}`,
+      reason: REASON[row.kind],
+      policyVersion: 0,
+      actorId: row.memberId,
+      // A payment's need is the receiving bank's: only there does the id name it.
+      needId: direction === "in" ? row.needId : null,
+      memo: xid,
+    });
+  if (row?.memberId)
+    await emit(ctx, tx, {
+      type: to === "committed" ? (direction === "out" ? "cross.sent" : "cross.received") : "cross.voided",
+      memberId: row.memberId,
+      peerId,
+      direction,
+      minutes: row.amount,
+      reason: error,
+    });
+  return true;
 }
+
+/**
+ * Records a peer's message id in the transaction of its effect: the same message again (a replay)
+ * is refused and changes nothing, also across processes.
+ */
+async function claim(ctx: Ctx, tx: Tx, peerId: number, nonce: string | undefined): Promise<void> {
+  if (!nonce) return;
+  const n = await sqlOf(tx).run(
+    "INSERT INTO peer_nonce (peer_id, id, created_at) VALUES (?, ?, ?) ON CONFLICT (peer_id, id) DO NOTHING",
+    [peerId, nonce, ctx.now()],
+  );
+  if (n !== 1) throw new AppError("replay");
+}
+
+/** Records a message id on its own, for messages that change nothing else (status, hello). */
+export const claimNonce = (ctx: Ctx, peerId: number, nonce: string) =>
+  ctx.db.fast((tx) => claim(ctx, tx, peerId, nonce));
 
 /** The origin's decision to post: only from held (a voided transfer stays voided). */
 export const commitOut = (ctx: Ctx, peerId: number, xid: string) =>
-  settleHold(ctx, peerId, xid, "out", "held", "committed");
+  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "committed"));
 /** The origin's decision to release: only from held (a committed transfer stays committed). */
 export const voidOut = (ctx: Ctx, peerId: number, xid: string, error: string) =>
-  settleHold(ctx, peerId, xid, "out", "held", "voided", error);
+  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "voided", error));
 
-/** The peer has acknowledged the final state of an outgoing transfer: nothing left to tell it. */
-export async function markSettled(ctx: Ctx, peerId: number, xid: string): Promise<void> {
-  await ctx.db.tx((tx) =>
+/** The peer has acknowledged the final state of outgoing transfers: nothing left to tell it. */
+export async function markSettled(ctx: Ctx, peerId: number, xids: string | string[]): Promise<void> {
+  const list = [xids].flat();
+  if (!list.length) return;
+  await ctx.db.fast((tx) =>
     sqlOf(tx).run(
-      "UPDATE cross_transfer SET settled = ? WHERE peer_id = ? AND xid = ? AND state IN ('committed', 'voided')",
-      [true, peerId, xid],
+      `UPDATE cross_transfer SET settled = ? WHERE peer_id = ? AND direction = 'out' AND state IN ('committed', 'voided')
+          AND xid IN (${list.map(() => "?").join(", ")})`,
+      [true, peerId, ...list],
     ),
   );
 }
@@ -212,11 +239,17 @@ export const Prepare = z.object({
  * the need (pay) and the trust limit (the clearing account's floor), and holds the credit. A move
  * first waits for this bank's root admins. Repeating it answers the state it reached.
  */
-export async function prepareIn(ctx: Ctx, peer: PeerRow, input: z.input<typeof Prepare>): Promise<CrossState> {
+export async function prepareIn(
+  ctx: Ctx,
+  peer: PeerRow,
+  input: z.input<typeof Prepare>,
+  nonce?: string,
+): Promise<CrossState> {
   const m = parse(Prepare, input);
   ensure(m.xid.startsWith(`${peer.code}-`), "invalid-input", { field: "xid" });
   try {
-    return await ctx.db.tx(async (tx) => {
+    return await ctx.db.fast(async (tx) => {
+      await claim(ctx, tx, peer.id, nonce);
       const sql = sqlOf(tx);
       const prior = await crossRow(tx, peer.id, m.xid);
       if (prior && prior.state !== "approved") {
@@ -301,8 +334,9 @@ export async function prepareIn(ctx: Ctx, peer: PeerRow, input: z.input<typeof P
       return "prepared";
     });
   } catch (e) {
-    // The same prepare twice at once: the second finds the first's row.
+    // The same prepare twice at once: the second finds the first's row (and records its id).
     if (!isUniqueViolation(e)) throw e;
+    if (nonce) await claimNonce(ctx, peer.id, nonce);
     const again = await ctx.db.read((c) => crossRow(c as never, peer.id, m.xid));
     if (!again) throw e;
     return again.state;
@@ -320,10 +354,22 @@ async function requireRemoteRelative(tx: Tx, memberId: number, address: string):
   ensure(link && (policy.giftRelations as string[]).includes(link.relation), "not-direct-relative");
 }
 
-/** The origin committed: post the prepared credit (once). Answers the state it is in. */
-export async function commitIn(ctx: Ctx, peerId: number, xid: string): Promise<CrossState | "unknown"> {
-  await settleHold(ctx, peerId, xid, "in", "prepared", "committed");
-  return (await ctx.db.read((c) => crossRow(c as never, peerId, xid)))?.state ?? "unknown";
+/** The origin committed these: post their prepared credits (once), in one transaction. Answers each state. */
+export async function commitIn(
+  ctx: Ctx,
+  peerId: number,
+  xids: string[],
+  nonce?: string,
+): Promise<Record<string, CrossState | "unknown">> {
+  return ctx.db.fast(async (tx) => {
+    await claim(ctx, tx, peerId, nonce);
+    const out: Record<string, CrossState | "unknown"> = {};
+    for (const xid of xids) {
+      await settleHold(ctx, tx, peerId, xid, "in", "prepared", "committed");
+      out[xid] = (await crossRow(tx, peerId, xid))?.state ?? "unknown";
+    }
+    return out;
+  });
 }
 
 /**
@@ -335,26 +381,23 @@ export async function abortIn(
   peerId: number,
   xid: string,
   m: { kind: CrossKind; amount: number },
+  nonce?: string,
 ): Promise<CrossState> {
-  await settleHold(ctx, peerId, xid, "in", "prepared", "voided", "aborted");
-  await ctx.db.tx((tx) =>
-    sqlOf(tx).run(
+  return ctx.db.fast(async (tx) => {
+    await claim(ctx, tx, peerId, nonce);
+    const sql = sqlOf(tx);
+    await settleHold(ctx, tx, peerId, xid, "in", "prepared", "voided", "aborted");
+    await sql.run(
       "UPDATE cross_transfer SET state = 'voided', error = 'aborted', updated_at = ? WHERE peer_id = ? AND xid = ? AND state IN ('requested', 'approved')",
       [ctx.now(), peerId, xid],
-    ),
-  );
-  try {
-    await ctx.db.tx((tx) =>
-      sqlOf(tx).run(
-        `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, remote_member, amount, error, created_at, updated_at)
-         VALUES (?, ?, 'in', ?, 'voided', '', ?, 'aborted', ?, ?) ON CONFLICT (peer_id, xid) DO NOTHING`,
-        [peerId, xid, m.kind, m.amount, ctx.now(), ctx.now()],
-      ),
     );
-  } catch (e) {
-    if (!isUniqueViolation(e)) throw e;
-  }
-  return (await ctx.db.read((c) => crossRow(c as never, peerId, xid)))?.state ?? "voided";
+    await sql.run(
+      `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, remote_member, amount, error, created_at, updated_at)
+       VALUES (?, ?, 'in', ?, 'voided', '', ?, 'aborted', ?, ?) ON CONFLICT (peer_id, xid) DO NOTHING`,
+      [peerId, xid, m.kind, m.amount, ctx.now(), ctx.now()],
+    );
+    return (await crossRow(tx, peerId, xid))?.state ?? "voided";
+  });
 }
 
 /** Where a transfer stands here, for a peer's status question. */
