@@ -183,12 +183,14 @@ async function main(argv: string[]) {
   });
   const secure = config.TIMEBANK_PUBLIC_URL?.startsWith("https://") ?? false;
   bot.publicUrl = config.TIMEBANK_PUBLIC_URL;
+  timers.push(...(await startFederation(config, bot, web)));
   web.mount(
     "/platform/",
-    getRequestListener(createPlatform(bot.ctx, { secure, telegramToken: config.TELEGRAM_BOT_TOKEN }).fetch),
+    getRequestListener(
+      createPlatform(bot.ctx, { secure, telegramToken: config.TELEGRAM_BOT_TOKEN, federation: bot.federation }).fetch,
+    ),
   );
   web.mount("/verify/", getRequestListener(createVerifyPage(bot.ctx).fetch));
-  timers.push(...(await startFederation(config, bot, web)));
   const platforms = config.TELEGRAM_BOT_TOKEN || config.SLACK_BOT_TOKEN;
   const channels = platforms ? await startPlatforms(config, bot, web) : [];
   const port = await web.start();

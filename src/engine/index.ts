@@ -15,6 +15,7 @@ export {
   BankCode,
   type BankIdentity,
   bankIdentity,
+  clearingOverview,
   findPeer,
   markLinked,
   type PeerRow,

@@ -12,10 +12,12 @@ import { isRetryable } from "../db/client.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import { parts, zoned } from "../engine/time.ts";
+import type { Federation } from "../federation/clearing.ts";
 import { log } from "../log.ts";
 import { monthlySeries } from "../reports/chart.ts";
 import { csrfMatches, endSession, miniAppLogin, redeemLogin, type Session, sessionOf, WEB_TIMES } from "./auth.ts";
 import { auditRoutes } from "./sections/audit.ts";
+import { bankRoutes } from "./sections/banks.ts";
 import { broadcastRoutes } from "./sections/broadcasts.ts";
 import { categoryRoutes } from "./sections/categories.ts";
 import { deskRoutes } from "./sections/desk.ts";
@@ -40,6 +42,8 @@ type Env = PlatformEnv;
 export interface PlatformOptions {
   secure: boolean;
   telegramToken?: string;
+  /** The bank's federation (通存通兑), for the banks page's hello, statements and moves. */
+  federation?: Federation;
 }
 
 /** The Mini App's one script (served by us: no CDN): hands Telegram's initData to the server. */
@@ -166,6 +170,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   categoryRoutes(app, ctx);
   opsRoutes(app, ctx);
   exportRoutes(app, ctx);
+  bankRoutes(app, ctx, opts.federation);
 
   app.onError((e, c) => {
     const locale = c.get("viewer")?.locale ?? "zh-CN";

@@ -307,3 +307,20 @@ export async function peersOf(ctx: Ctx, bankId: number): Promise<PeerView[]> {
     }));
   });
 }
+
+/**
+ * What the console's banks page shows, for a root admin of their bank only: the bank's own code
+ * and public key (to give to a peer's admins) and its peers with positions and statements.
+ */
+export async function clearingOverview(ctx: Ctx, actorId: number) {
+  const bank = await ctx.db.read(async (c) => {
+    const roots = await sqlOf(c).all<{ bankId: number; code: string; publicKey: string | null }>(
+      `SELECT b.id AS "bankId", b.code, b.public_key AS "publicKey" FROM role r JOIN unit u ON u.id = r.unit_id
+         JOIN bank b ON b.id = u.bank_id WHERE r.member_id = ? AND r.role = 'admin' AND u.parent_id IS NULL`,
+      [actorId],
+    );
+    return roots[0];
+  });
+  if (!bank) throw new AppError("forbidden");
+  return { ...bank, peers: await peersOf(ctx, bank.bankId) };
+}

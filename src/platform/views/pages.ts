@@ -40,7 +40,7 @@ export function layout(v: Viewer, title: string, body: Html, notice?: Notice, op
 <body><header><strong>${t(l, "web-title")}</strong>
 <a href="/platform/">${t(l, "web-nav-dashboard")}</a><a href="/platform/review">${t(l, "web-nav-review")}</a>
 <a href="/platform/certify">${t(l, "web-nav-certify")}</a><a href="/platform/members">${t(l, "web-nav-members")}</a>
-<a href="/platform/broadcasts">${t(l, "web-nav-broadcasts")}</a><a href="/platform/audit">${t(l, "web-nav-audit")}</a><a href="/platform/desk">${t(l, "web-nav-desk")}</a><a href="/platform/units">${t(l, "web-nav-units")}</a><a href="/platform/exports">${t(l, "web-nav-exports")}</a><a href="/platform/ops">${t(l, "web-nav-ops")}</a>
+<a href="/platform/broadcasts">${t(l, "web-nav-broadcasts")}</a><a href="/platform/audit">${t(l, "web-nav-audit")}</a><a href="/platform/desk">${t(l, "web-nav-desk")}</a><a href="/platform/units">${t(l, "web-nav-units")}</a><a href="/platform/exports">${t(l, "web-nav-exports")}</a><a href="/platform/ops">${t(l, "web-nav-ops")}</a><a href="/platform/banks">${t(l, "web-nav-banks")}</a>
 <form method="post" action="/platform/logout"><input type="hidden" name="csrf" value="${v.csrf}">
 <span class="muted">${v.name}</span> <button type="submit">${t(l, "web-sign-out")}</button></form></header>
 <main><h1>${title}</h1>${notice ? html`<div class="card ${notice.kind}" role="status">${notice.text}</div>` : ""}${body}</main>
