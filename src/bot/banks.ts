@@ -40,7 +40,7 @@ export const BANK_COMMANDS: Record<string, Command> = {
     const peers = await engine.peersOf(turn.bot.ctx, turn.bot.bankId);
     const self = turn.bot.federation?.me;
     const head = self ? tr(turn, "banks-self", { code: self.code, key: self.publicKey }) : "";
-    if (!peers.length) return one(text(turn, [head, tr(turn, "banks-empty")].filter(Boolean).join("\n\n")));
+    if (!peers.length) return one(text(turn, [head, tr(turn, "banks-empty")].filter(Boolean).join("\n")));
     const lines = peers.map((p) =>
       tr(turn, p.linked ? "banks-line" : "banks-line-waiting", {
         code: p.code,

@@ -41,6 +41,7 @@ export const ERROR_CODES = [
   "peer-unreachable",
   "peer-refused",
   "replay",
+  "peer-not-linked",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -29,7 +29,8 @@ export interface FederationOptions {
 export interface Federation {
   me: BankIdentity;
   send(input: Parameters<typeof engine.holdOut>[1]): Promise<Outcome>;
-  drive(peerId: number, xid: string): Promise<Outcome>;
+  /** Takes a transfer as far as it goes now; `live` when its member is waiting for the answer (no note then). */
+  drive(peerId: number, xid: string, live?: boolean): Promise<Outcome>;
   recover(): Promise<number>;
   /** Resolves once every commit decided so far has been told to its peer (or has failed to be). */
   idle(): Promise<void>;
@@ -106,14 +107,18 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
   });
 
   /** Takes an outgoing transfer as far as it can go now. */
-  async function driveOut(p: PeerRow, x: CrossRow & { error: string | null; createdAt: Date }): Promise<Outcome> {
+  async function driveOut(
+    p: PeerRow,
+    x: CrossRow & { error: string | null; createdAt: Date },
+    live: boolean,
+  ): Promise<Outcome> {
     const xid = x.xid;
     if (x.state === "held") {
       const age = ctx.now().getTime() - new Date(x.createdAt).getTime();
       if (x.kind !== "move" && age > holdTimeoutMs) {
         // The peer never answered: release the member's minutes; the peer is told below.
-        await engine.voidOut(ctx, p.id, xid, "peer-unreachable");
-        return driveOut(p, await row(p.id, xid));
+        await engine.voidOut(ctx, p.id, xid, "peer-unreachable", live);
+        return driveOut(p, await row(p.id, xid), live);
       }
       const member = await ctx.db.read((c) => c.member.findUnique({ where: { id: x.memberId ?? 0 } }));
       const a = await tell(p, "prepare", {
@@ -126,25 +131,27 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
         ...(x.needId ? { needId: x.needId } : {}),
       });
       if (!a.ok) {
-        await engine.voidOut(ctx, p.id, xid, a.refused);
+        // A peer that does not know this bank (or its key) has not added it: say that, not "refused".
+        const why = a.refused === "unknown-peer" || a.refused === "bad-signature" ? "peer-not-linked" : a.refused;
+        await engine.voidOut(ctx, p.id, xid, why, live);
         await engine.markSettled(ctx, p.id, xid);
         const now = await row(p.id, xid);
-        return now.state === "committed" ? { state: "committed", xid } : voided(xid, a.refused, a.params);
+        return now.state === "committed" ? { state: "committed", xid } : voided(xid, why, a.params);
       }
       const state = a.body.state;
       if (state === "requested") return { state: "pending", xid };
       if (state === "voided") {
-        await engine.voidOut(ctx, p.id, xid, "peer-refused");
+        await engine.voidOut(ctx, p.id, xid, "peer-refused", live);
         await engine.markSettled(ctx, p.id, xid);
         return voided(xid, "peer-refused");
       }
       if (state !== "prepared" && state !== "committed") return { state: "pending", xid };
-      if (await engine.commitOut(ctx, p.id, xid)) {
+      if (await engine.commitOut(ctx, p.id, xid, live)) {
         crashAt("out-committed");
         committed(p.id, xid);
         return { state: "committed", xid };
       }
-      return driveOut(p, await row(p.id, xid));
+      return driveOut(p, await row(p.id, xid), live);
     }
     if (x.state === "committed") {
       if (!x.settled) committed(p.id, xid);
@@ -170,11 +177,11 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
     return state === "committed" ? { state: "committed", xid: x.xid } : { state: "pending", xid: x.xid };
   }
 
-  const drive = async (peerId: number, xid: string): Promise<Outcome> => {
+  const drive = async (peerId: number, xid: string, live = false): Promise<Outcome> => {
     const p = await peer(peerId);
     const x = await row(peerId, xid);
     try {
-      return x.direction === "out" ? await driveOut(p, x) : await driveIn(p, x);
+      return x.direction === "out" ? await driveOut(p, x, live) : await driveIn(p, x);
     } catch (e) {
       if (e instanceof Unreachable) return { state: "pending", xid };
       throw e;
@@ -186,7 +193,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
     async send(input) {
       const { xid, peerId } = await engine.holdOut(ctx, input);
       crashAt("out-held");
-      return drive(peerId, xid);
+      return drive(peerId, xid, true);
     },
     drive,
     idle,

@@ -42,7 +42,7 @@ describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
       expect(await c.fed.hello("bj")).toBe(false);
       const x = await c.member("x");
       await fund(c, x, 100);
-      expect(await c.say(`@x: /send bj:${mother} 30`)).toContain("未能转给 bj:");
+      expect(await c.say(`@x: /send bj:${mother} 30`)).toContain("对方银行尚未添加本行");
       expect(await c.balance(x)).toBe(100);
       expect(await a.fed.hello("bj")).toBe(true);
       expect(await c.say("@admin: /banks")).toContain("等待对方也添加本行");

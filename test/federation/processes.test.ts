@@ -2,7 +2,9 @@
 // port, driven through their console channels on stdin/stdout: the root admins add each other, a
 // son gifts to his mother at the other bank, and each process is killed with SIGKILL half-way
 // through a transfer (TIMEBANK_CRASH_AT) and started again: the transfer completes exactly once.
+import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
@@ -191,4 +193,17 @@ describe("two bank processes", () => {
       );
     });
   }, 180_000);
+});
+
+describe("the two-bank demo (examples/two-banks.ts)", () => {
+  it("runs: the son's two hours reach his mother, and the statements match", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/two-banks.ts"], {
+      timeout: 60_000,
+    });
+    expect(stdout).toContain("已完成：2 小时 已转给 bj:");
+    expect(stdout).toContain("您收到来自 sz 银行的 2 小时");
+    expect(stdout).toContain("头寸 120 分钟");
+    expect(stdout).toContain("头寸 -120 分钟");
+    expect(stdout.match(/对账一致/g)?.length).toBe(2);
+  }, 90_000);
 });

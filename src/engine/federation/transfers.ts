@@ -155,6 +155,7 @@ async function settleHold(
   from: CrossState,
   to: "committed" | "voided",
   error: string | null = null,
+  quiet = false,
 ): Promise<boolean> {
   const n = await sqlOf(tx).run(
     `UPDATE cross_transfer SET state = ?, error = COALESCE(?, error), updated_at = ?
@@ -174,7 +175,7 @@ async function settleHold(
       needId: direction === "in" ? row.needId : null,
       memo: xid,
     });
-  if (row?.memberId)
+  if (row?.memberId && !quiet)
     await emit(ctx, tx, {
       type: to === "committed" ? (direction === "out" ? "cross.sent" : "cross.received") : "cross.voided",
       memberId: row.memberId,
@@ -203,12 +204,15 @@ async function claim(ctx: Ctx, tx: Tx, peerId: number, nonce: string | undefined
 export const claimNonce = (ctx: Ctx, peerId: number, nonce: string) =>
   ctx.db.fast((tx) => claim(ctx, tx, peerId, nonce));
 
-/** The origin's decision to post: only from held (a voided transfer stays voided). */
-export const commitOut = (ctx: Ctx, peerId: number, xid: string) =>
-  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "committed"));
+/**
+ * The origin's decision to post: only from held (a voided transfer stays voided). `quiet` when the
+ * member is waiting for the answer: no note besides it.
+ */
+export const commitOut = (ctx: Ctx, peerId: number, xid: string, quiet = false) =>
+  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "committed", null, quiet));
 /** The origin's decision to release: only from held (a committed transfer stays committed). */
-export const voidOut = (ctx: Ctx, peerId: number, xid: string, error: string) =>
-  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "voided", error));
+export const voidOut = (ctx: Ctx, peerId: number, xid: string, error: string, quiet = false) =>
+  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "voided", error, quiet));
 
 /** The peer has acknowledged the final state of outgoing transfers: nothing left to tell it. */
 export async function markSettled(ctx: Ctx, peerId: number, xids: string | string[]): Promise<void> {
