@@ -449,7 +449,8 @@ tasks-title = { $count ->
     }
 
 # 通存通兑 across banks
-banks-self = This bank: { $code }. Its public key (give it to a peer bank's admins): { $key }
+banks-self = This bank: { $code }, at { $url }. Its public key (give it to a peer bank's admins): { $key }
+banks-member = Your credits can go to relatives at these banks: { $banks }. /address gives yours.
 banks-empty = This bank clears credits with no other bank yet.
 banks-title = Banks this one clears credits with (position: minutes we owe them; negative: they owe us):
 banks-line = { $code } ({ $name }): position { $position } min, { $pending } min on their way, limits { $out } out / { $in } in { $statement }

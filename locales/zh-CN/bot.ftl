@@ -413,7 +413,8 @@ btn-next = 下一页 ›
 tasks-title = 您可以接的需求（{ $count } 个，时间最近的在前）：
 
 # 通存通兑 跨行
-banks-self = 本行：{ $code }。本行公钥（交给合作银行管理员）：{ $key }
+banks-self = 本行：{ $code }，地址 { $url }。本行公钥（交给合作银行管理员）：{ $key }
+banks-member = 可以与这些银行的亲属互转时间积分：{ $banks }。/address 查看您的跨行地址。
 banks-empty = 本行尚未与其他时间银行通存通兑。
 banks-title = 通存通兑的合作银行（头寸：本行欠对方的分钟数，负数为对方欠本行）：
 banks-line = { $code }（{ $name }）：头寸 { $position } 分钟，在途 { $pending } 分钟，额度 转出 { $out } / 转入 { $in } { $statement }

@@ -37,10 +37,22 @@ function address(raw: string | undefined, field = "address") {
 /** Commands about other banks, for every member (and root admins: /bank, /moves, /approvemove). */
 export const BANK_COMMANDS: Record<string, Command> = {
   async banks(turn) {
+    // Members see which banks credits can go to; root admins also see the key, positions and limits.
+    const admin = await engine.clearingOverview(turn.bot.ctx, me(turn)).then(
+      () => true,
+      () => false,
+    );
     const peers = await engine.peersOf(turn.bot.ctx, turn.bot.bankId);
     const self = turn.bot.federation?.me;
-    const head = self ? tr(turn, "banks-self", { code: self.code, key: self.publicKey }) : "";
+    const head =
+      self && admin
+        ? tr(turn, "banks-self", { code: self.code, key: self.publicKey, url: turn.bot.publicUrl ?? "-" })
+        : "";
     if (!peers.length) return one(text(turn, [head, tr(turn, "banks-empty")].filter(Boolean).join("\n")));
+    if (!admin) {
+      const open = peers.filter((p) => p.linked).map((p) => `${p.code}（${p.name || p.code}）`);
+      return one(say(turn, open.length ? "banks-member" : "banks-empty", { banks: open.join("、") }));
+    }
     const lines = peers.map((p) =>
       tr(turn, p.linked ? "banks-line" : "banks-line-waiting", {
         code: p.code,

@@ -4,7 +4,7 @@
 // accounts mirror each other, and every acknowledged operation is applied exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as engine from "../../src/engine/index.ts";
-import { fund, link, settled, startBank, type TestBank } from "../support/banks.ts";
+import { fund, link, settled, startBank, type TestBank, tamper } from "../support/banks.ts";
 
 describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
   let a: TestBank;
@@ -69,6 +69,28 @@ describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
     expect(b.out.join("\n")).toContain("您收到来自 sz 银行的 1 小时");
     expect(await settled(a, b)).toBe(60);
     expect(await a.say("@admin: /banks")).toContain("bj（bj 银行）：头寸 60 分钟");
+    // A member sees where credits can go, not the positions or the key.
+    const seen = await a.say("@son: /banks");
+    expect(seen).toContain("bj（bj 银行）");
+    expect(seen).not.toContain("头寸");
+    expect(seen).not.toContain(a.fed.me.publicKey);
+  }, 60_000);
+
+  it("only a root admin adds or changes a peer bank", async () => {
+    const cmd = `/bank add bj ${b.url} ${b.fed.me.publicKey} 999999 999999`;
+    expect(await a.say(`@son: ${cmd}`)).toContain("权限");
+    const community = await engine.createUnit(a.bot.ctx, {
+      actorId: a.admin,
+      parentId: a.bot.rootUnitId,
+      name: "社区",
+      level: "community",
+    });
+    const unitAdmin = await a.member("unitadmin");
+    await engine.addRole(a.bot.ctx, { actorId: a.admin, memberId: unitAdmin, unitId: community.id, role: "admin" });
+    expect(await a.say(`@unitadmin: ${cmd}`)).toContain("权限");
+    const [p] = await engine.peersOf(a.bot.ctx, a.bot.bankId);
+    expect([p?.limitOut, p?.limitIn]).toEqual([600, 600]);
+    expect(await a.say("@son: /moves")).toContain("权限");
   }, 60_000);
 
   it("refusals change nothing: unknown bank, unknown member, over the balance, over a trust limit", async () => {
@@ -137,17 +159,7 @@ describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
     expect([sa?.ours, sa?.theirs, sa?.matches]).toEqual([210, -210, true]);
     expect([sb?.ours, sb?.theirs, sb?.matches]).toEqual([-210, 210, true]);
     // Someone posts to bj's clearing account by hand: the next statement does not match.
-    await b.db.tx(async (tx) => {
-      const { postTransfer, systemAccountId } = await import("../../src/engine/ledger.ts");
-      const peer = await tx.peer.findFirstOrThrow({ where: { code: "sz" } });
-      await postTransfer(tx, await systemAccountId(tx, b.bot.bankId, "issuance"), peer.accountId, 5, {
-        bankId: b.bot.bankId,
-        at: new Date(),
-        key: "tamper",
-        reason: "fund",
-        policyVersion: 0,
-      });
-    });
+    await tamper(b, "sz", 5);
     await a.fed.reconcile();
     expect(a.out.length).toBeGreaterThan(0);
     await a.say("@admin: /balance");

@@ -8,7 +8,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as engine from "../../src/engine/index.ts";
 import { createPlatform } from "../../src/platform/app.ts";
-import { fund, startBank, type TestBank } from "../support/banks.ts";
+import { fund, startBank, type TestBank, tamper } from "../support/banks.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -105,17 +105,7 @@ describe("the banks page", () => {
     expect(await page.textContent("#peer-bj")).toContain("60");
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("立即对账")')]);
     expect(await page.textContent("#peer-bj")).toContain("一致");
-    await b.db.tx(async (tx) => {
-      const { postTransfer, systemAccountId } = await import("../../src/engine/ledger.ts");
-      const peer = await tx.peer.findFirstOrThrow({ where: { code: "sz" } });
-      await postTransfer(tx, await systemAccountId(tx, b.bot.bankId, "issuance"), peer.accountId, 5, {
-        bankId: b.bot.bankId,
-        at: new Date(),
-        key: "tamper",
-        reason: "fund",
-        policyVersion: 0,
-      });
-    });
+    await tamper(b, "sz", 5);
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("立即对账")')]);
     expect(await page.textContent("#peer-bj strong")).toContain("不一致（本行 60，对方 -55）");
   }, 60_000);

@@ -186,3 +186,18 @@ export async function settled(a: TestBank, b: TestBank) {
   expect([pa?.pending, pb?.pending]).toEqual([0, 0]);
   return pa?.position ?? 0;
 }
+
+/** Posts minutes to `b`'s clearing account for `peerCode` by hand, as a bad actor with database access could. */
+export async function tamper(b: TestBank, peerCode: string, minutes: number): Promise<void> {
+  await b.db.tx(async (tx) => {
+    const { postTransfer, systemAccountId } = await import("../../src/engine/ledger.ts");
+    const peer = await tx.peer.findFirstOrThrow({ where: { code: peerCode } });
+    await postTransfer(tx, await systemAccountId(tx, b.bot.bankId, "issuance"), peer.accountId, minutes, {
+      bankId: b.bot.bankId,
+      at: new Date(),
+      key: `tamper-${Math.random()}`,
+      reason: "fund",
+      policyVersion: 0,
+    });
+  });
+}
