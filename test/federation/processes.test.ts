@@ -1,4 +1,4 @@
-// Two real bank processes (`src/main.ts`), one on SQLite and one on PostgreSQL, each on its own
+// Real bank processes (`src/main.ts`), on SQLite and on PostgreSQL, each on its own
 // port, driven through their console channels on stdin/stdout: the root admins add each other, a
 // son gifts to his mother at the other bank, and each process is killed with SIGKILL half-way
 // through a transfer (TIMEBANK_CRASH_AT) and started again: the transfer completes exactly once.
@@ -26,15 +26,26 @@ const keyPair = () => {
   };
 };
 
-describe("two bank processes", () => {
-  const banks = {
-    sz: { provider: "sqlite" as const, url: "", drop: async () => {}, port: 0, key: keyPair(), member: 0 },
-    bj: { provider: "postgres" as const, url: "", drop: async () => {}, port: 0, key: keyPair(), member: 0 },
-  };
+type Code = "sz" | "bj" | "gz";
+
+describe("bank processes", () => {
+  const bank = (provider: "sqlite" | "postgres") => ({
+    provider,
+    url: "",
+    drop: async () => {},
+    port: 0,
+    key: keyPair(),
+    member: 0,
+    /** bj: a member who moves in from sz, and the mother's need that a daughter in gz pays toward. */
+    arrived: 0,
+    need: 0,
+  });
+  const banks = { sz: bank("sqlite"), bj: bank("postgres"), gz: bank("sqlite") };
   const running: Proc[] = [];
+  const live: Partial<Record<Code, Proc>> = {};
 
   /** Starts (or restarts) a bank's process; `crash` makes it kill itself at that protocol step. */
-  async function start(code: "sz" | "bj", crash?: string): Promise<Proc> {
+  async function start(code: Code, crash?: string): Promise<Proc> {
     const b = banks[code];
     const bot = await spawnBot({
       databaseUrl: b.url,
@@ -58,6 +69,7 @@ describe("two bank processes", () => {
     await untilReady(bot, "/healthz");
     const p = { bot, out };
     running.push(p);
+    live[code] = p;
     return p;
   }
   /** Types a console line; resolves with what was printed once `until` appears. */
@@ -75,7 +87,7 @@ describe("two bank processes", () => {
     await p.bot.exited;
   };
   /** Balances read from each database while the processes run. */
-  const available = async (code: "sz" | "bj", memberId: number) => {
+  const available = async (code: Code, memberId: number) => {
     const db = await openDb(banks[code].url, { migrate: false });
     try {
       return (await engine.balance(engine.createCtx(db), { memberId })).available;
@@ -90,7 +102,7 @@ describe("two bank processes", () => {
   };
 
   beforeAll(async () => {
-    for (const [code, b] of Object.entries(banks)) {
+    for (const [code, b] of Object.entries(banks) as Array<[Code, (typeof banks)[Code]]>) {
       const s = await scratchUrl(b.provider);
       b.url = s.url;
       b.drop = s.drop;
@@ -99,32 +111,53 @@ describe("two bank processes", () => {
       const db = await openDb(s.url);
       const ctx = engine.createCtx(db);
       const bank = await engine.ensureBank(ctx, { code, name: `${code} 银行`, level: "city" });
-      const m = await engine.registerMember(ctx, {
-        channel: "console",
-        externalId: code === "sz" ? "son" : "mother",
-        name: code === "sz" ? "儿子" : "母亲",
-        birthYear: code === "sz" ? 1985 : 1948,
-        role: code === "sz" ? "volunteer" : "elder",
-        unitId: bank.rootUnitId,
-      });
+      const reg = (externalId: string, name: string, role: "volunteer" | "elder") =>
+        engine.registerMember(ctx, {
+          channel: "console",
+          externalId,
+          name,
+          birthYear: role === "elder" ? 1948 : 1985,
+          role,
+          unitId: bank.rootUnitId,
+        });
+      const m = await reg(
+        { sz: "son", bj: "mother", gz: "daughter" }[code as Code],
+        "家人",
+        code === "bj" ? "elder" : "volunteer",
+      );
       b.member = m.id;
-      if (code === "sz")
+      if (code !== "bj")
         await db.tx(async (tx) => {
           const { postTransfer, systemAccountId, memberAccountId } = await import("../../src/engine/ledger.ts");
-          await postTransfer(
-            tx,
-            await systemAccountId(tx, bank.bankId, "issuance"),
-            await memberAccountId(tx, bank.bankId, m.id),
-            300,
-            {
-              bankId: bank.bankId,
-              at: new Date(),
-              key: "seed",
-              reason: "certify",
-              policyVersion: 0,
-            },
-          );
+          const to = await memberAccountId(tx, bank.bankId, m.id);
+          await postTransfer(tx, await systemAccountId(tx, bank.bankId, "issuance"), to, 300, {
+            bankId: bank.bankId,
+            at: new Date(),
+            key: "seed",
+            reason: "certify",
+            policyVersion: 0,
+          });
         });
+      if (code === "bj") {
+        // The admin the process will find, the mother verified, and her need for company next week.
+        const admin = await engine.registerMember(ctx, { channel: "console", externalId: "admin", name: "管理员" });
+        await engine.bootstrapAdmin(ctx, admin.id, bank.rootUnitId);
+        await engine.verifyMember(ctx, { actorId: admin.id, memberId: m.id, approve: true });
+        const start = new Date(Date.now() + 7 * 86_400_000);
+        b.need = (
+          await engine.postNeed(ctx, {
+            actorId: m.id,
+            elderId: m.id,
+            categoryCode: "companionship",
+            description: "陪伴",
+            startAt: start,
+            endAt: new Date(start.getTime() + 7_200_000),
+            expectedMinutes: 60,
+            key: "need",
+          })
+        ).needId;
+        b.arrived = (await reg("arrived", "迁入者", "volunteer")).id;
+      }
       await db.close();
     }
   }, 120_000);
@@ -136,7 +169,7 @@ describe("two bank processes", () => {
   it("peer, gift, and a SIGKILL at each side half-way: each transfer arrives once", async () => {
     let sz = await start("sz");
     let bj = await start("bj");
-    const add = (p: Proc, other: "sz" | "bj", reply: RegExp) =>
+    const add = (p: Proc, other: Code, reply: RegExp) =>
       type(
         p,
         `@admin: /bank add ${other} http://127.0.0.1:${banks[other].port} ${banks[other].key.pub} 600 600`,
@@ -192,6 +225,57 @@ describe("two bank processes", () => {
         ])
       );
     });
+  }, 180_000);
+
+  it("a third process: a daughter in gz pays toward her mother's need in bj; the son moves his balance once both root admins approve", async () => {
+    const [sz, bj] = [live.sz as Proc, live.bj as Proc];
+    const gz = await start("gz");
+    await type(
+      gz,
+      `@admin: /bank add bj http://127.0.0.1:${banks.bj.port} ${banks.bj.key.pub} 600 600`,
+      /已添加银行 bj/,
+    );
+    await type(
+      bj,
+      `@admin: /bank add gz http://127.0.0.1:${banks.gz.port} ${banks.gz.key.pub} 600 600`,
+      /对方也已添加本行/,
+    );
+    await type(bj, `@mother: /relative gz:${banks.gz.member} child`, /已确认 gz:/);
+    const paid = await type(gz, `@daughter: /pay bj:${banks.bj.member} ${banks.bj.need} 30`, /已完成|未能/);
+    expect(paid).toContain("已完成");
+    await until(async () => (await available("bj", banks.bj.member)) === 210);
+    // sz and gz do not clear with each other.
+    expect(await type(gz, `@daughter: /send sz:${banks.sz.member} 10`, /通存通兑|已完成/)).toContain(
+      "没有与“sz”通存通兑",
+    );
+
+    const asked = await type(sz, `@son: /move bj:${banks.bj.arrived}`, /转移申请 #\d+|未能|权限/);
+    const out = Number(/#(\d+)/.exec(asked)?.[1]);
+    await type(sz, `@admin: /approvemove ${out}`, /已批准/);
+    expect(await available("sz", banks.sz.member)).toBe(0);
+    const list = await type(bj, "@admin: /moves", /待批准|没有待批准/);
+    const inId = Number(/#(\d+) sz:/.exec(list)?.[1]);
+    expect(inId).toBeGreaterThan(0);
+    await type(bj, `@admin: /approvemove ${inId}`, /已批准/);
+    await until(async () => (await available("bj", banks.bj.arrived)) === 120);
+
+    // Every ledger whole; each pair's clearing accounts mirror, nothing on its way.
+    const positions: Record<string, number> = {};
+    for (const code of ["sz", "bj", "gz"] as const) {
+      const db = await openDb(banks[code].url, { migrate: false });
+      try {
+        const c = await checkLedger(db);
+        expect(c.bankSums.every((x) => x === 0)).toBe(true);
+        const bank = await db.read((x) => x.bank.findUniqueOrThrow({ where: { code } }));
+        for (const p of await engine.peersOf(engine.createCtx(db), bank.id)) {
+          positions[`${code}→${p.code}`] = p.position;
+          expect(p.pending).toBe(0);
+        }
+      } finally {
+        await db.close();
+      }
+    }
+    expect(positions).toEqual({ "sz→bj": 300, "bj→sz": -300, "bj→gz": -30, "gz→bj": 30 });
   }, 180_000);
 });
 
