@@ -2,11 +2,12 @@
 // relative at another bank, and gift, pay a need or move their balance across; root admins add
 // peer banks and approve moves. Every step is the engine's (re-authorized there); the federation
 // carries the signed messages between banks.
+import { sqlOf, type Tx } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
-import { AppError } from "../engine/index.ts";
+import { AppError, type DomainEvent, ERROR_CODES } from "../engine/index.ts";
 import type { Outcome } from "../federation/clearing.ts";
 import { duration } from "./format.ts";
-import { refusalText } from "./notify.ts";
+import { type Locale, t } from "./i18n.ts";
 import { countArg, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
@@ -160,3 +161,63 @@ export const BANK_COMMANDS: Record<string, Command> = {
     return one(say(turn, "move-approved", { id: moveId }));
   },
 };
+
+/**
+ * A refusal's words without its details: the code may come from another bank, and the message of
+ * a code that needs values (how many minutes) is replaced by the general one.
+ */
+export function refusalText(l: Locale, code: string, params: Record<string, unknown> = {}): string {
+  const safe = Object.fromEntries(
+    Object.entries(params).filter(
+      ([, v]) => typeof v === "number" || (typeof v === "string" && v.length <= 60 && !/[\n\r]/.test(v)),
+    ),
+  ) as Record<string, string | number>;
+  try {
+    return ERROR_CODES.includes(code as never) ? t(l, code, safe) : t(l, "peer-refused");
+  } catch {
+    return t(l, "peer-refused");
+  }
+}
+
+/** The 通存通兑 events: the member hears how their transfer ended; root admins, of moves and mismatches. */
+export async function crossBankNote(
+  tx: Tx,
+  e: DomainEvent,
+  each: (ids: number[], body: (l: Locale) => { text: string }) => Promise<void>,
+): Promise<void> {
+  // Raw statements: these events happen inside the federation's raw transactions (Db.fast).
+  const sql = sqlOf(tx);
+  const peer = "peerId" in e ? await sql.get<{ code: string }>("SELECT code FROM peer WHERE id = ?", [e.peerId]) : null;
+  const bank = peer?.code ?? "";
+  const rootAdmins = async (bankId: number) =>
+    (
+      await sql.all<{ id: number }>(
+        `SELECT DISTINCT r.member_id AS id FROM role r JOIN unit u ON u.id = r.unit_id
+          WHERE r.role = 'admin' AND u.bank_id = ? AND u.parent_id IS NULL ORDER BY r.member_id`,
+        [bankId],
+      )
+    ).map((r) => r.id);
+  switch (e.type) {
+    case "cross.sent":
+    case "cross.received":
+    case "cross.voided":
+      await each([e.memberId], (l) => ({
+        text: t(l, `note-${e.type.replace(".", "-")}-${e.direction}`, {
+          bank,
+          hours: duration(l, e.minutes),
+          why: e.reason ? refusalText(l, e.reason) : "",
+        }),
+      }));
+      return;
+    case "cross.move-requested":
+      await each(await rootAdmins(e.bankId), (l) => ({
+        text: t(l, "note-move-requested", { bank, member: e.memberId, hours: duration(l, e.minutes) }),
+      }));
+      return;
+    case "cross.mismatch":
+      await each(await rootAdmins(e.bankId), (l) => ({
+        text: t(l, "note-statement-mismatch", { bank, ours: e.ours, theirs: e.theirs }),
+      }));
+      return;
+  }
+}

@@ -1,7 +1,8 @@
 // Who hears about what: turns the engine's domain events into outbox messages, inside the
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
 import { sqlOf, type Tx } from "../db/client.ts";
-import { broadcastTag, type DomainEvent, ERROR_CODES, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
+import { broadcastTag, type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
+import { crossBankNote } from "./banks.ts";
 import { categoryName, duration, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
 import { PRIORITY, toGroup, toMember } from "./outbox.ts";
@@ -281,65 +282,5 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     }
     default:
       return crossBankNote(tx, e, each);
-  }
-}
-
-/**
- * A refusal's words without its details: the code may come from another bank, and the message of
- * a code that needs values (how many minutes) is replaced by the general one.
- */
-export function refusalText(l: Locale, code: string, params: Record<string, unknown> = {}): string {
-  const safe = Object.fromEntries(
-    Object.entries(params).filter(
-      ([, v]) => typeof v === "number" || (typeof v === "string" && v.length <= 60 && !/[\n\r]/.test(v)),
-    ),
-  ) as Record<string, string | number>;
-  try {
-    return ERROR_CODES.includes(code as never) ? t(l, code, safe) : t(l, "peer-refused");
-  } catch {
-    return t(l, "peer-refused");
-  }
-}
-
-/** The 通存通兑 events: the member hears how their transfer ended; root admins, of moves and mismatches. */
-async function crossBankNote(
-  tx: Tx,
-  e: DomainEvent,
-  each: (ids: number[], body: (l: Locale) => { text: string }) => Promise<void>,
-): Promise<void> {
-  // Raw statements: these events happen inside the federation's raw transactions (Db.fast).
-  const sql = sqlOf(tx);
-  const peer = "peerId" in e ? await sql.get<{ code: string }>("SELECT code FROM peer WHERE id = ?", [e.peerId]) : null;
-  const bank = peer?.code ?? "";
-  const rootAdmins = async (bankId: number) =>
-    (
-      await sql.all<{ id: number }>(
-        `SELECT DISTINCT r.member_id AS id FROM role r JOIN unit u ON u.id = r.unit_id
-          WHERE r.role = 'admin' AND u.bank_id = ? AND u.parent_id IS NULL ORDER BY r.member_id`,
-        [bankId],
-      )
-    ).map((r) => r.id);
-  switch (e.type) {
-    case "cross.sent":
-    case "cross.received":
-    case "cross.voided":
-      await each([e.memberId], (l) => ({
-        text: t(l, `note-${e.type.replace(".", "-")}-${e.direction}`, {
-          bank,
-          hours: duration(l, e.minutes),
-          why: e.reason ? refusalText(l, e.reason) : "",
-        }),
-      }));
-      return;
-    case "cross.move-requested":
-      await each(await rootAdmins(e.bankId), (l) => ({
-        text: t(l, "note-move-requested", { bank, member: e.memberId, hours: duration(l, e.minutes) }),
-      }));
-      return;
-    case "cross.mismatch":
-      await each(await rootAdmins(e.bankId), (l) => ({
-        text: t(l, "note-statement-mismatch", { bank, ours: e.ours, theirs: e.theirs }),
-      }));
-      return;
   }
 }

@@ -8,39 +8,30 @@ export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
 export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTree } from "./directory.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./family.ts";
+export { abortIn, commitIn, Prepare, prepareIn } from "./federation/incoming.ts";
 export { approveMove, movesAwaiting, requestMove } from "./federation/moves.ts";
+export { commitOut, holdOut, markSettled, voidOut } from "./federation/outgoing.ts";
 export {
   Address,
   addPeer,
   BankCode,
   type BankIdentity,
   bankIdentity,
-  clearingOverview,
   findPeer,
   markLinked,
   type PeerRow,
-  type PeerView,
   peerByCode,
-  peersOf,
 } from "./federation/peers.ts";
-export { positionWith, recordStatement } from "./federation/statements.ts";
+export { clearingOverview, type PeerView, peersOf, positionWith, recordStatement } from "./federation/positions.ts";
 export {
-  abortIn,
   addRemoteRelative,
   CROSS_KINDS,
   type CrossKind,
   type CrossRow,
   type CrossState,
   claimNonce,
-  commitIn,
-  commitOut,
   crossState,
-  holdOut,
-  markSettled,
-  Prepare,
-  prepareIn,
   unfinished,
-  voidOut,
 } from "./federation/transfers.ts";
 export { fundGrantPool, grant, poolBalance } from "./grants.ts";
 export {
