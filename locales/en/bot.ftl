@@ -90,7 +90,7 @@ help-admin =
     /policy [UNIT] rules  /policy set [UNIT] NAME VALUE  /audit [ACTION] [#MEMBER] admin log
     /broadcast [volunteer|elder|family] TEXT  /stats [DAYS]  /elder NAME YEAR PHONE ADDRESS  /linkfamily ELDER RELATIVE RELATION
     /chart statistics chart  /export [period] service records  /web sign-in link to the web console
-    Root admins: /bank add CODE URL KEY LIMIT_OUT LIMIT_IN (a peer bank)  /moves  /approvemove ID
+    Root admins: /bank add CODE URL KEY LIMIT_OUT LIMIT_IN (a peer bank)  /moves  /approvemove ID  /cancelmove ID
 help-hotline = Hotline: /elder NAME YEAR PHONE ADDRESS (register an elder)  /need ELDER_ID (post for them)  /members NAME  /web web console
 tier-ordinary = ordinary
 tier-technical = technical
@@ -462,13 +462,14 @@ cross-relative-added = { $address } confirmed as your relative ({ $relation }): 
 cross-done = Done: { $hours } sent to { $to }.
 cross-pending = { $hours } held for { $to }; waiting for the other bank. You will be told when it is done.
 cross-refused = Not sent to { $to }: { $why } Nothing was taken from your balance.
-cross-move-requested = Move #{ $id } asked: { $hours } to { $to }. The root admins of both banks approve it; you will be told.
+cross-move-requested = Move #{ $id } asked: { $hours } to { $to }. The root admins of both banks approve it; you will be told. /cancelmove { $id } cancels it until then.
 bank-added-linked = Bank { $code } added; it has added this bank too: credits can move.
 bank-added-waiting = Bank { $code } added. Credits move once its admins add this bank too (/banks shows our code and key).
 moves-empty = No moves are waiting for approval.
-moves-title = Moves waiting for approval (/approvemove ID):
+moves-title = Moves waiting for approval (/approvemove ID, or /cancelmove ID to refuse):
 moves-line-out = #{ $id } { $name } (#{ $member }) → { $bank }:{ $remote }, { $hours }
 moves-line-in = #{ $id } { $bank }:{ $remote } → { $name } (#{ $member }), { $hours }
+move-cancelled-done = Move #{ $id } cancelled; any held minutes are back.
 move-approved = Move #{ $id } approved.
 note-cross-sent-out = { $hours } reached bank { $bank }.
 note-cross-received-in = You received { $hours } from bank { $bank }.

@@ -38,3 +38,4 @@ peer-unreachable = The other bank did not answer in time.
 peer-refused = The other bank refused it.
 replay = That message was already received; nothing was done twice.
 peer-not-linked = The other bank has not added this bank yet (or has another key for it); its admins add it with /bank add.
+move-cancelled = The move was cancelled.

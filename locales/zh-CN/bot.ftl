@@ -90,7 +90,7 @@ help-admin =
     /policy [单位] 查看规则  /policy set [单位] 规则名 取值  /audit [动作] [#成员] 操作记录
     /broadcast [volunteer|elder|family] 内容  /stats [天数]  /elder 姓名 出生年 电话 地址  /linkfamily 老人 家属 关系
     /chart 统计图  /export [时间段] 导出服务记录  /web 网页管理平台登录链接
-    总行管理员：/bank add 代码 地址 公钥 转出额度 转入额度（合作银行）  /moves  /approvemove 编号
+    总行管理员：/bank add 代码 地址 公钥 转出额度 转入额度（合作银行）  /moves  /approvemove 编号  /cancelmove 编号
 help-hotline = 热线：/elder 姓名 出生年 电话 地址（登记老人）  /need 老人编号（代发需求）  /members 姓名  /web 网页管理平台
 tier-ordinary = 普通服务
 tier-technical = 技术服务
@@ -426,13 +426,14 @@ cross-relative-added = 已确认 { $address } 为您的亲属（{ $relation }）
 cross-done = 已完成：{ $hours } 已转给 { $to }。
 cross-pending = 已为 { $to } 冻结 { $hours }，正在等待对方银行；完成后会通知您。
 cross-refused = 未能转给 { $to }：{ $why } 您的余额没有扣除。
-cross-move-requested = 转移申请 #{ $id }：{ $hours } 转到 { $to }。需两家银行的总行管理员批准，结果会通知您。
+cross-move-requested = 转移申请 #{ $id }：{ $hours } 转到 { $to }。需两家银行的总行管理员批准，结果会通知您；此前可发送 /cancelmove { $id } 取消。
 bank-added-linked = 已添加银行 { $code }，对方也已添加本行：可以通存通兑。
 bank-added-waiting = 已添加银行 { $code }。对方管理员也添加本行后才能转账（/banks 显示本行代码和公钥）。
 moves-empty = 没有待批准的转移。
-moves-title = 待批准的转移（/approvemove 编号）：
+moves-title = 待批准的转移（/approvemove 编号 批准，/cancelmove 编号 拒绝）：
 moves-line-out = #{ $id } { $name }（#{ $member }）→ { $bank }:{ $remote }，{ $hours }
 moves-line-in = #{ $id } { $bank }:{ $remote } → { $name }（#{ $member }），{ $hours }
+move-cancelled-done = 转移 #{ $id } 已取消，冻结的分钟已退回。
 move-approved = 转移 #{ $id } 已批准。
 note-cross-sent-out = { $hours } 已到达 { $bank } 银行。
 note-cross-received-in = 您收到来自 { $bank } 银行的 { $hours }。

@@ -38,3 +38,4 @@ peer-unreachable = 对方银行没有及时回应。
 peer-refused = 对方银行拒绝了这笔转账。
 replay = 这条消息已经收到过，没有重复处理。
 peer-not-linked = 对方银行尚未添加本行（或保存的本行公钥不同），请对方管理员用 /bank add 添加。
+move-cancelled = 这次转移已取消。

@@ -153,6 +153,12 @@ export const BANK_COMMANDS: Record<string, Command> = {
     );
     return one(text(turn, [tr(turn, "moves-title"), ...lines].join("\n")));
   },
+  async cancelmove(turn, arg) {
+    // The member who asked, or a root admin (also to refuse a move arriving from another bank).
+    const moveId = countArg(arg, "move");
+    await engine.cancelMove(turn.bot.ctx, { actorId: me(turn), bankId: turn.bot.bankId, moveId });
+    return one(say(turn, "move-cancelled-done", { id: moveId }));
+  },
   async approvemove(turn, arg) {
     const moveId = countArg(arg, "move");
     const f = federation(turn);

@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   "peer-refused",
   "replay",
   "peer-not-linked",
+  "move-cancelled",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -9,7 +9,7 @@ export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTre
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./family.ts";
 export { abortIn, commitIn, Prepare, prepareIn } from "./federation/incoming.ts";
-export { approveMove, movesAwaiting, requestMove } from "./federation/moves.ts";
+export { approveMove, cancelMove, movesAwaiting, requestMove } from "./federation/moves.ts";
 export { commitOut, holdOut, markSettled, voidOut } from "./federation/outgoing.ts";
 export {
   Address,

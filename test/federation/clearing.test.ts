@@ -152,6 +152,28 @@ describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
     expect(await settled(a, b)).toBe(210);
   }, 60_000);
 
+  it("a move is cancelled by the member who asked, or refused by the other bank: the minutes return", async () => {
+    const mover = await a.member("mover2");
+    const arrived = await b.member("arrived2");
+    await fund(a, mover, 50);
+    // Cancelled before any approval; another member cannot cancel it.
+    const first = Number(/#(\d+)/.exec(await a.say(`@mover2: /move bj:${arrived}`))?.[1]);
+    expect(await a.say(`@son: /cancelmove ${first}`)).toContain("权限");
+    expect(await a.say(`@mover2: /cancelmove ${first}`)).toContain("已取消");
+    expect(await a.say("@admin: /moves")).not.toContain(`#${first} `);
+    // Approved here (held), refused there: the hold is released and the mover told.
+    const second = Number(/#(\d+)/.exec(await a.say(`@mover2: /move bj:${arrived}`))?.[1]);
+    await a.say(`@admin: /approvemove ${second}`);
+    expect(await a.balance(mover)).toBe(0);
+    const inId = Number(/#(\d+) sz:/.exec(await b.say("@admin: /moves"))?.[1]);
+    expect(await b.say(`@admin: /cancelmove ${inId}`)).toContain("已取消");
+    await a.fed.recover();
+    expect(await a.balance(mover)).toBe(50);
+    expect(await b.balance(arrived)).toBe(0);
+    expect(await a.say("@mover2: /balance")).toContain("未成功");
+    expect(await settled(a, b)).toBe(210);
+  }, 60_000);
+
   it("the daily statements of both banks match; a tampered ledger is reported to root admins", async () => {
     expect(await a.fed.reconcile()).toBe(1);
     const sa = await a.db.read((c) => c.peerStatement.findFirst({ orderBy: { id: "desc" } }));

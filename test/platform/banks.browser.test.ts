@@ -120,6 +120,17 @@ describe("the banks page", () => {
     expect(await a.balance(son)).toBe(0);
   }, 60_000);
 
+  it("refuses a move with its button: the held minutes come back", async () => {
+    const other = await a.member("other");
+    const arrived = await b.member("arrived2");
+    await fund(a, other, 40);
+    await a.say(`@other: /move bj:${arrived}`);
+    await open(page);
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("拒绝")')]);
+    expect(await page.textContent("main")).toContain("已拒绝该转移");
+    expect(await a.balance(other)).toBe(40);
+  }, 60_000);
+
   it("another unit's admin gets 403 and no data", async () => {
     const other = await signIn("unitadmin");
     const r = await open(other);

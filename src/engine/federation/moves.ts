@@ -10,7 +10,7 @@ import { id } from "../input.ts";
 import { holdTransfer, memberAccountId } from "../ledger.ts";
 import { effectivePolicy } from "../policy.ts";
 import { Address, peerByCode, rootUnitOf } from "./peers.ts";
-import { type CrossRow, crossRow } from "./transfers.ts";
+import { type CrossRow, crossRow, settleHold } from "./transfers.ts";
 
 const MoveInput = z.object({ actorId: id, to: Address, key: z.string().min(1).max(200) });
 
@@ -134,5 +134,42 @@ export async function approveMove(
       after: { xid: x.xid, direction: x.direction },
     });
     return { direction: x.direction, xid: x.xid, peerId: x.peerId };
+  });
+}
+
+/**
+ * Cancels a move not yet done: the member who asked (here), or a root admin of this bank (either
+ * way: refusing an arriving move). A held balance is released and the other bank is told; a move
+ * the other bank already prepared and this bank committed cannot be cancelled.
+ */
+export async function cancelMove(ctx: Ctx, input: z.input<typeof ApproveInput>): Promise<void> {
+  const d = parse(ApproveInput, input);
+  await ctx.db.fast(async (tx) => {
+    const sql = sqlOf(tx);
+    const x = await sql.get<{
+      peerId: number;
+      xid: string;
+      direction: "out" | "in";
+      memberId: number | null;
+      state: string;
+    }>(
+      `SELECT x.peer_id AS "peerId", x.xid, x.direction, x.member_id AS "memberId", x.state FROM cross_transfer x
+         JOIN peer p ON p.id = x.peer_id WHERE x.id = ? AND p.bank_id = ? AND x.kind = 'move'`,
+      [d.moveId, d.bankId],
+    );
+    ensure(x, "not-found", { what: "move" });
+    if (!(x.direction === "out" && x.memberId === d.actorId))
+      await requireRoleOver(tx, d.actorId, await rootUnitOf(tx, d.bankId), ["admin"]);
+    if (x.state === "held") {
+      ensure(await settleHold(ctx, tx, x.peerId, x.xid, "out", "held", "voided", "move-cancelled"), "invalid-state");
+      return;
+    }
+    // Not yet held here: nothing to release; the other bank never heard of an outgoing one.
+    const n = await sql.run(
+      `UPDATE cross_transfer SET state = 'voided', error = 'move-cancelled', settled = ?, updated_at = ?
+        WHERE id = ? AND state IN ('requested', 'approved')`,
+      [x.direction === "out", ctx.now(), d.moveId],
+    );
+    ensure(n === 1, "invalid-state");
   });
 }

@@ -51,7 +51,8 @@ function banksPage(
   const move = (
     m: Moves[number],
   ) => html`<tr><td>#${m.id}</td><td>${m.direction === "out" ? `${m.memberName} (#${m.memberId}) → ${m.peerCode}:${m.remoteMember}` : `${m.peerCode}:${m.remoteMember} → ${m.memberName} (#${m.memberId})`}</td>
-<td>${duration(l, m.amount)}</td><td><form method="post" action="/platform/banks/moves/${m.id}/approve">${csrf}<button type="submit">${t(l, "web-banks-approve")}</button></form></td></tr>`;
+<td>${duration(l, m.amount)}</td><td class="actions"><form method="post" action="/platform/banks/moves/${m.id}/approve">${csrf}<button type="submit">${t(l, "web-banks-approve")}</button></form>
+<form method="post" action="/platform/banks/moves/${m.id}/cancel">${csrf}<button type="submit">${t(l, "web-banks-refuse")}</button></form></td></tr>`;
   const input = (name: string, type = "text") =>
     html`<input name="${name}" type="${type}" value="${form[name] ?? ""}">`;
   return layout(
@@ -136,24 +137,25 @@ export function bankRoutes(app: Hono<PlatformEnv>, ctx: Ctx, federation?: Federa
     await federation?.reconcile();
     return c.redirect("/platform/banks?done=reconciled", 303);
   });
-  app.post("/banks/moves/:id/approve", async (c) => {
-    const v = c.get("viewer");
-    const me = c.get("session").memberId;
-    const moveId = z.coerce.number().int().min(1).safeParse(c.req.param("id"));
-    try {
-      const o = await engine.clearingOverview(ctx, me);
-      const r = await engine.approveMove(ctx, {
-        actorId: me,
-        bankId: o.bankId,
-        moveId: moveId.success ? moveId.data : 0,
-      });
-      if (r.direction === "out") await federation?.drive(r.peerId, r.xid);
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e;
-      if (e.code === "forbidden" || e.code === "not-found") return c.html(forbiddenPage(v, "banks"), 403);
-      const r = await render(c, {}, { kind: "error", text: t(v.locale, e.code, e.params) });
-      return c.html(r.page, 400);
-    }
-    return c.redirect("/platform/banks?done=approved", 303);
-  });
+  for (const action of ["approve", "cancel"] as const)
+    app.post(`/banks/moves/:id/${action}`, async (c) => {
+      const v = c.get("viewer");
+      const me = c.get("session").memberId;
+      const moveId = z.coerce.number().int().min(1).safeParse(c.req.param("id"));
+      try {
+        const o = await engine.clearingOverview(ctx, me);
+        const input = { actorId: me, bankId: o.bankId, moveId: moveId.success ? moveId.data : 0 };
+        if (action === "cancel") await engine.cancelMove(ctx, input);
+        else {
+          const r = await engine.approveMove(ctx, input);
+          if (r.direction === "out") await federation?.drive(r.peerId, r.xid);
+        }
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        if (e.code === "forbidden" || e.code === "not-found") return c.html(forbiddenPage(v, "banks"), 403);
+        const r = await render(c, {}, { kind: "error", text: t(v.locale, e.code, e.params) });
+        return c.html(r.page, 400);
+      }
+      return c.redirect(`/platform/banks?done=${action === "cancel" ? "cancelled" : "approved"}`, 303);
+    });
 }
