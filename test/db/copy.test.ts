@@ -16,6 +16,23 @@ describe("moving from the SQLite file to PostgreSQL", () => {
       .gift(w.ctx, { actorId: w.volunteer, toMemberId: w.elder, minutes: 1, key: k() })
       .catch(() => undefined);
     await engine.donate(w.ctx, { actorId: w.volunteer, minutes: 15, key: k() });
+    // 通存通兑 state: the bank's key, a peer with its clearing account and limits, a relative there.
+    const me = await engine.bankIdentity(w.ctx, w.bankId);
+    const { generateKeyPairSync } = await import("node:crypto");
+    const peerKey = (
+      generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }) as Buffer
+    ).toString("base64");
+    await engine.addPeer(w.ctx, {
+      actorId: w.admin,
+      bankId: w.bankId,
+      code: "bj",
+      url: "https://bj.example.org",
+      publicKey: peerKey,
+      limitOut: 600,
+      limitIn: 300,
+      key: k(),
+    });
+    await engine.addRemoteRelative(w.ctx, { actorId: w.elder, address: "bj:7", relation: "child" });
     await src.db.close();
     const target = await scratchUrl("postgres");
     try {
@@ -45,6 +62,11 @@ describe("moving from the SQLite file to PostgreSQL", () => {
         expect(more).toBeGreaterThan(needId);
         await engine.certifyNeed(ctx, { actorId: w.admin, needId: more, key: k() });
         expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+        // The bank signs with the same key; the peer, its limits and the relative came along.
+        expect((await engine.bankIdentity(ctx, w.bankId)).publicKey).toBe(me.publicKey);
+        const [peer] = await engine.peersOf(ctx, w.bankId);
+        expect([peer?.code, peer?.limitOut, peer?.limitIn]).toEqual(["bj", 600, 300]);
+        expect(await db.read((c) => c.remoteRelative.count())).toBe(1);
       } finally {
         await db.close();
       }
