@@ -2,7 +2,7 @@
 // admins approve (the whole balance is held then), the other bank's root admins approve its side,
 // and the two-phase transfer finishes it. Until both have approved, nothing moves.
 import { z } from "zod";
-import { sqlOf } from "../../db/client.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
 import { memberUnits, requireRoleOver } from "../authz.ts";
 import { audit, type Ctx, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
@@ -63,6 +63,22 @@ export async function movesAwaiting(
 
 const ApproveInput = z.object({ actorId: id, bankId: id, moveId: id });
 
+/** A move of this bank by its number, either direction. */
+function moveOf(tx: Tx, moveId: number, bankId: number) {
+  return sqlOf(tx).get<{
+    peerId: number;
+    xid: string;
+    direction: "out" | "in";
+    memberId: number | null;
+    amount: number;
+    state: string;
+  }>(
+    `SELECT x.peer_id AS "peerId", x.xid, x.direction, x.member_id AS "memberId", x.amount, x.state FROM cross_transfer x
+       JOIN peer p ON p.id = x.peer_id WHERE x.id = ? AND p.bank_id = ? AND x.kind = 'move'`,
+    [moveId, bankId],
+  );
+}
+
 /**
  * A root admin approves a move. Asked here: the member's whole balance is held now and the other
  * bank is asked to prepare. Arriving: the next prepare from the origin holds the credit.
@@ -76,18 +92,8 @@ export async function approveMove(
     const root = await rootUnitOf(tx, d.bankId);
     await requireRoleOver(tx, d.actorId, root, ["admin"]);
     const sql = sqlOf(tx);
-    const x = await sql.get<{
-      peerId: number;
-      xid: string;
-      direction: "out" | "in";
-      memberId: number | null;
-      amount: number;
-    }>(
-      `SELECT x.peer_id AS "peerId", x.xid, x.direction, x.member_id AS "memberId", x.amount FROM cross_transfer x
-         JOIN peer p ON p.id = x.peer_id WHERE x.id = ? AND p.bank_id = ? AND x.kind = 'move' AND x.state = 'requested'`,
-      [d.moveId, d.bankId],
-    );
-    ensure(x, "not-found", { what: "move" });
+    const x = await moveOf(tx, d.moveId, d.bankId);
+    ensure(x?.state === "requested", "not-found", { what: "move" });
     ensure(x.memberId !== d.actorId, "own-service");
     if (x.direction === "in") {
       const n = await sql.run(
@@ -146,17 +152,7 @@ export async function cancelMove(ctx: Ctx, input: z.input<typeof ApproveInput>):
   const d = parse(ApproveInput, input);
   await ctx.db.fast(async (tx) => {
     const sql = sqlOf(tx);
-    const x = await sql.get<{
-      peerId: number;
-      xid: string;
-      direction: "out" | "in";
-      memberId: number | null;
-      state: string;
-    }>(
-      `SELECT x.peer_id AS "peerId", x.xid, x.direction, x.member_id AS "memberId", x.state FROM cross_transfer x
-         JOIN peer p ON p.id = x.peer_id WHERE x.id = ? AND p.bank_id = ? AND x.kind = 'move'`,
-      [d.moveId, d.bankId],
-    );
+    const x = await moveOf(tx, d.moveId, d.bankId);
     ensure(x, "not-found", { what: "move" });
     if (!(x.direction === "out" && x.memberId === d.actorId))
       await requireRoleOver(tx, d.actorId, await rootUnitOf(tx, d.bankId), ["admin"]);
