@@ -47,7 +47,11 @@ export const BANK_COMMANDS: Record<string, Command> = {
     const self = turn.bot.federation?.me;
     const head =
       self && admin
-        ? tr(turn, "banks-self", { code: self.code, key: self.publicKey, url: turn.bot.publicUrl ?? "-" })
+        ? tr(turn, "banks-self", {
+            code: self.code,
+            key: self.publicKey,
+            url: turn.bot.publicUrl ?? turn.bot.webBase ?? "-",
+          })
         : "";
     if (!peers.length) return one(text(turn, [head, tr(turn, "banks-empty")].filter(Boolean).join("\n")));
     if (!admin) {
