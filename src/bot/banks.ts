@@ -35,15 +35,26 @@ function address(raw: string | undefined, field = "address") {
   return a.data;
 }
 
+/** A gift or payment to another bank, and what the member is told of it. */
+async function across(turn: Turn, kind: "gift" | "pay", addr?: string, amount?: string, need?: string) {
+  const to = address(addr);
+  const needId = kind === "pay" ? countArg(need, "need") : undefined;
+  const minutes = countArg(amount, "minutes", 1, 1_000_000);
+  const key = opKey(turn, kind === "gift" ? "send" : "pay");
+  const o = await federation(turn).send({ actorId: me(turn), to: to.text, minutes, kind, needId, key });
+  return outcome(turn, o, minutes, to.text);
+}
+
 /** Commands about other banks, for every member (and root admins: /bank, /moves, /approvemove). */
 export const BANK_COMMANDS: Record<string, Command> = {
   async banks(turn) {
     // Members see which banks credits can go to; root admins also see the key, positions and limits.
-    const admin = await engine.clearingOverview(turn.bot.ctx, me(turn)).then(
-      () => true,
-      () => false,
-    );
-    const peers = await engine.peersOf(turn.bot.ctx, turn.bot.bankId);
+    const overview = await engine.clearingOverview(turn.bot.ctx, me(turn)).catch((e) => {
+      if (e instanceof AppError && e.code === "forbidden") return null;
+      throw e;
+    });
+    const admin = overview?.bankId === turn.bot.bankId;
+    const peers = admin && overview ? overview.peers : await engine.peersOf(turn.bot.ctx, turn.bot.bankId);
     const self = turn.bot.federation?.me;
     const head =
       self && admin
@@ -89,32 +100,12 @@ export const BANK_COMMANDS: Record<string, Command> = {
   async send(turn, arg) {
     // /send BANK:NUMBER MINUTES — a gift to a relative at another bank.
     const [addr, amount] = words(arg);
-    const to = address(addr);
-    const minutes = countArg(amount, "minutes", 1, 1_000_000);
-    const o = await federation(turn).send({
-      actorId: me(turn),
-      to: to.text,
-      minutes,
-      kind: "gift",
-      key: opKey(turn, "send"),
-    });
-    return outcome(turn, o, minutes, to.text);
+    return across(turn, "gift", addr, amount);
   },
   async pay(turn, arg) {
     // /pay BANK:ELDER NEED MINUTES — pays a need of a relative at another bank.
     const [addr, need, amount] = words(arg);
-    const to = address(addr);
-    const needId = countArg(need, "need");
-    const minutes = countArg(amount, "minutes", 1, 1_000_000);
-    const o = await federation(turn).send({
-      actorId: me(turn),
-      to: to.text,
-      minutes,
-      kind: "pay",
-      needId,
-      key: opKey(turn, "pay"),
-    });
-    return outcome(turn, o, minutes, to.text);
+    return across(turn, "pay", addr, amount, need);
   },
   async move(turn, arg) {
     const to = address(words(arg)[0]);

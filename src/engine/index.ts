@@ -30,6 +30,7 @@ export {
   type CrossRow,
   type CrossState,
   claimNonce,
+  crossRow,
   crossState,
   unfinished,
 } from "./federation/transfers.ts";

@@ -2,6 +2,8 @@
 // ask the peer to prepare, commit here, tell the peer to post. Whatever fails or is killed half-way
 // is picked up by `recover`, which asks the other side and finishes or voids: this bank decides its
 // outgoing transfers, the peer follows; an incoming one is posted only when its origin committed.
+
+import { sqlOf } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
 import { AppError, type BankIdentity, type CrossRow, type Ctx, type PeerRow } from "../engine/index.ts";
 import { log } from "../log.ts";
@@ -49,14 +51,11 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
     if (!p) throw new AppError("unknown-bank", { bank: String(id) });
     return p;
   };
-  const row = (peerId: number, xid: string) =>
-    ctx.db.read(async (c) => {
-      const r = await c.crossTransfer.findUniqueOrThrow({ where: { peerId_xid: { peerId, xid } } });
-      return { ...r, direction: r.direction as "out" | "in" } as unknown as CrossRow & {
-        error: string | null;
-        createdAt: Date;
-      };
-    });
+  const row = async (peerId: number, xid: string) => {
+    const r = await ctx.db.read((c) => engine.crossRow(c as never, peerId, xid));
+    if (!r) throw new AppError("not-found", { what: "transfer" });
+    return r;
+  };
   const tell = (p: PeerRow, type: Parameters<typeof ask>[2], body: Record<string, unknown>): Promise<Answer> =>
     ask(me, p, type, body, { timeoutMs, post: opts.post });
 
@@ -107,11 +106,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
   });
 
   /** Takes an outgoing transfer as far as it can go now. */
-  async function driveOut(
-    p: PeerRow,
-    x: CrossRow & { error: string | null; createdAt: Date },
-    live: boolean,
-  ): Promise<Outcome> {
+  async function driveOut(p: PeerRow, x: CrossRow, live: boolean): Promise<Outcome> {
     const xid = x.xid;
     if (x.state === "held") {
       const age = ctx.now().getTime() - new Date(x.createdAt).getTime();
@@ -120,7 +115,9 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
         await engine.voidOut(ctx, p.id, xid, "peer-unreachable", live);
         return driveOut(p, await row(p.id, xid), live);
       }
-      const member = await ctx.db.read((c) => c.member.findUnique({ where: { id: x.memberId ?? 0 } }));
+      const member = await ctx.db.read((c) =>
+        sqlOf(c).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [x.memberId ?? 0]),
+      );
       const a = await tell(p, "prepare", {
         xid,
         kind: x.kind,
@@ -133,16 +130,14 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
       if (!a.ok) {
         // A peer that does not know this bank (or its key) has not added it: say that, not "refused".
         const why = a.refused === "unknown-peer" || a.refused === "bad-signature" ? "peer-not-linked" : a.refused;
-        await engine.voidOut(ctx, p.id, xid, why, live);
-        await engine.markSettled(ctx, p.id, xid);
+        await engine.voidOut(ctx, p.id, xid, why, live, true);
         const now = await row(p.id, xid);
         return now.state === "committed" ? { state: "committed", xid } : voided(xid, why, a.params);
       }
       const state = a.body.state;
       if (state === "requested") return { state: "pending", xid };
       if (state === "voided") {
-        await engine.voidOut(ctx, p.id, xid, "peer-refused", live);
-        await engine.markSettled(ctx, p.id, xid);
+        await engine.voidOut(ctx, p.id, xid, "peer-refused", live, true);
         return voided(xid, "peer-refused");
       }
       if (state !== "prepared" && state !== "committed") return { state: "pending", xid };

@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject, randomUUID, sign, verify } from "node:crypto";
 import { z } from "zod";
 import { BankCode } from "../engine/federation/peers.ts";
+import { CROSS_KINDS, Xid } from "../engine/federation/transfers.ts";
 
 /** How far a message's time may be from ours. */
 export const MAX_SKEW_MS = 5 * 60_000;
@@ -32,16 +33,13 @@ export type Envelope = z.infer<typeof Envelope>;
 
 /** The bodies of the requests that name one transfer. */
 export const XidBody = z.object({
-  xid: z.string().regex(/^[a-z0-9-]{1,40}-[0-9a-f-]{36}$/),
-  kind: z.enum(["gift", "move", "pay"]).default("gift"),
+  xid: Xid,
+  kind: z.enum(CROSS_KINDS).default("gift"),
   amount: z.number().int().min(1).max(1_000_000).default(1),
 });
 /** A commit names many transfers at once: the origin batches what it committed meanwhile. */
 export const CommitBody = z.object({
-  xids: z
-    .array(z.string().regex(/^[a-z0-9-]{1,40}-[0-9a-f-]{36}$/))
-    .min(1)
-    .max(200),
+  xids: z.array(Xid).min(1).max(200),
 });
 export const StatementBody = z.object({
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

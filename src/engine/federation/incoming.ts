@@ -18,11 +18,12 @@ import {
   crossRow,
   REASON,
   settleHold,
+  Xid,
 } from "./transfers.ts";
 
 /** What the origin asks the receiving bank to prepare. */
 export const Prepare = z.object({
-  xid: z.string().regex(/^[a-z0-9-]{1,40}-[0-9a-f-]{36}$/),
+  xid: Xid,
   kind: z.enum(CROSS_KINDS),
   amount: z.number().int().min(1).max(1_000_000),
   to: z.number().int().min(1).max(999_999_999_999),
@@ -70,17 +71,29 @@ export async function prepareIn(
         );
       }
       if (m.kind !== "move") await requireRemoteRelative(tx, m.to, `${peer.code}:${m.from}`);
-      const row = {
-        remote: String(m.from),
-        name: m.fromName,
-      };
+      // The incoming row, as it stands after this prepare.
+      const insert = (state: CrossState, holdId: number | null) =>
+        sql.run(
+          `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, remote_name, amount, hold_id, need_id, created_at, updated_at)
+           VALUES (?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            peer.id,
+            m.xid,
+            m.kind,
+            state,
+            m.to,
+            String(m.from),
+            m.fromName,
+            m.amount,
+            holdId,
+            m.needId ?? null,
+            ctx.now(),
+            ctx.now(),
+          ],
+        );
       if (m.kind === "move" && !prior) {
         // Both banks' root admins approve a move: this one has not yet.
-        await sql.run(
-          `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, remote_name, amount, created_at, updated_at)
-           VALUES (?, ?, 'in', 'move', 'requested', ?, ?, ?, ?, ?, ?)`,
-          [peer.id, m.xid, m.to, row.remote, row.name, m.amount, ctx.now(), ctx.now()],
-        );
+        await insert("requested", null);
         await emit(ctx, tx, {
           type: "cross.move-requested",
           bankId: peer.bankId,
@@ -110,24 +123,7 @@ export async function prepareIn(
           [holdId, m.amount, ctx.now(), prior.id],
         );
         if (n !== 1) throw new AppError("invalid-state");
-      } else
-        await sql.run(
-          `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, remote_name, amount, hold_id, need_id, created_at, updated_at)
-           VALUES (?, ?, 'in', ?, 'prepared', ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            peer.id,
-            m.xid,
-            m.kind,
-            m.to,
-            row.remote,
-            row.name,
-            m.amount,
-            holdId,
-            m.needId ?? null,
-            ctx.now(),
-            ctx.now(),
-          ],
-        );
+      } else await insert("prepared", holdId);
       return "prepared";
     });
   } catch (e) {

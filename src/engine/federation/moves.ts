@@ -7,12 +7,24 @@ import { memberUnits, requireRoleOver } from "../authz.ts";
 import { audit, type Ctx, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
-import { holdTransfer, memberAccountId } from "../ledger.ts";
-import { effectivePolicy } from "../policy.ts";
+import { memberAccountId } from "../ledger.ts";
+import { holdFor, startOut } from "./outgoing.ts";
 import { Address, peerByCode, rootUnitOf } from "./peers.ts";
-import { type CrossRow, crossRow, settleHold } from "./transfers.ts";
+import { type CrossRow, settleHold } from "./transfers.ts";
 
 const MoveInput = z.object({ actorId: id, to: Address, key: z.string().min(1).max(200) });
+
+/** What a move takes: the member's whole spendable balance (their account made if it is missing). */
+async function wholeBalance(tx: Tx, bankId: number, memberId: number): Promise<{ account: number; minutes: number }> {
+  const account = await memberAccountId(tx, bankId, memberId);
+  const a = await sqlOf(tx).get<{ available: number }>(
+    "SELECT credits_posted - debits_posted - debits_pending AS available FROM account WHERE id = ?",
+    [account],
+  );
+  const minutes = Number(a?.available ?? 0);
+  ensure(minutes > 0, "insufficient-credits", { minutes: 1 });
+  return { account, minutes };
+}
 
 /** A member asks to move their whole balance to their membership at another bank. */
 export async function requestMove(
@@ -25,20 +37,17 @@ export async function requestMove(
     if (!home) throw new AppError("not-registered");
     const peer = await peerByCode(tx, home.bankId, d.to.code);
     ensure(peer, "unknown-bank", { bank: d.to.code });
-    const a = await sqlOf(tx).get<{ available: number }>(
-      "SELECT credits_posted - debits_posted - debits_pending AS available FROM account WHERE bank_id = ? AND member_id = ? AND code = ?",
-      [home.bankId, d.actorId, `member:${d.actorId}`],
-    );
-    const minutes = Number(a?.available ?? 0);
-    ensure(minutes > 0, "insufficient-credits", { minutes: 1 });
-    const own = await tx.bank.findUniqueOrThrow({ where: { id: home.bankId } });
-    const xid = `${own.code}-${crypto.randomUUID()}`;
-    const row = await sqlOf(tx).get<{ id: number }>(
-      `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, amount, created_at, updated_at)
-       VALUES (?, ?, 'out', 'move', 'requested', ?, ?, ?, ?, ?) RETURNING id`,
-      [peer.id, xid, d.actorId, String(d.to.memberNo), minutes, ctx.now(), ctx.now()],
-    );
-    return { moveId: Number(row?.id), minutes };
+    const { minutes } = await wholeBalance(tx, home.bankId, d.actorId);
+    // Nothing is held until this bank's root admins approve.
+    const row = await startOut(ctx, tx, peer, home.bankId, {
+      memberId: d.actorId,
+      kind: "move",
+      remoteMember: String(d.to.memberNo),
+      amount: minutes,
+      needId: null,
+      state: "requested",
+    });
+    return { moveId: row.id, minutes };
   });
 }
 
@@ -53,7 +62,7 @@ export async function movesAwaiting(
     return sqlOf(c).all(
       `SELECT x.id, x.peer_id AS "peerId", x.xid, x.direction, x.kind, x.state, x.member_id AS "memberId",
               x.remote_member AS "remoteMember", x.amount, x.hold_id AS "holdId", x.need_id AS "needId", x.settled,
-              x.updated_at AS "updatedAt", p.code AS "peerCode", COALESCE(m.name, '') AS "memberName"
+              x.error, x.created_at AS "createdAt", x.updated_at AS "updatedAt", p.code AS "peerCode", COALESCE(m.name, '') AS "memberName"
          FROM cross_transfer x JOIN peer p ON p.id = x.peer_id LEFT JOIN member m ON m.id = x.member_id
         WHERE p.bank_id = ? AND x.kind = 'move' AND x.state = 'requested' ORDER BY x.id`,
       [bankId],
@@ -102,29 +111,14 @@ export async function approveMove(
       );
       ensure(n === 1, "invalid-state");
     } else {
-      const row = await crossRow(tx, x.peerId, x.xid);
       const peer = await sql.get<{ accountId: number; code: string }>(
         'SELECT account_id AS "accountId", code FROM peer WHERE id = ?',
         [x.peerId],
       );
-      const from = await memberAccountId(tx, d.bankId, Number(row?.memberId));
-      const a = await sql.get<{ available: number }>(
-        "SELECT credits_posted - debits_posted - debits_pending AS available FROM account WHERE id = ?",
-        [from],
-      );
-      const minutes = Number(a?.available ?? 0);
-      ensure(minutes > 0, "insufficient-credits", { minutes: 1 });
-      const { version } = await effectivePolicy(tx, root);
-      const holdId = await holdTransfer(tx, from, Number(peer?.accountId), minutes, {
-        bankId: d.bankId,
-        at: ctx.now(),
-        key: `x:${x.xid}:hold`,
-        reason: "move",
-        policyVersion: version,
-        actorId: d.actorId,
-        memo: `${peer?.code}:${x.xid}`,
-        timeoutAt: null,
-      });
+      ensure(peer, "not-found", { what: "peer" });
+      const member = Number(x.memberId);
+      const { minutes } = await wholeBalance(tx, d.bankId, member);
+      const holdId = await holdFor(ctx, tx, peer, d.bankId, x.xid, member, "move", minutes, d.actorId);
       const n = await sql.run(
         "UPDATE cross_transfer SET state = 'held', hold_id = ?, amount = ?, approved_by_id = ?, updated_at = ? WHERE id = ? AND state = 'requested'",
         [holdId, minutes, d.actorId, ctx.now(), d.moveId],

@@ -38,7 +38,7 @@ export async function holdOut(ctx: Ctx, input: z.input<typeof SendInput>): Promi
       if (!home) throw new AppError("not-registered");
       const peer = await peerByCode(tx, home.bankId, d.to.code);
       ensure(peer, "unknown-bank", { bank: d.to.code });
-      return startOut(ctx, tx, peer, home.bankId, {
+      const { xid, peerId } = await startOut(ctx, tx, peer, home.bankId, {
         memberId: d.actorId,
         kind: d.kind,
         remoteMember: String(d.to.memberNo),
@@ -46,13 +46,14 @@ export async function holdOut(ctx: Ctx, input: z.input<typeof SendInput>): Promi
         needId: d.needId ?? null,
         state: "held",
       });
+      return { xid, peerId };
     },
     ctx.db.fast,
   );
 }
 
 /** Inserts the outgoing row, holding its minutes unless it waits for approval (a move). */
-async function startOut(
+export async function startOut(
   ctx: Ctx,
   tx: Tx,
   peer: PeerRow,
@@ -65,28 +66,33 @@ async function startOut(
     needId: number | null;
     state: CrossState;
   },
-): Promise<{ xid: string; peerId: number }> {
+): Promise<{ id: number; xid: string; peerId: number }> {
   const own = await sqlOf(tx).get<{ code: string }>("SELECT code FROM bank WHERE id = ?", [bankId]);
   const xid = `${own?.code}-${randomUUID()}`;
-  const holdId = r.state === "held" ? await holdFor(ctx, tx, peer, bankId, xid, r.memberId, r.kind, r.amount) : null;
-  await sqlOf(tx).run(
+  const holdId =
+    r.state === "held" ? await holdFor(ctx, tx, peer, bankId, xid, r.memberId, r.kind, r.amount, r.memberId) : null;
+  const row = await sqlOf(tx).get<{ id: number }>(
     `INSERT INTO cross_transfer (peer_id, xid, direction, kind, state, member_id, remote_member, amount, hold_id, need_id, created_at, updated_at)
-     VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [peer.id, xid, r.kind, r.state, r.memberId, r.remoteMember, r.amount, holdId, r.needId, ctx.now(), ctx.now()],
   );
-  return { xid, peerId: peer.id };
+  return { id: Number(row?.id), xid, peerId: peer.id };
 }
 
-/** Holds `amount` from the member towards the peer's clearing account (within its ceiling). */
-async function holdFor(
+/**
+ * Holds `amount` from the member towards the peer's clearing account (within its ceiling), as
+ * `actorId` decided (the member, or the root admin approving their move).
+ */
+export async function holdFor(
   ctx: Ctx,
   tx: Tx,
-  peer: PeerRow,
+  peer: Pick<PeerRow, "accountId" | "code">,
   bankId: number,
   xid: string,
   memberId: number,
   kind: CrossKind,
   amount: number,
+  actorId: number,
 ): Promise<number> {
   const [home] = await memberUnits(tx, memberId);
   const { version } = await effectivePolicy(tx, home?.unitId ?? 0);
@@ -97,7 +103,7 @@ async function holdFor(
     key: `x:${xid}:hold`,
     reason: REASON[kind],
     policyVersion: version,
-    actorId: memberId,
+    actorId,
     memo: `${peer.code}:${xid}`,
     timeoutAt: null,
   });
@@ -109,9 +115,17 @@ async function holdFor(
  */
 export const commitOut = (ctx: Ctx, peerId: number, xid: string, quiet = false) =>
   ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "committed", null, quiet));
-/** The origin's decision to release: only from held (a committed transfer stays committed). */
-export const voidOut = (ctx: Ctx, peerId: number, xid: string, error: string, quiet = false) =>
-  ctx.db.fast((tx) => settleHold(ctx, tx, peerId, xid, "out", "held", "voided", error, quiet));
+/**
+ * The origin's decision to release: only from held (a committed transfer stays committed).
+ * `settled` when the peer refused it: it holds nothing, so there is nothing to tell it.
+ */
+export const voidOut = (ctx: Ctx, peerId: number, xid: string, error: string, quiet = false, settled = false) =>
+  ctx.db.fast(async (tx) => {
+    const done = await settleHold(ctx, tx, peerId, xid, "out", "held", "voided", error, quiet);
+    if (done && settled)
+      await sqlOf(tx).run("UPDATE cross_transfer SET settled = ? WHERE peer_id = ? AND xid = ?", [true, peerId, xid]);
+    return done;
+  });
 
 /** The peer has acknowledged the final state of outgoing transfers: nothing left to tell it. */
 export async function markSettled(ctx: Ctx, peerId: number, xids: string | string[]): Promise<void> {

@@ -11,6 +11,7 @@ import { type Ctx, emit, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
 import { type Reason, resolveHold } from "../ledger.ts";
+import { RELATIONS } from "../policy.ts";
 import { Address } from "./peers.ts";
 
 /** What a cross-bank transfer is for. */
@@ -18,6 +19,9 @@ export const CROSS_KINDS = ["gift", "move", "pay"] as const;
 export type CrossKind = (typeof CROSS_KINDS)[number];
 /** Where a cross-bank transfer stands in one bank. */
 export type CrossState = "requested" | "approved" | "held" | "prepared" | "committed" | "voided";
+
+/** The id both banks know a transfer by: the origin's code and a UUID. */
+export const Xid = z.string().regex(/^[a-z0-9-]{1,40}-[0-9a-f-]{36}$/);
 
 export const REASON: Record<CrossKind, Reason> = { gift: "gift", move: "move", pay: "spend" };
 
@@ -35,11 +39,14 @@ export interface CrossRow {
   holdId: number | null;
   needId: number | null;
   settled: boolean;
+  /** Why it was voided. */
+  error: string | null;
+  createdAt: Date | string;
   updatedAt: Date | string;
 }
 
 const COLUMNS = `id, peer_id AS "peerId", xid, direction, kind, state, member_id AS "memberId", remote_member AS "remoteMember",
-  amount, hold_id AS "holdId", need_id AS "needId", settled, updated_at AS "updatedAt"`;
+  amount, hold_id AS "holdId", need_id AS "needId", settled, error, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** One cross-bank transfer by peer and id. */
 export async function crossRow(tx: Tx, peerId: number, xid: string): Promise<CrossRow | undefined> {
@@ -135,7 +142,7 @@ export async function unfinished(ctx: Ctx, bankId: number, before: Date): Promis
 const RelativeInput = z.object({
   actorId: id,
   address: Address,
-  relation: z.enum(["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "other"]),
+  relation: z.enum(RELATIONS),
 });
 
 /** A member confirms a relative at another bank, whose gifts and payments they accept. */
