@@ -181,7 +181,7 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
       if (!(e instanceof Unreachable)) throw e;
       // Down or slow is expected now and then; an answer that is not believed is a set-up to fix
       // (a key changed on one side, clocks apart by more than five minutes).
-      if (!["timeout", "network"].includes(e.why))
+      if (!["timeout", "network", "unavailable"].includes(e.why))
         log("federation").warn({ peer: p.code, why: e.why }, "a peer's answer was not believed");
       return { state: "pending", xid };
     }

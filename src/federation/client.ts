@@ -87,6 +87,8 @@ export async function ask(
   } catch (e) {
     throw new Unreachable((e as Error).message === "timeout" ? "timeout" : "network");
   }
+  // The peer is up but cannot act now (its database restarting): as good as no answer.
+  if (res.status >= 500) throw new Unreachable("unavailable");
   const env = open(res.text, me.code);
   if (typeof env === "string") throw new Unreachable(env);
   if (env.from !== peer.code || env.re !== msg.id || env.type !== "reply") throw new Unreachable("not-an-answer");

@@ -2,7 +2,8 @@
 // killed at each step of the protocol, messages dropped or duplicated, a peer that never answers,
 // a prepare arriving after the origin gave up. After recovery both ledgers sum to zero, the
 // clearing accounts mirror each other, and every transfer the origin committed is applied once.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Provider } from "../../src/db/adapters.ts";
 import * as engine from "../../src/engine/index.ts";
 import { ask } from "../../src/federation/client.ts";
@@ -76,6 +77,25 @@ describe.each(PAIRS)("faults: origin on %s, receiver on %s", (pa, pb) => {
     sent += 5;
     await exactlyOnce();
   }, 60_000);
+
+  it("the receiving bank's database down: the gift waits, and arrives once it is back", async () => {
+    if (pb !== "postgres") return;
+    // Refuse new connections to the receiver's database and end the open ones (as a restart does).
+    const name = new URL(b.dbUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: inject("postgresUrl") });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+      expect(await a.say(`@son: /send bb:${mother} 4`)).toContain("正在等待对方银行");
+      expect(await a.balance(son)).toBe(START - sent - 4);
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    sent += 4;
+    await exactlyOnce();
+  }, 120_000);
 
   it("a peer that never answers: the minutes return; a prepare arriving afterwards is voided, not posted", async () => {
     a.net.drop = 1_000;

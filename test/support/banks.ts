@@ -32,6 +32,8 @@ export interface TestBank {
   fed: Federation;
   web: Web;
   url: string;
+  /** The database's URL. */
+  dbUrl: string;
   con: ConsoleChannel;
   out: string[];
   admin: number;
@@ -96,6 +98,7 @@ export async function startBank(code: string, provider: Provider): Promise<TestB
     },
     web,
     url: `http://127.0.0.1:${port}`,
+    dbUrl: s.url,
     con,
     out,
     admin,
