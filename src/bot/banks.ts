@@ -29,7 +29,7 @@ async function outcome(turn: Turn, o: Outcome, minutes: number, to: string): Pro
 }
 
 /** The address syntax BANK:NUMBER, or a localized refusal naming the field. */
-function address(raw: string | undefined, field = "address") {
+function address(raw: string | undefined, field = "bankAddress") {
   const a = engine.Address.safeParse(raw ?? "");
   if (!a.success) throw new AppError("invalid-input", { field });
   return a.data;
@@ -119,19 +119,22 @@ export const BANK_COMMANDS: Record<string, Command> = {
     // /bank add CODE URL PUBLICKEY LIMIT_OUT LIMIT_IN — a root admin adds (or changes) a peer bank.
     const [verb, code, url, key, out, inn] = words(arg);
     if (verb !== "add") throw new AppError("invalid-input", { field: "add" });
+    // Named in the order typed: a bad code is said before a bad limit.
+    const bank = engine.BankCode.safeParse(code ?? "");
+    if (!bank.success) throw new AppError("invalid-input", { field: "code" });
     const f = federation(turn);
     await engine.addPeer(turn.bot.ctx, {
       actorId: me(turn),
       bankId: turn.bot.bankId,
-      code: code ?? "",
+      code: bank.data,
       url: url ?? "",
       publicKey: key ?? "",
       limitOut: countArg(out, "limit", 0, 100_000_000),
       limitIn: countArg(inn, "limit", 0, 100_000_000),
       key: opKey(turn, "bank-add"),
     });
-    const linked = await f.hello(engine.BankCode.parse(code));
-    return one(say(turn, linked ? "bank-added-linked" : "bank-added-waiting", { code: code ?? "" }));
+    const linked = await f.hello(bank.data);
+    return one(say(turn, linked ? "bank-added-linked" : "bank-added-waiting", { code: bank.data }));
   },
   async moves(turn) {
     const list = await engine.movesAwaiting(turn.bot.ctx, me(turn), turn.bot.bankId);

@@ -99,6 +99,11 @@ describe("通存通兑 between a SQLite bank and a PostgreSQL bank", () => {
     expect(await a.say("@son: /send bj:99999 10")).toContain("对方银行没有会员 99999");
     expect(await a.say(`@son: /send bj:${mother} 500`)).toContain("可用时间积分不足");
     expect(await a.say(`@son: /send bj:x 10`)).toContain("输入");
+    // Junk names the part that is wrong.
+    expect(await a.say(`@son: /send bj:x 10`)).toContain("跨行地址（银行代码:成员编号");
+    expect(await a.say("@admin: /bank add")).toContain("银行代码");
+    expect(await a.say("@admin: /bank add bj notaurl k 1 1")).toContain("银行地址（http:// 或 https://）");
+    expect(await a.say("@admin: /cancelmove abc")).toContain("转移编号");
     // bj trusts sz for 600 minutes at most: with 60 already owed, 600 more would pass it.
     await fund(a, son, 600);
     expect(await a.say(`@son: /send bj:${mother} 600`)).toContain("信任额度");
