@@ -35,16 +35,20 @@ const NEWEST = {
     ],
     made: "SELECT name FROM sqlite_master WHERE name = 'peer_statement_peer_id_day_key'",
   },
-  // The hot paths' helpers rewritten in PL/pgSQL: back to SQL functions.
+  // The hot paths' helpers rewritten in PL/pgSQL (back to SQL functions), and the receiving side
+  // of a cross-bank transfer as two functions.
   postgres: {
     undo: [
+      "DROP FUNCTION tb_prepare_in",
+      "DROP FUNCTION tb_commit_in",
       `CREATE OR REPLACE FUNCTION tb_prior(p_key text) RETURNS json LANGUAGE sql STABLE AS
          'SELECT NULL::json'`,
       `CREATE OR REPLACE FUNCTION tb_holds_role(p_member integer, p_role text, p_path text) RETURNS boolean LANGUAGE sql
          STABLE AS 'SELECT false'`,
     ],
     made: `SELECT 1 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-            WHERE p.proname IN ('tb_prior', 'tb_holds_role') AND l.lanname = 'plpgsql' HAVING count(*) = 2`,
+            WHERE p.proname IN ('tb_prior', 'tb_holds_role', 'tb_prepare_in', 'tb_commit_in') AND l.lanname = 'plpgsql'
+           HAVING count(*) = 4`,
   },
 } as const;
 

@@ -114,6 +114,43 @@ describe("a hostile peer or network", () => {
     await settled(a, b);
   }, 60_000);
 
+  it("refuses another amount or kind under an id already prepared, at a PostgreSQL and at a SQLite bank", async () => {
+    // Each way round: the receiving bank's checks run in SQL on PostgreSQL, in the engine on SQLite.
+    await engine.addRemoteRelative(a.bot.ctx, { actorId: son, address: `bb:${mother}`, relation: "parent" });
+    for (const [from, to, recipient, sender] of [
+      [a, b, mother, son],
+      [b, a, son, mother],
+    ] as const) {
+      const m = {
+        xid: `${from.fed.me.code}-${crypto.randomUUID()}`,
+        kind: "gift",
+        amount: 10,
+        to: recipient,
+        from: sender,
+      };
+      const was = await to.balance(recipient);
+      const first = seal(from.fed.me, to.fed.me.code, "prepare", m);
+      expect(await post(to, first.text, first.signature)).toMatchObject({ body: { state: "prepared" } });
+      for (const changed of [{ amount: 20 }, { kind: "pay", needId: 1 }]) {
+        const again = seal(from.fed.me, to.fed.me.code, "prepare", { ...m, ...changed });
+        expect(await post(to, again.text, again.signature)).toMatchObject({
+          body: { refused: "invalid-input", params: { field: "amount" } },
+        });
+      }
+      // The same prepare again (a new message) answers its state; nothing is held twice.
+      const same = seal(from.fed.me, to.fed.me.code, "prepare", m);
+      expect(await post(to, same.text, same.signature)).toMatchObject({ body: { state: "prepared" } });
+      const held = await to.db.read((c) =>
+        c.transfer.count({ where: { idempotencyKey: `x:${m.xid}:in:hold`, status: "pending" } }),
+      );
+      expect(held).toBe(1);
+      // Never committed by its origin: the receiving bank asks, and voids it.
+      await to.fed.recover();
+      expect(await to.balance(recipient)).toBe(was);
+    }
+    await settled(a, b);
+  }, 60_000);
+
   it("does not believe an answer that is not signed by the peer", async () => {
     // A server posing as bank "ev" answers every prepare with "prepared", signed by a wrong key.
     const fake = createServer((req, res) => {

@@ -7,6 +7,7 @@ import { memberUnits } from "../authz.ts";
 import { type Ctx, emit, isUniqueViolation, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { holdTransfer, memberAccountId } from "../ledger.ts";
+import { commitInPg, prepareInPg } from "../pg/incoming.ts";
 import { effectivePolicy } from "../policy.ts";
 import type { PeerRow } from "./peers.ts";
 import {
@@ -46,10 +47,14 @@ export async function prepareIn(
   const m = parse(Prepare, input);
   ensure(m.xid.startsWith(`${peer.code}-`), "invalid-input", { field: "xid" });
   try {
+    if (ctx.db.provider === "postgres" && m.kind !== "move")
+      return await prepareInPg(ctx, peer, { ...m, kind: m.kind }, nonce);
     return await ctx.db.fast(async (tx) => {
       await claim(ctx, tx, peer.id, nonce);
       const sql = sqlOf(tx);
       const prior = await crossRow(tx, peer.id, m.xid);
+      // Another kind under the same id is not the transfer prepared (as tb_prepare_in refuses it).
+      ensure(!prior || prior.kind === m.kind, "invalid-input", { field: "amount" });
       if (prior && prior.state !== "approved") {
         ensure(prior.amount === m.amount || prior.state === "requested", "invalid-input", { field: "amount" });
         if (prior.state !== "requested") return prior.state;
@@ -154,6 +159,7 @@ export async function commitIn(
   xids: string[],
   nonce?: string,
 ): Promise<Record<string, CrossState | "unknown">> {
+  if (ctx.db.provider === "postgres") return commitInPg(ctx, peerId, xids, nonce);
   return ctx.db.fast(async (tx) => {
     await claim(ctx, tx, peerId, nonce);
     const out: Record<string, CrossState | "unknown"> = {};
