@@ -42,6 +42,13 @@ export interface Db {
    * on SQLite it is `tx`.
    */
   fast<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * As `fast`, but its commit does not wait for the disk (PostgreSQL's synchronous_commit off,
+   * SQLite's synchronous NORMAL): a crash of the machine (not of the process) may lose it, and the
+   * next durable commit makes it durable with everything before it. Only for steps whose loss the
+   * recovery undoes or redoes, and never for what someone is told happened.
+   */
+  lazy<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs reads outside a transaction (serialized with transactions on SQLite). */
   read<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -178,7 +185,7 @@ function rawHandle(): Tx {
  * transactions), fn, COMMIT; ROLLBACK on any error. A connection whose ROLLBACK failed is closed,
  * not handed back to the pool half-way through a transaction.
  */
-async function rawTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function rawTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>, durable = true): Promise<T> {
   const conn = await pool.connect();
   let broken: Error | undefined;
   // A checked-out client has no listener of the pool's: the server ending it (a restart, a
@@ -189,7 +196,9 @@ async function rawTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Pro
   };
   conn.on("error", onError);
   try {
-    await conn.query("BEGIN; SET LOCAL statement_timeout = 60000");
+    await conn.query(
+      `BEGIN; SET LOCAL statement_timeout = 60000${durable ? "" : "; SET LOCAL synchronous_commit = off"}`,
+    );
     const handle = rawHandle();
     executors.set(handle, pgSql(conn));
     const out = await fn(handle);
@@ -234,6 +243,7 @@ export async function openDb(
   if (opts.migrate !== false) await applyMigrations(url);
   let client: Client;
   let sqliteExec: Sql | undefined;
+  let sqliteRaw: import("better-sqlite3").Database | undefined;
   let pgReads: Sql | undefined;
   let pool: pg.Pool | undefined;
   if (provider === "sqlite") {
@@ -245,6 +255,7 @@ export async function openDb(
       const adapter = await connect();
       const raw = (adapter as unknown as { client: import("better-sqlite3").Database }).client;
       sqliteExec = sqliteSql(raw);
+      sqliteRaw = raw;
       immediateTransactions(raw);
       return adapter;
     };
@@ -276,14 +287,24 @@ export async function openDb(
     await client.$executeRawUnsafe("PRAGMA synchronous = FULL");
   }
   const txOptions = { maxWait: 60_000, timeout: 60_000 };
-  const tx = <T>(fn: (tx: Tx) => Promise<T>) =>
+  const transaction = <T>(fn: (tx: Tx) => Promise<T>) =>
+    client.$transaction((t) => {
+      executors.set(t, execFor(t));
+      return fn(t);
+    }, txOptions);
+  const tx = <T>(fn: (tx: Tx) => Promise<T>) => retrying(() => serialize(() => transaction(fn)));
+  // SQLite: the one connection's setting, changed only while this transaction holds the mutex.
+  const lazySqlite = <T>(fn: (tx: Tx) => Promise<T>) =>
     retrying(() =>
-      serialize(() =>
-        client.$transaction((t) => {
-          executors.set(t, execFor(t));
-          return fn(t);
-        }, txOptions),
-      ),
+      serialize(async () => {
+        if (!sqliteRaw) await client.$connect();
+        sqliteRaw?.pragma("synchronous = NORMAL");
+        try {
+          return await transaction(fn);
+        } finally {
+          sqliteRaw?.pragma("synchronous = FULL");
+        }
+      }),
     );
   const rawPool = pool;
   return {
@@ -291,6 +312,7 @@ export async function openDb(
     url,
     tx,
     fast: rawPool ? (fn) => retrying(() => rawTransaction(rawPool, fn)) : tx,
+    lazy: rawPool ? (fn) => retrying(() => rawTransaction(rawPool, fn, false)) : lazySqlite,
     read: (fn) =>
       retrying(() =>
         serialize(() => {

@@ -70,6 +70,37 @@ describe.each(PROVIDERS)("database on %s", (provider) => {
     if (provider === "postgres")
       await expect(db.fast(async (tx) => tx.member.count())).rejects.toThrow(/raw transaction/);
   });
+  it("a lazy transaction commits all or nothing without waiting for the disk, and only itself", async () => {
+    const insert = (tx: object, key: string) =>
+      sqlOf(tx).run("INSERT INTO operation (key, kind, result, created_at) VALUES (?, 'test', '{}', ?)", [
+        key,
+        new Date(),
+      ]);
+    // The setting that makes a commit wait for the disk, as the transaction itself sees it.
+    const durability = (tx: object) =>
+      provider === "postgres"
+        ? sqlOf(tx)
+            .get<{ v: string }>("SELECT current_setting('synchronous_commit') AS v")
+            .then((r) => r?.v)
+        : sqlOf(tx)
+            .get<{ synchronous: number }>("PRAGMA synchronous")
+            .then((r) => String(r?.synchronous));
+    await expect(
+      db.lazy(async (tx) => {
+        await insert(tx, "lazy-rolled-back");
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    const inside = await db.lazy(async (tx) => {
+      await insert(tx, "lazy-committed");
+      return durability(tx);
+    });
+    expect(inside).toBe(provider === "postgres" ? "off" : "1");
+    // Every other transaction still waits for the disk.
+    expect(await db.fast((tx) => durability(tx))).toBe(provider === "postgres" ? "on" : "2");
+    const keys = await db.read((c) => c.operation.findMany({ where: { key: { startsWith: "lazy-" } } }));
+    expect(keys.map((o) => o.key)).toEqual(["lazy-committed"]);
+  });
 });
 
 describe("SQLite specifics", () => {

@@ -29,6 +29,9 @@ export async function holdOut(ctx: Ctx, input: z.input<typeof SendInput>): Promi
   ensure(d.kind !== "pay" || d.needId, "invalid-input", { field: "need" });
   // Raw statements only (a pg transaction of its own on PostgreSQL): a cross-bank transfer is
   // several transactions on each side, and Prisma's interactive ones cost ≈ 1 ms a statement.
+  // Its commit need not wait for the disk: until the commit below (durable, and making this
+  // durable with it) nobody is told anything, and a hold lost with the machine leaves the peer a
+  // prepared row that its recovery voids (asked, this bank knows no such transfer).
   return once(
     ctx,
     d.key,
@@ -48,7 +51,7 @@ export async function holdOut(ctx: Ctx, input: z.input<typeof SendInput>): Promi
       });
       return { xid, peerId };
     },
-    ctx.db.fast,
+    ctx.db.lazy,
   );
 }
 
@@ -127,11 +130,14 @@ export const voidOut = (ctx: Ctx, peerId: number, xid: string, error: string, qu
     return done;
   });
 
-/** The peer has acknowledged the final state of outgoing transfers: nothing left to tell it. */
+/**
+ * The peer has acknowledged the final state of outgoing transfers: nothing left to tell it. Lost
+ * with the machine, the recovery only tells the peer again (it answers the same).
+ */
 export async function markSettled(ctx: Ctx, peerId: number, xids: string | string[]): Promise<void> {
   const list = [xids].flat();
   if (!list.length) return;
-  await ctx.db.fast((tx) =>
+  await ctx.db.lazy((tx) =>
     sqlOf(tx).run(
       `UPDATE cross_transfer SET settled = ? WHERE peer_id = ? AND direction = 'out' AND state IN ('committed', 'voided')
           AND xid IN (${list.map(() => "?").join(", ")})`,

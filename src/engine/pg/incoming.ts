@@ -2,7 +2,7 @@
 // `tb_commit_in` (created by the plpgsql_hot_paths migration) make prepareIn's and commitIn's
 // checks and writes in one round trip each, where the TypeScript path (SQLite, and every move)
 // makes a dozen: on a busy machine each round trip waits for the other process to be scheduled.
-import { sqlOf } from "../../db/client.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
 import { type Ctx, emit } from "../context.ts";
 import type { PeerRow } from "../federation/peers.ts";
 import type { CrossState } from "../federation/transfers.ts";
@@ -56,38 +56,70 @@ export async function prepareInPg(
   return row?.state ?? "voided";
 }
 
-/** commitIn in one call, the credited members told in the same transaction. */
+type Credited = { xid: string; memberId: number; minutes: number };
+
+/** The members a commit credits are told in its transaction (the notifications are written with it). */
+const tell = async (ctx: Ctx, tx: Tx, peerId: number, credited: Credited[]) => {
+  for (const c of credited)
+    await emit(ctx, tx, {
+      type: "cross.received",
+      memberId: c.memberId,
+      peerId,
+      direction: "in",
+      minutes: c.minutes,
+      reason: null,
+    });
+};
+
+/** The notifications were written for other transfers than the call committed: roll back, go the slow way. */
+class Changed extends Error {}
+
+/**
+ * commitIn in one call. The members to credit are read and told first, so the ledger's rows
+ * (the peer's clearing account, which every transfer with that peer moves) stay locked only from
+ * the call to the commit, not through the notifications' round trips; if another message
+ * committed some of them meanwhile, it runs again telling after the call.
+ */
 export async function commitInPg(
   ctx: Ctx,
   peerId: number,
   xids: string[],
   nonce: string | undefined,
 ): Promise<Record<string, CrossState | "unknown">> {
+  const list = `{${xids.join(",")}}`;
   const call = (c: unknown) =>
     refusing(
       () =>
         sqlOf(c as never).get<{ out: unknown }>(
           "SELECT tb_commit_in(?::int, ?::text, ?::text[], ?::timestamp(3)) AS out",
-          [peerId, nonce ?? null, `{${xids.join(",")}}`, ctx.now()],
+          [peerId, nonce ?? null, list, ctx.now()],
         ),
       refusals(0),
-    ).then((r) =>
-      json<{ states: Record<string, CrossState | "unknown">; credited: Array<{ memberId: number; minutes: number }> }>(
-        r?.out,
-      ),
-    );
+    ).then((r) => json<{ states: Record<string, CrossState | "unknown">; credited: Credited[] }>(r?.out));
   if (!ctx.onEvent) return (await ctx.db.read(call)).states;
-  return ctx.db.fast(async (tx) => {
-    const out = await call(tx);
-    for (const c of out.credited)
-      await emit(ctx, tx, {
-        type: "cross.received",
-        memberId: c.memberId,
-        peerId,
-        direction: "in",
-        minutes: c.minutes,
-        reason: null,
-      });
-    return out.states;
-  });
+  const key = (cs: Credited[]) =>
+    cs
+      .map((c) => `${c.xid}:${c.memberId}:${c.minutes}`)
+      .sort()
+      .join(" ");
+  try {
+    return await ctx.db.fast(async (tx) => {
+      const due = await sqlOf(tx).all<Credited>(
+        `SELECT xid, member_id AS "memberId", amount AS minutes FROM cross_transfer
+          WHERE peer_id = ? AND direction = 'in' AND state = 'prepared' AND member_id IS NOT NULL AND xid = ANY(?::text[])`,
+        [peerId, list],
+      );
+      await tell(ctx, tx, peerId, due);
+      const out = await call(tx);
+      if (key(out.credited) !== key(due)) throw new Changed();
+      return out.states;
+    });
+  } catch (e) {
+    if (!(e instanceof Changed)) throw e;
+    return ctx.db.fast(async (tx) => {
+      const out = await call(tx);
+      await tell(ctx, tx, peerId, out.credited);
+      return out.states;
+    });
+  }
 }
