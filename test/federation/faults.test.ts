@@ -69,6 +69,25 @@ describe.each(PAIRS)("faults: origin on %s, receiver on %s", (pa, pb) => {
     await exactlyOnce();
   }, 60_000);
 
+  it("the same commit arriving twice at once: credited and told once", async () => {
+    a.net.dropTypes = ["commit"];
+    await a.say(`@son: /send bb:${mother} 3`);
+    const x = await a.db.read((c) =>
+      c.crossTransfer.findFirstOrThrow({ where: { direction: "out", state: "committed", settled: false } }),
+    );
+    const peer = await engine.findPeer(b.bot.ctx, b.bot.bankId, { code: "aa" });
+    const told = () => b.db.read((c) => c.outbox.count({ where: { memberId: mother } }));
+    const before = await told();
+    const states = await Promise.all([
+      engine.commitIn(b.bot.ctx, peer?.id ?? 0, [x.xid]),
+      engine.commitIn(b.bot.ctx, peer?.id ?? 0, [x.xid]),
+    ]);
+    expect(states).toEqual([{ [x.xid]: "committed" }, { [x.xid]: "committed" }]);
+    expect(await told()).toBe(before + 1);
+    sent += 3;
+    await exactlyOnce();
+  }, 60_000);
+
   it("every message delivered twice: applied once", async () => {
     a.net.duplicate = true;
     await a.say(`@son: /send bb:${mother} 5`);
