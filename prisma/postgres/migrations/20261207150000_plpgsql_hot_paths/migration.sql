@@ -112,7 +112,7 @@ BEGIN
         END IF;
       END IF;
       IF x.member_id IS NOT NULL THEN
-        v_credited := v_credited || jsonb_build_object('memberId', x.member_id, 'minutes', x.amount);
+        v_credited := v_credited || jsonb_build_object('xid', v_xid, 'memberId', x.member_id, 'minutes', x.amount);
       END IF;
     END IF;
     v_states := v_states || jsonb_build_object(v_xid, coalesce(
