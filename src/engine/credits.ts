@@ -28,31 +28,37 @@ export async function gift(ctx: Ctx, input: z.input<typeof GiftInput>) {
   const d = parse(GiftInput, input);
   ensure(d.actorId !== d.toMemberId, "invalid-input", { field: "toMemberId" });
   if (ctx.db.provider === "postgres") return moveCreditsPg(ctx, d);
-  return once(ctx, d.key, "credit.gift", async (tx) => {
-    const h = await home(tx, d.actorId);
-    const { policy, version } = await effectivePolicy(tx, h.unitId);
-    const links = await sqlOf(tx).all<{ relation: string }>(
-      `SELECT relation FROM family_link WHERE confirmed_at IS NOT NULL
+  return once(
+    ctx,
+    d.key,
+    "credit.gift",
+    async (tx) => {
+      const h = await home(tx, d.actorId);
+      const { policy, version } = await effectivePolicy(tx, h.unitId);
+      const links = await sqlOf(tx).all<{ relation: string }>(
+        `SELECT relation FROM family_link WHERE confirmed_at IS NOT NULL
           AND ((elder_id = ? AND relative_id = ?) OR (elder_id = ? AND relative_id = ?))`,
-      [d.actorId, d.toMemberId, d.toMemberId, d.actorId],
-    );
-    ensure(
-      links.some((l) => (policy.giftRelations as string[]).includes(l.relation)),
-      "not-direct-relative",
-    );
-    const from = await memberAccountId(tx, h.bankId, d.actorId);
-    const to = await memberAccountId(tx, h.bankId, d.toMemberId);
-    const transferId = await postTransfer(tx, from, to, d.minutes, {
-      bankId: h.bankId,
-      at: ctx.now(),
-      key: d.key,
-      reason: "gift",
-      policyVersion: version,
-      actorId: d.actorId,
-    });
-    await emit(ctx, tx, { type: "credit.gift", fromId: d.actorId, toId: d.toMemberId, minutes: d.minutes });
-    return { transferId, minutes: d.minutes };
-  });
+        [d.actorId, d.toMemberId, d.toMemberId, d.actorId],
+      );
+      ensure(
+        links.some((l) => (policy.giftRelations as string[]).includes(l.relation)),
+        "not-direct-relative",
+      );
+      const from = await memberAccountId(tx, h.bankId, d.actorId);
+      const to = await memberAccountId(tx, h.bankId, d.toMemberId);
+      const transferId = await postTransfer(tx, from, to, d.minutes, {
+        bankId: h.bankId,
+        at: ctx.now(),
+        key: d.key,
+        reason: "gift",
+        policyVersion: version,
+        actorId: d.actorId,
+      });
+      await emit(ctx, tx, { type: "credit.gift", fromId: d.actorId, toId: d.toMemberId, minutes: d.minutes });
+      return { transferId, minutes: d.minutes };
+    },
+    ctx.db.fast,
+  );
 }
 
 const DonateInput = z.object({ actorId: id, minutes, key });
@@ -61,21 +67,27 @@ const DonateInput = z.object({ actorId: id, minutes, key });
 export async function donate(ctx: Ctx, input: z.input<typeof DonateInput>) {
   const d = parse(DonateInput, input);
   if (ctx.db.provider === "postgres") return moveCreditsPg(ctx, { ...d, toMemberId: null });
-  return once(ctx, d.key, "credit.donate", async (tx) => {
-    const h = await home(tx, d.actorId);
-    const { version } = await effectivePolicy(tx, h.unitId);
-    const from = await memberAccountId(tx, h.bankId, d.actorId);
-    const pool = await systemAccountId(tx, h.bankId, "donation");
-    const transferId = await postTransfer(tx, from, pool, d.minutes, {
-      bankId: h.bankId,
-      at: ctx.now(),
-      key: d.key,
-      reason: "donate",
-      policyVersion: version,
-      actorId: d.actorId,
-    });
-    return { transferId, minutes: d.minutes };
-  });
+  return once(
+    ctx,
+    d.key,
+    "credit.donate",
+    async (tx) => {
+      const h = await home(tx, d.actorId);
+      const { version } = await effectivePolicy(tx, h.unitId);
+      const from = await memberAccountId(tx, h.bankId, d.actorId);
+      const pool = await systemAccountId(tx, h.bankId, "donation");
+      const transferId = await postTransfer(tx, from, pool, d.minutes, {
+        bankId: h.bankId,
+        at: ctx.now(),
+        key: d.key,
+        reason: "donate",
+        policyVersion: version,
+        actorId: d.actorId,
+      });
+      return { transferId, minutes: d.minutes };
+    },
+    ctx.db.fast,
+  );
 }
 
 /** Exchanges credits for goods at an outlet, only where the policy has a goods share, within quota. */
