@@ -138,6 +138,7 @@ export async function certifyNeed(ctx: Ctx, input: z.input<typeof CertifyInput>)
       },
       adjust,
     ),
+    ctx.db.fast,
   );
 }
 
