@@ -21,12 +21,13 @@ export type Reason = (typeof REASONS)[number];
 
 /**
  * The system accounts every bank has. Issuance and grant may go negative: credits come from them.
- * Issuance is derived: every certification of the bank moves it, so it keeps no counters (its
- * balance is the sum of its transfers) and concurrent certifications never wait for its row.
+ * Issuance and the donation pool are derived: every certification (donations, and certifications
+ * over the storage cap) moves them, so they keep no counters (a balance is the sum of its
+ * transfers) and concurrent ones never wait for their row. Nothing is paid out of the donation pool.
  */
 export const SYSTEM_ACCOUNTS = {
   issuance: { allowNegative: true, derived: true },
-  donation: { allowNegative: false, derived: false },
+  donation: { allowNegative: false, derived: true },
   grant: { allowNegative: true, derived: false },
   goods: { allowNegative: false, derived: false },
 } as const;

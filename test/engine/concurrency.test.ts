@@ -83,4 +83,37 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
     expect(issuance).toMatchObject({ derived: true, creditsPosted: 0, debitsPosted: 0 });
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
   });
+
+  it("donations at once never wait for the donation pool's row: it keeps no counters", async () => {
+    // The volunteer earns 120 minutes, then 4 donations of 30 go at once.
+    const before = (await engine.balance(w.ctx, { memberId: w.volunteer })).available;
+    const needId = await serviceReadyToCertify(w, { minutes: 120 });
+    await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
+    const donate = () => engine.donate(w.ctx, { actorId: w.volunteer, minutes: 30, key: k() });
+    if (provider === "postgres") {
+      // Another transaction holds the pool's row as an update of its counters would.
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await other.query("BEGIN");
+        await other.query("SELECT id FROM account WHERE code = 'donation' FOR NO KEY UPDATE");
+        const done = await Promise.race([
+          Promise.all([donate(), donate(), donate(), donate()]),
+          new Promise((r) => setTimeout(() => r("waited"), 3000)),
+        ]);
+        expect(done).toHaveLength(4);
+      } finally {
+        await other.query("ROLLBACK").catch(() => {});
+        await other.end();
+      }
+    } else await Promise.all([donate(), donate(), donate(), donate()]);
+    const pool = await db.read((c) => c.account.findFirstOrThrow({ where: { code: "donation" } }));
+    expect(pool).toMatchObject({ derived: true, creditsPosted: 0, debitsPosted: 0 });
+    const donated = await db.read((c) =>
+      c.transfer.aggregate({ where: { creditAccountId: pool.id }, _sum: { amount: true } }),
+    );
+    expect(donated._sum.amount).toBe(120);
+    expect(await engine.balance(w.ctx, { memberId: w.volunteer })).toMatchObject({ available: before });
+    expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
+  });
 });
