@@ -125,19 +125,23 @@ export async function certifyNeed(ctx: Ctx, input: z.input<typeof CertifyInput>)
   ensure(d.minutes === undefined || d.note, "invalid-input", { field: "reason" });
   const adjust = d.minutes !== undefined && d.note ? { minutes: d.minutes, note: d.note } : undefined;
   if (ctx.db.provider === "postgres") return certifyNeedPg(ctx, d, adjust);
-  return once(ctx, d.key, "need.certify", (tx) =>
-    certifyTx(
-      ctx,
-      tx,
-      d.needId,
-      d.actorId,
-      d.key,
-      async (need) => {
-        await requireRoleAt(tx, d.actorId, need.path);
-        await requireNoConflict(tx, d.actorId, need);
-      },
-      adjust,
-    ),
+  return once(
+    ctx,
+    d.key,
+    "need.certify",
+    (tx) =>
+      certifyTx(
+        ctx,
+        tx,
+        d.needId,
+        d.actorId,
+        d.key,
+        async (need) => {
+          await requireRoleAt(tx, d.actorId, need.path);
+          await requireNoConflict(tx, d.actorId, need);
+        },
+        adjust,
+      ),
     ctx.db.fast,
   );
 }
