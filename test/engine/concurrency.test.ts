@@ -14,6 +14,24 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
     ({ db, w, url } = s);
   });
 
+  /**
+   * Runs `fn` while another transaction holds the system account's row as an update of its
+   * counters would (PostgreSQL; SQLite has one writer anyway): "waited" if it did not finish in 3 s.
+   */
+  async function whileHeld<T>(code: string, fn: () => Promise<T>): Promise<T | "waited"> {
+    if (provider !== "postgres") return fn();
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query("SELECT id FROM account WHERE code = $1 FOR NO KEY UPDATE", [code]);
+      return await Promise.race([fn(), new Promise<"waited">((r) => setTimeout(() => r("waited"), 3000))]);
+    } finally {
+      await other.query("ROLLBACK").catch(() => {});
+      await other.end();
+    }
+  }
+
   it("20 volunteers accepting one need at once: exactly one assignment", async () => {
     const volunteers = [];
     for (let i = 0; i < 20; i++) volunteers.push(await w.addVolunteer(`志愿者${i}`));
@@ -64,21 +82,8 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
   it("certifications never wait for the bank's issuance row: it keeps no counters", async () => {
     const needId = await serviceReadyToCertify(w);
     const certify = () => engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
-    if (provider === "postgres") {
-      // Another transaction holds the issuance row as an update of its counters would; a
-      // certification that updated them too would wait for it.
-      const other = new pg.Client({ connectionString: url });
-      await other.connect();
-      try {
-        await other.query("BEGIN");
-        await other.query("SELECT id FROM account WHERE code = 'issuance' FOR NO KEY UPDATE");
-        const done = await Promise.race([certify(), new Promise((r) => setTimeout(() => r("waited"), 3000))]);
-        expect(done).toMatchObject({ status: "certified", creditedMinutes: 60 });
-      } finally {
-        await other.query("ROLLBACK").catch(() => {});
-        await other.end();
-      }
-    } else await certify();
+    // A certification that updated the issuance row's counters would wait for it.
+    expect(await whileHeld("issuance", certify)).toMatchObject({ status: "certified", creditedMinutes: 60 });
     const issuance = await db.read((c) => c.account.findFirstOrThrow({ where: { code: "issuance" } }));
     expect(issuance).toMatchObject({ derived: true, creditsPosted: 0, debitsPosted: 0 });
     expect(await checkLedger(db)).toEqual({ bankSums: [0], negativeMembers: 0, mismatched: [] });
@@ -90,23 +95,7 @@ describe.each(PROVIDERS)("concurrency on %s", (provider) => {
     const needId = await serviceReadyToCertify(w, { minutes: 120 });
     await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k() });
     const donate = () => engine.donate(w.ctx, { actorId: w.volunteer, minutes: 30, key: k() });
-    if (provider === "postgres") {
-      // Another transaction holds the pool's row as an update of its counters would.
-      const other = new pg.Client({ connectionString: url });
-      await other.connect();
-      try {
-        await other.query("BEGIN");
-        await other.query("SELECT id FROM account WHERE code = 'donation' FOR NO KEY UPDATE");
-        const done = await Promise.race([
-          Promise.all([donate(), donate(), donate(), donate()]),
-          new Promise((r) => setTimeout(() => r("waited"), 3000)),
-        ]);
-        expect(done).toHaveLength(4);
-      } finally {
-        await other.query("ROLLBACK").catch(() => {});
-        await other.end();
-      }
-    } else await Promise.all([donate(), donate(), donate(), donate()]);
+    expect(await whileHeld("donation", () => Promise.all([donate(), donate(), donate(), donate()]))).toHaveLength(4);
     const pool = await db.read((c) => c.account.findFirstOrThrow({ where: { code: "donation" } }));
     expect(pool).toMatchObject({ derived: true, creditsPosted: 0, debitsPosted: 0 });
     const donated = await db.read((c) =>
