@@ -8,7 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
 import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
-import { isRetryable } from "../db/client.ts";
+import { isRetryable } from "../db/retry.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";
 import { parts, zoned } from "../engine/time.ts";
