@@ -10,7 +10,7 @@ export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./family.ts";
 export { abortIn, commitIn, Prepare, prepareIn } from "./federation/incoming.ts";
 export { approveMove, cancelMove, movesAwaiting, requestMove } from "./federation/moves.ts";
-export { commitOut, holdOut, markSettled, voidOut } from "./federation/outgoing.ts";
+export { commitOut, holdOut, keepHeld, markSettled, voidOut } from "./federation/outgoing.ts";
 export {
   Address,
   addPeer,

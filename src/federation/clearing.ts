@@ -194,7 +194,10 @@ export function createFederation(ctx: Ctx, me: BankIdentity, opts: FederationOpt
     async send(input) {
       const { xid, peerId } = await engine.holdOut(ctx, input);
       crashAt("out-held");
-      return drive(peerId, xid, true);
+      const o = await drive(peerId, xid, true);
+      // The member will be told it is on its way: the hold must now outlive the machine.
+      if (o.state === "pending") await engine.keepHeld(ctx, peerId, xid);
+      return o;
     },
     drive,
     idle,

@@ -29,9 +29,10 @@ export async function holdOut(ctx: Ctx, input: z.input<typeof SendInput>): Promi
   ensure(d.kind !== "pay" || d.needId, "invalid-input", { field: "need" });
   // Raw statements only (a pg transaction of its own on PostgreSQL): a cross-bank transfer is
   // several transactions on each side, and Prisma's interactive ones cost ≈ 1 ms a statement.
-  // Its commit need not wait for the disk: until the commit below (durable, and making this
-  // durable with it) nobody is told anything, and a hold lost with the machine leaves the peer a
-  // prepared row that its recovery voids (asked, this bank knows no such transfer).
+  // Its commit need not wait for the disk: until a durable commit after it (the decision, or
+  // keepHeld before the member is told it is on its way) nobody is told anything, and a hold lost
+  // with the machine leaves the peer a prepared row that its recovery voids (asked, this bank
+  // knows no such transfer).
   return once(
     ctx,
     d.key,
@@ -111,6 +112,20 @@ export async function holdFor(
     timeoutAt: null,
   });
 }
+
+/**
+ * Makes a hold outlive a crash of the machine before its member is told the transfer is on its
+ * way (the peer did not answer yet): a durable commit writes everything before it to the disk, the
+ * hold (made without waiting) included.
+ */
+export const keepHeld = (ctx: Ctx, peerId: number, xid: string) =>
+  ctx.db.fast((tx) =>
+    sqlOf(tx).run("UPDATE cross_transfer SET updated_at = ? WHERE peer_id = ? AND xid = ? AND state = 'held'", [
+      ctx.now(),
+      peerId,
+      xid,
+    ]),
+  );
 
 /**
  * The origin's decision to post: only from held (a voided transfer stays voided). `quiet` when the
