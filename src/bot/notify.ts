@@ -7,20 +7,26 @@ import { categoryName, duration, needSummary, when } from "./format.ts";
 import { type Locale, t } from "./i18n.ts";
 import { PRIORITY, toGroup, toMember } from "./outbox.ts";
 
+// Raw reads (`sqlOf`): these run inside the engine's raw transactions too (Db.fast).
+const marks = (ids: number[]) => ids.map(() => "?").join(", ");
+
 /** Admins whose unit is the given unit path or above it. */
 export async function adminsOver(tx: Tx, path: string): Promise<number[]> {
   const ancestors = pathIds(path);
-  const roles = await tx.role.findMany({
-    where: { role: "admin", unitId: { in: ancestors } },
-    select: { memberId: true },
-  });
+  const roles = await sqlOf(tx).all<{ memberId: number }>(
+    `SELECT member_id AS "memberId" FROM role WHERE role = 'admin' AND unit_id IN (${marks(ancestors)}) ORDER BY id`,
+    ancestors,
+  );
   return [...new Set(roles.map((r) => r.memberId))];
 }
 
 /** The admins over a need who may decide on its service: never someone involved in it (four eyes). */
 export async function deciders(tx: Tx, n: NeedView): Promise<number[]> {
   const involved = new Set([...(await requesterSide(tx, n)), n.volunteerId ?? 0]);
-  const relatives = await tx.familyLink.findMany({ where: { elderId: n.elderId }, select: { relativeId: true } });
+  const relatives = await sqlOf(tx).all<{ relativeId: number }>(
+    'SELECT relative_id AS "relativeId" FROM family_link WHERE elder_id = ?',
+    [n.elderId],
+  );
   for (const r of relatives) involved.add(r.relativeId);
   return (await adminsOver(tx, n.path)).filter((id) => !involved.has(id));
 }
@@ -40,15 +46,21 @@ export function certifyButtons(l: Locale, needId: number, withId = false) {
 /** Groups bound to the unit or any unit above it. */
 async function groupsOver(tx: Tx, path: string) {
   const ancestors = pathIds(path);
-  return tx.groupBinding.findMany({ where: { unitId: { in: ancestors } } });
+  const rows = await sqlOf(tx).all<{ channel: string; conversationId: string; locale: string; unreachableAt: unknown }>(
+    `SELECT channel, conversation_id AS "conversationId", locale, unreachable_at AS "unreachableAt"
+       FROM group_binding WHERE unit_id IN (${marks(ancestors)}) ORDER BY id`,
+    ancestors,
+  );
+  // A date from PostgreSQL, text from SQLite.
+  return rows.map((g) => ({ ...g, unreachableAt: g.unreachableAt ? new Date(String(g.unreachableAt)) : null }));
 }
 
 /** The elder, their confirmed relatives, and whoever posted the need for them. */
 export async function requesterSide(tx: Tx, n: { elderId: number; postedById: number }): Promise<number[]> {
-  const links = await tx.familyLink.findMany({
-    where: { elderId: n.elderId, confirmedAt: { not: null } },
-    select: { relativeId: true },
-  });
+  const links = await sqlOf(tx).all<{ relativeId: number }>(
+    'SELECT relative_id AS "relativeId" FROM family_link WHERE elder_id = ? AND confirmed_at IS NOT NULL ORDER BY id',
+    [n.elderId],
+  );
   return [...new Set([n.elderId, n.postedById, ...links.map((l) => l.relativeId)])];
 }
 
@@ -204,9 +216,10 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     case "credit.held":
       if (e.byId === e.elderId) return;
       {
-        const by = await tx.member.findUniqueOrThrow({ where: { id: e.byId } });
+        // Raw: a paid need is posted in a raw transaction (Db.fast).
+        const by = await sqlOf(tx).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [e.byId]);
         await each([e.elderId], (l) => ({
-          text: t(l, "note-credit-held", { by: by.name, id: e.needId, amount: duration(l, e.minutes) }),
+          text: t(l, "note-credit-held", { by: by?.name ?? "", id: e.needId, amount: duration(l, e.minutes) }),
         }));
       }
       return;

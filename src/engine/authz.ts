@@ -91,8 +91,11 @@ export async function elderUnit(tx: Tx, elderId: number): Promise<HeldRole> {
 
 /** Whether `relativeId` has a confirmed family link to the elder. */
 export async function isConfirmedRelative(tx: Tx, elderId: number, relativeId: number): Promise<boolean> {
-  const link = await tx.familyLink.findUnique({ where: { elderId_relativeId: { elderId, relativeId } } });
-  return !!link?.confirmedAt;
+  const link = await sqlOf(tx).get<{ confirmed: unknown }>(
+    "SELECT confirmed_at AS confirmed FROM family_link WHERE elder_id = ? AND relative_id = ?",
+    [elderId, relativeId],
+  );
+  return link?.confirmed != null;
 }
 
 /**

@@ -2,7 +2,7 @@
 // confirmed and rated (评单) → certified (服务认证). Every transition is one conditional update on
 // the current state, so two volunteers accepting at once yield exactly one assignment.
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
+import { sqlOf, type Tx } from "../db/client.ts";
 import { elderUnit, isConfirmedRelative, requireActsFor, requireRoleOver, rolesOf, within } from "./authz.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
 import { AppError, ensure } from "./errors.ts";
@@ -49,60 +49,80 @@ export async function postNeed(ctx: Ctx, input: z.input<typeof PostInput>) {
   ensure(d.expectedMinutes <= (d.endAt.getTime() - d.startAt.getTime()) / 60_000, "window-invalid", {
     field: "expectedMinutes",
   });
-  return once(ctx, d.key, "need.post", async (tx) => {
-    await requireActsFor(tx, d.actorId, d.elderId);
-    const elder = await tx.member.findUniqueOrThrow({ where: { id: d.elderId } });
-    // Registration says an elder may post once the community verified them; so does the engine.
-    ensure(elder.verification === "verified", "not-verified");
-    const unit = await elderUnit(tx, d.elderId);
-    const { policy, version } = await effectivePolicy(tx, unit.unitId);
-    ensure(d.expectedMinutes <= policy.maxServiceMinutes, "window-invalid", { field: "expectedMinutes" });
-    const category = (await catalogue(tx, unit.unitId)).find((c) => c.code === d.categoryCode);
-    ensure(category, "invalid-input", { field: "categoryCode" });
-    const need = await tx.need.create({
-      data: {
-        bankId: unit.bankId,
-        unitId: unit.unitId,
-        elderId: d.elderId,
-        postedById: d.actorId,
-        categoryId: category.id,
-        description: d.description,
-        place: d.place,
-        startAt: d.startAt,
-        endAt: d.endAt,
-        expectedMinutes: d.expectedMinutes,
-        status: policy.reviewRequired ? "pending_review" : "published",
-        payment: d.payWithCredits ? "credits" : "free",
-      },
-    });
-    if (d.payWithCredits) {
-      const minAge = elder.priority ? policy.hardshipRedemptionAge : policy.redemptionAge;
-      ensure(elder.birthYear != null && yearOf(now) - elder.birthYear >= minAge, "redemption-age", {
-        age: minAge,
-      });
-      const cost = d.expectedMinutes * policy.multipliers[category.tier];
-      const holdId = await holdTransfer(
-        tx,
-        await memberAccountId(tx, unit.bankId, d.elderId),
-        await systemAccountId(tx, unit.bankId, "issuance"),
-        cost,
-        {
-          bankId: unit.bankId,
-          at: now,
-          key: `${d.key}:hold`,
-          reason: "spend",
-          policyVersion: version,
-          actorId: d.actorId,
-          needId: need.id,
-          timeoutAt: new Date(d.endAt.getTime() + HOLD_GRACE_MS),
-        },
+  // Raw statements only (also on PostgreSQL): a paid need's hold is a ledger hot path.
+  return once(
+    ctx,
+    d.key,
+    "need.post",
+    async (tx) => {
+      await requireActsFor(tx, d.actorId, d.elderId);
+      const sql = sqlOf(tx);
+      const elder = await sql.get<{ verification: string; priority: string; birthYear: number | null }>(
+        'SELECT verification, priority, birth_year AS "birthYear" FROM member WHERE id = ?',
+        [d.elderId],
       );
-      await tx.need.update({ where: { id: need.id }, data: { holdTransferId: holdId } });
-      await emit(ctx, tx, { type: "credit.held", needId: need.id, elderId: d.elderId, byId: d.actorId, minutes: cost });
-    }
-    await emit(ctx, tx, { type: need.status === "published" ? "need.published" : "need.submitted", needId: need.id });
-    return { needId: need.id, status: need.status };
-  });
+      ensure(elder, "not-found", { what: "elder" });
+      // Registration says an elder may post once the community verified them; so does the engine.
+      ensure(elder.verification === "verified", "not-verified");
+      const unit = await elderUnit(tx, d.elderId);
+      const { policy, version } = await effectivePolicy(tx, unit.unitId);
+      ensure(d.expectedMinutes <= policy.maxServiceMinutes, "window-invalid", { field: "expectedMinutes" });
+      const category = (await catalogue(tx, unit.unitId)).find((c) => c.code === d.categoryCode);
+      ensure(category, "invalid-input", { field: "categoryCode" });
+      const status = policy.reviewRequired ? "pending_review" : "published";
+      const need = await sql.get<{ id: number }>(
+        `INSERT INTO need (bank_id, unit_id, elder_id, posted_by_id, category_id, description, place, start_at, end_at,
+           expected_minutes, status, payment, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        [
+          unit.bankId,
+          unit.unitId,
+          d.elderId,
+          d.actorId,
+          category.id,
+          d.description,
+          d.place,
+          d.startAt,
+          d.endAt,
+          d.expectedMinutes,
+          status,
+          d.payWithCredits ? "credits" : "free",
+          // As Prisma's defaults wrote them (the wall clock).
+          new Date(),
+          new Date(),
+        ],
+      );
+      const needId = Number(need?.id);
+      if (d.payWithCredits) {
+        const minAge = elder.priority ? policy.hardshipRedemptionAge : policy.redemptionAge;
+        ensure(elder.birthYear != null && yearOf(now) - elder.birthYear >= minAge, "redemption-age", {
+          age: minAge,
+        });
+        const cost = d.expectedMinutes * policy.multipliers[category.tier];
+        const holdId = await holdTransfer(
+          tx,
+          await memberAccountId(tx, unit.bankId, d.elderId),
+          await systemAccountId(tx, unit.bankId, "issuance"),
+          cost,
+          {
+            bankId: unit.bankId,
+            at: now,
+            key: `${d.key}:hold`,
+            reason: "spend",
+            policyVersion: version,
+            actorId: d.actorId,
+            needId,
+            timeoutAt: new Date(d.endAt.getTime() + HOLD_GRACE_MS),
+          },
+        );
+        await sql.run("UPDATE need SET hold_transfer_id = ? WHERE id = ?", [holdId, needId]);
+        await emit(ctx, tx, { type: "credit.held", needId, elderId: d.elderId, byId: d.actorId, minutes: cost });
+      }
+      await emit(ctx, tx, { type: status === "published" ? "need.published" : "need.submitted", needId });
+      return { needId, status };
+    },
+    ctx.db.fast,
+  );
 }
 
 /** Moves a need from one of `from` to `to` in one conditional update; refuses if it moved already. */

@@ -9,21 +9,12 @@ import { DEFAULT_POLICY } from "../policy.ts";
 
 /**
  * Runs a hot path whose writes are one function call. Without a listener that call is the whole
- * transaction (run on the pool). With one, the listener's notifications join it: in a raw
- * transaction when the listener's statements for these events are raw, else in Prisma's. Two
- * first runs of one key at once: the loser's operation row hits the key, and its second run reads
- * the winner's result.
+ * transaction (run on the pool); with one, the listener's notifications (raw statements) join it
+ * in a raw transaction. Two first runs of one key at once: the loser's operation row hits the
+ * key, and its second run reads the winner's result.
  */
-export async function inOneCall<T>(
-  ctx: Ctx,
-  run: (tx: Tx) => Promise<T>,
-  listener: "raw" | "prisma" = "raw",
-): Promise<T> {
-  const exec = ctx.onEvent
-    ? listener === "raw"
-      ? ctx.db.fast
-      : ctx.db.tx
-    : (fn: typeof run) => ctx.db.read((c) => fn(c as unknown as Tx));
+export async function inOneCall<T>(ctx: Ctx, run: (tx: Tx) => Promise<T>): Promise<T> {
+  const exec = ctx.onEvent ? ctx.db.fast : (fn: typeof run) => ctx.db.read((c) => fn(c as unknown as Tx));
   try {
     return await exec(run);
   } catch (e) {
