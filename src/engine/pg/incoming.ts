@@ -6,7 +6,7 @@ import { sqlOf, type Tx } from "../../db/client.ts";
 import { type Ctx, emit } from "../context.ts";
 import type { PeerRow } from "../federation/peers.ts";
 import type { CrossState } from "../federation/transfers.ts";
-import { DEFAULTS, json, type Refusals, refusing } from "./call.ts";
+import { DEFAULTS, inOneCall, json, type Refusals, refusing } from "./call.ts";
 
 /** The functions' refusals as the engine's (as prepareIn and claim refuse). */
 const refusals = (to: number): Refusals => ({
@@ -87,16 +87,25 @@ export async function commitInPg(
   nonce: string | undefined,
 ): Promise<Record<string, CrossState | "unknown">> {
   const list = `{${xids.join(",")}}`;
-  const call = (c: unknown) =>
+  const call = (tx: Tx) =>
     refusing(
       () =>
-        sqlOf(c as never).get<{ out: unknown }>(
-          "SELECT tb_commit_in(?::int, ?::text, ?::text[], ?::timestamp(3)) AS out",
-          [peerId, nonce ?? null, list, ctx.now()],
-        ),
+        sqlOf(tx).get<{ out: unknown }>("SELECT tb_commit_in(?::int, ?::text, ?::text[], ?::timestamp(3)) AS out", [
+          peerId,
+          nonce ?? null,
+          list,
+          ctx.now(),
+        ]),
       refusals(0),
     ).then((r) => json<{ states: Record<string, CrossState | "unknown">; credited: Credited[] }>(r?.out));
-  if (!ctx.onEvent) return (await ctx.db.read(call)).states;
+  // The plain order (the listener, if any, joins the call's transaction): call, then tell.
+  const callThenTell = () =>
+    inOneCall(ctx, async (tx) => {
+      const out = await call(tx);
+      await tell(ctx, tx, peerId, out.credited);
+      return out.states;
+    });
+  if (!ctx.onEvent) return callThenTell();
   const key = (cs: Credited[]) =>
     cs
       .map((c) => `${c.xid}:${c.memberId}:${c.minutes}`)
@@ -116,10 +125,6 @@ export async function commitInPg(
     });
   } catch (e) {
     if (!(e instanceof Changed)) throw e;
-    return ctx.db.fast(async (tx) => {
-      const out = await call(tx);
-      await tell(ctx, tx, peerId, out.credited);
-      return out.states;
-    });
+    return callThenTell();
   }
 }
