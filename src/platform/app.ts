@@ -27,7 +27,7 @@ import { memberRoutes } from "./sections/members.ts";
 import { opsRoutes } from "./sections/operations.ts";
 import { queueRoutes } from "./sections/queues.ts";
 import { unitRoutes } from "./sections/units.ts";
-import { dashboard, signedOut, signInPage, type UnitFigures, type Viewer } from "./views/pages.ts";
+import { dashboard, plainHtml, signedOut, signInPage, type UnitFigures, type Viewer } from "./views/pages.ts";
 
 const COOKIE = "tb_session";
 
@@ -69,18 +69,20 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   };
   const guestLocale = (accept: string | undefined): Locale => localeFromHint(accept?.split(",")[0]);
 
+  // Set before the page is made, so each response carries them from its creation: set after it,
+  // Hono copies the finished response through a stream (slower to send). A page with its own
+  // policy (the Mini App's) replaces the default.
+  app.use("*", plainHtml);
   app.use("*", async (c, next) => {
-    await next();
     c.header("cache-control", "no-store");
     c.header("x-content-type-options", "nosniff");
     c.header("referrer-policy", "no-referrer");
     c.header("x-frame-options", "DENY");
-    // A page that set its own policy (the Mini App's) keeps it.
-    if (!c.res.headers.has("content-security-policy"))
-      c.header(
-        "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-      );
+    c.header(
+      "content-security-policy",
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    );
+    await next();
   });
 
   // Opening the link only shows a button: chat apps fetch links to preview them, and a GET that
@@ -98,7 +100,7 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   // The Telegram Mini App (menu button): a page whose script posts Telegram's initData once.
   app.get("/tg", (c) => {
     const l = guestLocale(c.req.header("accept-language"));
-    // The one page with a script: ours, from this origin (the headers below keep this policy).
+    // The one page with a script: ours, from this origin (replaces the default policy above).
     c.header(
       "content-security-policy",
       "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'",

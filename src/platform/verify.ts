@@ -7,10 +7,12 @@ import { duration } from "../bot/format.ts";
 import { localeFromHint, t } from "../bot/i18n.ts";
 import type { Ctx } from "../engine/index.ts";
 import { verifyCertificate } from "../reports/certificate.ts";
+import { plainHtml } from "./views/pages.ts";
 
 /** The /verify/CODE page; mount its `fetch` on the HTTP port under /verify. */
 export function createVerifyPage(ctx: Ctx): Hono {
   const app = new Hono({ strict: false });
+  app.use("*", plainHtml);
   app.get("/verify/:code", async (c) => {
     const l = localeFromHint(c.req.header("accept-language")?.split(",")[0]);
     const cert = await verifyCertificate(ctx, c.req.param("code"));

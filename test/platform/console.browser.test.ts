@@ -588,6 +588,28 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     expect(await page.textContent("#verdict")).toContain("没有这个验证码的证明");
   });
 
+  it("sends every page uncached, unframeable and without scripts; only the Mini App page may run its own", async () => {
+    const strict = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+    const page = await signedIn("admin");
+    const signedOutPage = await fetch(`${base}/platform/review`);
+    const pages = [
+      (await page.goto(`${base}/platform/review`))?.headers() ?? {},
+      (await page.goto(`${base}/platform/no-such-page`))?.headers() ?? {},
+      Object.fromEntries(signedOutPage.headers),
+    ];
+    expect(signedOutPage.status).toBe(401);
+    for (const h of pages) {
+      expect(h["cache-control"]).toBe("no-store");
+      expect(h["x-content-type-options"]).toBe("nosniff");
+      expect(h["x-frame-options"]).toBe("DENY");
+      expect(h["referrer-policy"]).toBe("no-referrer");
+      expect(h["content-security-policy"]).toBe(strict);
+    }
+    const tg = await fetch(`${base}/platform/tg`);
+    expect(tg.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(tg.headers.get("x-frame-options")).toBe("DENY");
+  });
+
   it("opens as a Telegram Mini App for staff with a genuine, fresh initData, and for nobody else", async () => {
     const ctx = booted.bot.ctx;
     await engine.linkIdentity(ctx, { memberId: ids.admin, channel: "telegram", externalId: "555" });
