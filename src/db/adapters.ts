@@ -25,8 +25,37 @@ export function sqlitePath(url: string): string {
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** A better-sqlite3 adapter factory for a file path. */
-export function sqliteFactory(url: string): PrismaBetterSqlite3 {
-  return new PrismaBetterSqlite3({ url: `file:${sqlitePath(url)}`, timeout: SQLITE_BUSY_TIMEOUT_MS });
+export function sqliteFactory(url: string, opts: { forMigrations?: boolean } = {}): PrismaBetterSqlite3 {
+  const factory = new PrismaBetterSqlite3({ url: `file:${sqlitePath(url)}`, timeout: SQLITE_BUSY_TIMEOUT_MS });
+  if (!opts.forMigrations) return factory;
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = singleQuotedIndexNames(await connect());
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (level) => singleQuotedIndexNames(await startTransaction(level));
+    return adapter;
+  };
+  return factory;
+}
+
+/** The schema engine's read of a partial index's definition, with the index name in double quotes. */
+const INDEX_SQL = /(SELECT sql FROM sqlite_master WHERE type = 'index' AND name = )"((?:[^"]|"")*)"/;
+
+/**
+ * The schema engine 7.10 reads a partial index's predicate with `name = "<index>"`, a string in
+ * double quotes, which better-sqlite3's SQLite (built without double-quoted string literals) reads
+ * as a column and refuses: the name is sent as the string literal it means.
+ */
+function singleQuotedIndexNames<T extends Queryable>(q: T): T {
+  const queryRaw = q.queryRaw.bind(q);
+  q.queryRaw = (query) =>
+    queryRaw({
+      ...query,
+      sql: query.sql.replace(INDEX_SQL, (_, head: string, name: string) => {
+        return `${head}'${name.replaceAll('""', '"').replaceAll("'", "''")}'`;
+      }),
+    });
+  return q;
 }
 
 /** Result rows (by identity) whose columns at these indexes are Postgres `"char"` (OID 18). */

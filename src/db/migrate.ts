@@ -71,7 +71,10 @@ async function withEngine<T>(
 ): Promise<T> {
   const provider = providerOf(url);
   if (provider === "sqlite") prepareSqliteFile(url);
-  const factory = provider === "sqlite" ? sqliteFactory(url) : pgFactory(url, { forMigrations: true, max: 2 });
+  const factory =
+    provider === "sqlite"
+      ? sqliteFactory(url, { forMigrations: true })
+      : pgFactory(url, { forMigrations: true, max: 2 });
   // The engine does not close the connections it opens; track them so the file lock and the pool
   // are released when we are done.
   const opened: Array<{ dispose(): Promise<void> }> = [];

@@ -1,6 +1,7 @@
 // The service itself: the volunteer reports the minutes, the elder (or a relative) confirms and
 // rates (评单) or disputes, an admin certifies (服务认证); and the clock expires what nobody took.
 import { z } from "zod";
+import { sqlOf } from "../db/client.ts";
 import { isConfirmedRelative, requireNoConflict, requireRoleAt, requireRoleOver } from "./authz.ts";
 import { certifyTx } from "./certify.ts";
 import { audit, type Ctx, emit, once, parse } from "./context.ts";
@@ -203,11 +204,15 @@ export async function expireOverdue(ctx: Ctx): Promise<{ needs: number[]; holds:
       await emit(ctx, tx, { type: "need.expired", needId: n.id, volunteerId: null });
     }
     // A hold lives as long as its need can still be served and certified: only holds whose need
-    // has ended (or that belong to no need) lapse at their timeout.
-    const stale = await tx.transfer.findMany({
-      where: { status: "pending", timeoutAt: { lt: now } },
-      select: { id: true, needId: true },
-    });
+    // has ended (or that belong to no need) lapse at their timeout. A hold stays "pending" when
+    // resolved (the ledger is append-only), so the resolved ones are left out here, not read back
+    // (a year's paid needs would be read on every run).
+    const stale = await sqlOf(tx).all<{ id: number; needId: number | null }>(
+      `SELECT t.id, t.need_id AS "needId" FROM transfer t
+        WHERE t.status = 'pending' AND t.timeout_at < ?
+          AND NOT EXISTS (SELECT 1 FROM transfer r WHERE r.pending_id = t.id)`,
+      [now],
+    );
     const live = await tx.need.findMany({
       where: {
         id: { in: stale.flatMap((h) => (h.needId ? [h.needId] : [])) },
@@ -219,7 +224,6 @@ export async function expireOverdue(ctx: Ctx): Promise<{ needs: number[]; holds:
     const holds: number[] = [];
     for (const h of stale) {
       if (h.needId && open.has(h.needId)) continue;
-      if (await tx.transfer.findUnique({ where: { pendingId: h.id }, select: { id: true } })) continue;
       await resolveHold(tx, h.id, "void", {
         key: `expire-hold-${h.id}`,
         at: now,
