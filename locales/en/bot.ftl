@@ -416,6 +416,7 @@ audit-family-link = family linked
 audit-family-request = family link requested
 audit-family-confirm = family link confirmed
 audit-family-decline = family link declined
+audit-family-remote-link = relative at another bank confirmed
 audit-grant-fund = grant pool funded
 audit-group-bind = group bound
 audit-group-unbind = group unbound

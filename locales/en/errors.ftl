@@ -39,3 +39,4 @@ peer-refused = The other bank refused it.
 replay = That message was already received; nothing was done twice.
 peer-not-linked = The other bank has not added this bank yet (or has another key for it); its admins add it with /bank add.
 move-cancelled = The move was cancelled.
+elder-answers-in-chat = This elder has a chat account: they confirm their relatives themselves, in the chat.

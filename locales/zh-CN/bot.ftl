@@ -383,6 +383,7 @@ audit-family-link = 关联家属
 audit-family-request = 申请关联家属
 audit-family-confirm = 确认家属
 audit-family-decline = 拒绝家属关联
+audit-family-remote-link = 确认其他银行的亲属
 audit-grant-fund = 充值免费时长资金池
 audit-group-bind = 绑定群
 audit-group-unbind = 解绑群

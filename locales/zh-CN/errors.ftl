@@ -39,3 +39,4 @@ peer-refused = 对方银行拒绝了这笔转账。
 replay = 这条消息已经收到过，没有重复处理。
 peer-not-linked = 对方银行尚未添加本行（或保存的本行公钥不同），请对方管理员用 /bank add 添加。
 move-cancelled = 这次转移已取消。
+elder-answers-in-chat = 这位老人有聊天账号，请老人本人在聊天中确认亲属。

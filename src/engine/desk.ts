@@ -27,6 +27,10 @@ export interface ElderAtDesk {
   available: number;
   held: number;
   family: Array<{ name: string; relation: string; confirmed: boolean }>;
+  /** Relatives at other banks (BANKCODE:MEMBERNO) whose gifts and payments the elder accepts. */
+  remote: Array<{ address: string; relation: string }>;
+  /** Whether the elder has a chat account (and so confirms relatives themself). */
+  hasChat: boolean;
   needs: NeedView[];
 }
 
@@ -55,6 +59,13 @@ export async function elderAtDesk(ctx: Ctx, input: z.input<typeof DeskInput>): P
         WHERE f.elder_id = ? ORDER BY f.id`,
       [d.elderId],
     );
+    const remote = await sql.all<{ address: string; relation: string }>(
+      "SELECT address, relation FROM remote_relative WHERE member_id = ? ORDER BY address",
+      [d.elderId],
+    );
+    const chats = await sql.get<{ n: number | bigint }>("SELECT COUNT(*) AS n FROM identity WHERE member_id = ?", [
+      d.elderId,
+    ]);
     return {
       id: d.elderId,
       name: m.name,
@@ -67,6 +78,8 @@ export async function elderAtDesk(ctx: Ctx, input: z.input<typeof DeskInput>): P
       available: Number(account?.available ?? 0),
       held: Number(account?.held ?? 0),
       family: family.map((f) => ({ name: f.name, relation: f.relation, confirmed: f.confirmedAt != null })),
+      remote,
+      hasChat: Number(chats?.n ?? 0) > 0,
     };
   });
   return { ...base, needs: await needsOfElder(ctx, d.elderId) };

@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   "replay",
   "peer-not-linked",
   "move-cancelled",
+  "elder-answers-in-chat",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -404,6 +404,16 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     await hotline.goto(`${base}/platform/desk/elder/${elder.id}`);
     expect(await hotline.textContent("#contact")).toContain("仅本单位管理员可见");
     expect(await hotline.textContent("main")).not.toContain("13700001111");
+    // The operator confirms his grandson at another bank for him (he has no chat to do it in).
+    await hotline.fill("input[name=remote]", "not an address");
+    await hotline.click('button:has-text("代老人确认亲属")');
+    expect(await hotline.textContent('[data-field="remote"]')).toContain("银行代码:成员号");
+    await hotline.fill("input[name=remote]", "zz9:7");
+    await hotline.selectOption("select[name=relation]", "grandchild");
+    await hotline.click('button:has-text("代老人确认亲属")');
+    expect(await hotline.textContent("[role=status]")).toContain("已代老人确认这位亲属");
+    expect(await hotline.textContent("#family")).toContain("ZZ9:7 · 孙辈 · 其他银行");
+    expect(await db.read((c) => c.remoteRelative.count({ where: { memberId: elder.id } }))).toBe(1);
     // The other unit's admin may not open this elder at all.
     const other = await signedIn("zhao");
     expect((await other.goto(`${base}/platform/desk/elder/${elder.id}`))?.status()).toBe(403);

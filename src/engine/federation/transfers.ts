@@ -6,8 +6,8 @@
 // repeated or late message changes nothing twice.
 import { z } from "zod";
 import { sqlOf, type Tx } from "../../db/client.ts";
-import { memberUnits } from "../authz.ts";
-import { type Ctx, emit, parse } from "../context.ts";
+import { elderUnit, memberUnits, requireActsFor } from "../authz.ts";
+import { audit, type Ctx, emit, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
 import { type Reason, resolveHold } from "../ledger.ts";
@@ -141,23 +141,54 @@ export async function unfinished(ctx: Ctx, bankId: number, before: Date): Promis
 
 const RelativeInput = z.object({
   actorId: id,
+  /** Whose relative it is: the actor themself, or an elder without a chat account the actor staffs. */
+  memberId: id.optional(),
   address: Address,
   relation: z.enum(RELATIONS),
 });
 
-/** A member confirms a relative at another bank, whose gifts and payments they accept. */
+/**
+ * A member confirms a relative at another bank, whose gifts and payments they accept. For an elder
+ * who has no chat account (who cannot confirm anything), an admin or hotline operator over the
+ * elder's unit confirms it for them, as at the desk they link local relatives; it is audited. An
+ * elder who can answer in a chat confirms their relatives themself.
+ */
 export async function addRemoteRelative(ctx: Ctx, input: z.input<typeof RelativeInput>) {
   const d = parse(RelativeInput, input);
+  const memberId = d.memberId ?? d.actorId;
   return ctx.db.tx(async (tx) => {
-    const [home] = await memberUnits(tx, d.actorId);
+    const forElder = memberId !== d.actorId;
+    if (forElder) {
+      // Staff only: not the elder's family here, nor anyone else (whom requireActsFor calls unlinked).
+      const as = await requireActsFor(tx, d.actorId, memberId).catch((e) => {
+        if (e instanceof AppError && e.code === "not-linked") return null;
+        throw e;
+      });
+      ensure(as === "staff", "forbidden");
+      const chats = await sqlOf(tx).get<{ n: number | bigint }>(
+        "SELECT COUNT(*) AS n FROM identity WHERE member_id = ?",
+        [memberId],
+      );
+      ensure(Number(chats?.n ?? 0) === 0, "elder-answers-in-chat");
+    }
+    const [home] = await memberUnits(tx, memberId);
     if (!home) throw new AppError("not-registered");
     const own = await tx.bank.findUniqueOrThrow({ where: { id: home.bankId } });
     ensure(d.address.code !== own.code, "invalid-input", { field: "address" });
     await sqlOf(tx).run(
       `INSERT INTO remote_relative (member_id, address, relation, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (member_id, address) DO UPDATE SET relation = excluded.relation`,
-      [d.actorId, d.address.text, d.relation, ctx.now()],
+      [memberId, d.address.text, d.relation, ctx.now()],
     );
+    if (forElder)
+      await audit(tx, {
+        actorId: d.actorId,
+        action: "family.remote-link",
+        unitId: (await elderUnit(tx, memberId)).unitId,
+        targetType: "member",
+        targetId: memberId,
+        after: { address: d.address.text, relation: d.relation },
+      });
     return { address: d.address.text, relation: d.relation };
   });
 }

@@ -11,9 +11,10 @@ import { type Locale, t } from "../../bot/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx, type ElderAtDesk } from "../../engine/index.ts";
 import { PRIORITY } from "../../engine/members.ts";
+import { RELATIONS } from "../../engine/policy.ts";
 import { zoned } from "../../engine/time.ts";
 import type { PlatformEnv } from "../app.ts";
-import { type Errors, field, fieldErrors } from "../views/forms.ts";
+import { type Errors, field, fieldError, fieldErrors } from "../views/forms.ts";
 import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -45,6 +46,8 @@ const ElderFields = NeedFields.extend({
   address: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
   priority: z.array(z.enum(PRIORITY)).default([]),
 });
+/** A relative at another bank, confirmed at the desk for an elder with no chat account. */
+const RelativeFields = z.object({ remote: engine.Address, relation: z.enum(RELATIONS) });
 type Values = Record<string, string | string[] | undefined>;
 type C = Context<PlatformEnv>;
 
@@ -97,6 +100,7 @@ function elderPage(
   values: Values,
   errors: Errors,
   notice?: Notice,
+  relative: { values: Values; errors: Errors } = { values: {}, errors: {} },
 ) {
   const l = v.locale;
   const contact =
@@ -108,13 +112,25 @@ function elderPage(
 <div><div class="muted">${t(l, "web-field-birthYear")}</div>${e.birthYear ?? "—"}</div>
 <div><div class="muted">${t(l, "web-contact")}</div><span id="contact">${contact}</span></div>
 <div><div class="muted">${t(l, "web-balance")}</div><span id="balance">${duration(l, e.available)}</span>${e.held ? html` (${t(l, "web-held", { held: duration(l, e.held) })})` : ""}</div></div>
-<div class="card"><h2>${t(l, "web-family")}</h2>${e.family.length ? html`<ul>${e.family.map((f) => html`<li>${f.name} · ${t(l, `relation-${f.relation}`)}${f.confirmed ? "" : html` · ${t(l, "web-unconfirmed")}`}</li>`)}</ul>` : t(l, "web-no-family")}</div>
+<div class="card"><h2>${t(l, "web-family")}</h2>${e.family.length || e.remote.length ? html`<ul id="family">${e.family.map((f) => html`<li>${f.name} · ${t(l, `relation-${f.relation}`)}${f.confirmed ? "" : html` · ${t(l, "web-unconfirmed")}`}</li>`)}${e.remote.map((r) => html`<li>${r.address.toUpperCase()} · ${t(l, `relation-${r.relation}`)} · ${t(l, "web-desk-other-bank")}</li>`)}</ul>` : t(l, "web-no-family")}
+${e.hasChat ? html`<p class="muted">${t(l, "web-desk-relatives-in-chat")}</p>` : relativeForm(v, e.id, relative.values, relative.errors)}</div>
 <div class="card"><h2>${t(l, "web-needs")}</h2><table><tbody id="needs">${e.needs.map((n) => html`<tr><td>#${n.id}</td><td>${categoryName(l, n)}</td><td>${when(l, n.startAt)}</td><td>${t(l, `status-${n.status}`)}</td><td>${n.volunteerName ?? ""}</td></tr>`)}</tbody></table></div>
 <form class="card" method="post" action="/platform/desk/elder/${e.id}"><input type="hidden" name="csrf" value="${v.csrf}">
 <h2>${t(l, "web-desk-next-need")}</h2><div class="grid">${needFields(l, cats, values, errors)}</div>
 <p><button type="submit">${t(l, "web-desk-post")}</button></p></form>`,
     notice,
   );
+}
+
+/** The form confirming a relative at another bank for an elder who cannot do it in a chat. */
+function relativeForm(v: Viewer, elderId: number, values: Values, errors: Errors) {
+  const l = v.locale;
+  const val = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : "");
+  return html`<form method="post" action="/platform/desk/elder/${elderId}/relative"><input type="hidden" name="csrf" value="${v.csrf}">
+<h3>${t(l, "web-desk-remote-relative")}</h3><div class="grid">
+${field(l, errors, "remote", html`<input name="remote" maxlength="53" placeholder="BJ:123" value="${val("remote")}">`)}
+${field(l, errors, "relation", html`<select name="relation">${RELATIONS.map((r) => html`<option value="${r}"${val("relation") === r ? html` selected` : ""}>${t(l, `relation-${r}`)}</option>`)}</select>`)}</div>
+${fieldError(errors, "form")}<p><button type="submit">${t(l, "web-desk-confirm-relative")}</button></p></form>`;
 }
 
 /** An engine refusal of a need's fields, placed under the field it names. */
@@ -208,9 +224,14 @@ export function deskRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
     const v = c.get("viewer");
     const elderId = z.coerce.number().int().min(1).catch(0).parse(c.req.param("id"));
     const done = z.coerce.number().int().min(1).optional().catch(undefined).parse(c.req.query("posted"));
+    const linked = c.req.query("relative") === "1";
     try {
       const e = await engine.elderAtDesk(ctx, { actorId: c.get("session").memberId, elderId });
-      const notice = done ? { kind: "flash" as const, text: t(v.locale, "web-desk-posted", { id: done }) } : undefined;
+      const notice = done
+        ? { kind: "flash" as const, text: t(v.locale, "web-desk-posted", { id: done }) }
+        : linked
+          ? { kind: "flash" as const, text: t(v.locale, "web-desk-relative-confirmed") }
+          : undefined;
       return c.html(elderPage(v, e, await cats(e.unitId), {}, {}, notice));
     } catch (err) {
       if (err instanceof AppError && ["forbidden", "not-linked", "not-found", "invalid-input"].includes(err.code))
@@ -226,6 +247,43 @@ export function deskRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
     const form = NeedFields.safeParse(values);
     if (!form.success) return elderAgain(c, me, elderId, values, fieldErrors(c.get("viewer").locale, form.error));
     return postFor(c, me, elderId, form.data);
+  });
+
+  app.post("/desk/elder/:id/relative", async (c) => {
+    const v = c.get("viewer");
+    const me = c.get("session").memberId;
+    const elderId = z.coerce.number().int().min(1).catch(0).parse(c.req.param("id"));
+    const values = (await c.req.parseBody()) as Values;
+    const form = RelativeFields.safeParse(values);
+    const again = async (errors: Errors) => {
+      try {
+        const e = await engine.elderAtDesk(ctx, { actorId: me, elderId });
+        const notice = { kind: "error" as const, text: t(v.locale, "web-fix-fields") };
+        return c.html(elderPage(v, e, await cats(e.unitId), {}, {}, notice, { values, errors }), 400);
+      } catch (err) {
+        if (err instanceof AppError) return forbidden(c, v);
+        throw err;
+      }
+    };
+    if (!form.success) return again(fieldErrors(v.locale, form.error));
+    try {
+      await engine.addRemoteRelative(ctx, {
+        actorId: me,
+        memberId: elderId,
+        address: form.data.remote.text,
+        relation: form.data.relation,
+      });
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      if (["forbidden", "not-linked", "not-found"].includes(e.code)) return forbidden(c, v);
+      // The engine refuses this bank's own code as an address: the field's own message says why.
+      return again(
+        e.code === "invalid-input"
+          ? { remote: t(v.locale, "web-invalid-remote") }
+          : { form: t(v.locale, e.code, e.params) },
+      );
+    }
+    return c.redirect(`/platform/desk/elder/${elderId}?relative=1`, 303);
   });
 
   /** Posts the need of a form for the elder; back to the elder's page, with the errors if any. */
