@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { getRequestListener } from "@hono/node-server";
 import { createBot } from "./bot/app.ts";
-import { deliver } from "./bot/outbox.ts";
+import { deliver } from "./bot/delivery/outbox.ts";
 import { createConsole } from "./channels/console.ts";
 import { shareOf, TELEGRAM_LIMITS } from "./channels/limiter.ts";
 import { createSlack, SLACK_LIMITS } from "./channels/slack.ts";

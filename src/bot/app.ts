@@ -2,8 +2,8 @@
 // domain events into outbox messages inside each change's transaction.
 import type { Db } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
-import { onEvent } from "./notify.ts";
-import type { Bot } from "./turn.ts";
+import { onEvent } from "./delivery/notify.ts";
+import type { Bot } from "./routing/turn.ts";
 
 /** The bot for one bank on an open database. */
 export function createBot(

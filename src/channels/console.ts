@@ -5,10 +5,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Outlet, Reply } from "../bot/contract.ts";
-import { t } from "../bot/i18n.ts";
-import { deliver, sendOrEdit } from "../bot/outbox.ts";
-import { handle } from "../bot/router.ts";
-import type { Bot } from "../bot/turn.ts";
+import { deliver, sendOrEdit } from "../bot/delivery/outbox.ts";
+import { handle } from "../bot/routing/router.ts";
+import type { Bot } from "../bot/routing/turn.ts";
+import { t } from "../bot/text/i18n.ts";
 import { inUpdate, log } from "../log.ts";
 
 /** A console session: feed it lines, it prints what each person would see. */

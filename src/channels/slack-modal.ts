@@ -1,11 +1,11 @@
 // The need dialog as a Slack modal: every field at once, with per-field errors shown in the modal.
 // Validation is the same as everywhere (zod at the edge, then the engine's own checks).
 import { z } from "zod";
-import { windowOf } from "../bot/flows/need.ts";
-import { categoryName } from "../bot/format.ts";
-import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
-import { refusal } from "../bot/router.ts";
-import type { Bot } from "../bot/turn.ts";
+import { windowOf } from "../bot/dialogs/need.ts";
+import { refusal } from "../bot/routing/router.ts";
+import type { Bot } from "../bot/routing/turn.ts";
+import { categoryName } from "../bot/text/format.ts";
+import { isLocale, type Locale, localeFromHint, t } from "../bot/text/i18n.ts";
 import type { Member } from "../db/generated/sqlite/client.ts";
 import * as engine from "../engine/index.ts";
 import { isoDay } from "../engine/time.ts";

@@ -2,10 +2,10 @@
 // the fields a role does not need are ignored (elders must give phone and address). The same
 // registration still runs step by step in a DM ("start").
 import { z } from "zod";
-import { type Locale, localeFromHint, t } from "../bot/i18n.ts";
-import { refusal } from "../bot/router.ts";
-import { useCode } from "../bot/store.ts";
-import type { Bot } from "../bot/turn.ts";
+import { useCode } from "../bot/dialogs/store.ts";
+import { refusal } from "../bot/routing/router.ts";
+import type { Bot } from "../bot/routing/turn.ts";
+import { type Locale, localeFromHint, t } from "../bot/text/i18n.ts";
 import * as engine from "../engine/index.ts";
 import { yearOf } from "../engine/time.ts";
 import { input, option } from "./slack-modal.ts";

@@ -4,9 +4,9 @@
 import { App, HTTPReceiver, type Logger, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { KnownBlock } from "@slack/types";
 import type { Incoming, Outlet, Reply } from "../bot/contract.ts";
-import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "../bot/outbox.ts";
-import { handle } from "../bot/router.ts";
-import type { Bot } from "../bot/turn.ts";
+import { answer, createDrainer, markUnreachable, PermanentDeliveryError } from "../bot/delivery/outbox.ts";
+import { handle } from "../bot/routing/router.ts";
+import type { Bot } from "../bot/routing/turn.ts";
 import { sqlOf } from "../db/client.ts";
 import * as engine from "../engine/index.ts";
 import { inUpdate, log } from "../log.ts";

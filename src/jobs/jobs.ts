@@ -3,10 +3,10 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { categoryName, duration, needSummary, when } from "../bot/format.ts";
-import { t } from "../bot/i18n.ts";
-import { adminsOver, reportedPrompt, requesterSide } from "../bot/notify.ts";
-import { toMember } from "../bot/outbox.ts";
+import { adminsOver, reportedPrompt, requesterSide } from "../bot/delivery/notify.ts";
+import { toMember } from "../bot/delivery/outbox.ts";
+import { categoryName, duration, needSummary, when } from "../bot/text/format.ts";
+import { t } from "../bot/text/i18n.ts";
 import { sqlitePath } from "../db/adapters.ts";
 import { sqlOf, type Tx } from "../db/client.ts";
 import * as engine from "../engine/index.ts";

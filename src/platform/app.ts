@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
-import { isLocale, type Locale, localeFromHint, t } from "../bot/i18n.ts";
+import { isLocale, type Locale, localeFromHint, t } from "../bot/text/i18n.ts";
 import { isRetryable } from "../db/retry.ts";
 import type { Ctx } from "../engine/index.ts";
 import * as engine from "../engine/index.ts";

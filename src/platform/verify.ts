@@ -3,8 +3,8 @@
 // shows only what the certificate itself states.
 import { Hono } from "hono";
 import { html } from "hono/html";
-import { duration } from "../bot/format.ts";
-import { localeFromHint, t } from "../bot/i18n.ts";
+import { duration } from "../bot/text/format.ts";
+import { localeFromHint, t } from "../bot/text/i18n.ts";
 import type { Ctx } from "../engine/index.ts";
 import { verifyCertificate } from "../reports/certificate.ts";
 import { plainHtml } from "./views/pages.ts";

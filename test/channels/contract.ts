@@ -1,8 +1,8 @@
 // One contract test suite for every channel adapter: the same people do the same things through
 // the console, Telegram and Slack, and see the same outcomes. Each adapter supplies a driver.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { t } from "../../src/bot/i18n.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
+import { t } from "../../src/bot/text/i18n.ts";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";
 import { PROVIDERS } from "../support/db.ts";

@@ -3,7 +3,7 @@
 // signatures, a retried event, a 429, and Socket Mode over a loopback WebSocket.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
 import { createSlack } from "../../src/channels/slack.ts";
 import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";

@@ -3,7 +3,7 @@
 // 429s during a broadcast, and a user who blocked the bot.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
 import { createTelegram } from "../../src/channels/telegram.ts";
 import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";

@@ -4,7 +4,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTempPostgres, type TempPostgres } from "../../scripts/pg-temp.ts";
-import { t } from "../../src/bot/i18n.ts";
+import { t } from "../../src/bot/text/i18n.ts";
 import { createConsole } from "../../src/channels/console.ts";
 import { openDb, sqlOf } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";

@@ -1,8 +1,8 @@
 // One configured time zone drives every date: what a person types in a dialog, the day a daily cap
 // counts, the months of a report period and of the chart. A bad zone stops the start.
 import { afterEach, describe, expect, it } from "vitest";
-import { windowOf } from "../../src/bot/flows/need.ts";
-import { when } from "../../src/bot/format.ts";
+import { windowOf } from "../../src/bot/dialogs/need.ts";
+import { when } from "../../src/bot/text/format.ts";
 import { loadConfig } from "../../src/config.ts";
 import { dayBounds, isoDay, setTimeZone, yearOf } from "../../src/engine/time.ts";
 import { parsePeriod } from "../../src/reports/period.ts";

@@ -9,7 +9,7 @@ import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver } from "../../src/bot/outbox.ts";
+import { deliver } from "../../src/bot/delivery/outbox.ts";
 import { createConsole } from "../../src/channels/console.ts";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";

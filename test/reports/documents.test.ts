@@ -3,7 +3,7 @@ import ExcelJS from "exceljs";
 import { PDFParse } from "pdf-parse";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { t } from "../../src/bot/i18n.ts";
+import { t } from "../../src/bot/text/i18n.ts";
 import * as engine from "../../src/engine/index.ts";
 import { COLUMNS } from "../../src/reports/export.ts";
 import { person } from "../support/bot.ts";

@@ -2,8 +2,8 @@
 // unit below it) and a sibling community, and one person of each kind the table's columns name, all
 // on the console channel, with a console session to speak through.
 import { createBot } from "../../src/bot/app.ts";
-import type { Actor } from "../../src/bot/authorization.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import type { Actor } from "../../src/bot/routing/authorization.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
 import { type ConsoleChannel, createConsole } from "../../src/channels/console.ts";
 import type { Db } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";

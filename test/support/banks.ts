@@ -5,7 +5,7 @@
 
 import { expect } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
 import { type ConsoleChannel, createConsole } from "../../src/channels/console.ts";
 import type { Provider } from "../../src/db/adapters.ts";
 import { type Db, openDb } from "../../src/db/client.ts";

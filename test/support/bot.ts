@@ -1,8 +1,8 @@
 // Talking to the bot through the channel contract, as any adapter does: for the bot tests.
 import type { Reply } from "../../src/bot/contract.ts";
-import { deliver } from "../../src/bot/outbox.ts";
-import { handle } from "../../src/bot/router.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import { deliver } from "../../src/bot/delivery/outbox.ts";
+import { handle } from "../../src/bot/routing/router.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
 
 /** A person in a private chat (or a group), keeping the last buttons they were shown. */
 export function person(bot: Bot, userId: string, opts: { group?: string; localeHint?: string } = {}) {

@@ -2,7 +2,7 @@
 // with a controllable clock talking to them through the channel contract.
 import { afterAll, beforeAll } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
-import type { Bot } from "../../src/bot/turn.ts";
+import type { Bot } from "../../src/bot/routing/turn.ts";
 import type { Provider } from "../../src/db/adapters.ts";
 import { type Db, openDb } from "../../src/db/client.ts";
 import * as engine from "../../src/engine/index.ts";

@@ -3,8 +3,8 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { when } from "../../bot/format.ts";
-import { t } from "../../bot/i18n.ts";
+import { when } from "../../bot/text/format.ts";
+import { t } from "../../bot/text/i18n.ts";
 import type { AuditEntry, Ctx } from "../../engine/index.ts";
 import * as engine from "../../engine/index.ts";
 import type { PlatformEnv } from "../app.ts";

@@ -5,7 +5,7 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { t } from "../../bot/i18n.ts";
+import { t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx } from "../../engine/index.ts";
 import type { PlatformEnv } from "../app.ts";

@@ -5,7 +5,7 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { t } from "../../bot/i18n.ts";
+import { t } from "../../bot/text/i18n.ts";
 import { AppError, type Ctx } from "../../engine/index.ts";
 import { csvStream, exportBatches, xlsxStream } from "../../reports/export.ts";
 import { parsePeriod } from "../../reports/period.ts";

@@ -5,8 +5,8 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { categoryName } from "../../bot/format.ts";
-import { type Locale, t } from "../../bot/i18n.ts";
+import { categoryName } from "../../bot/text/format.ts";
+import { type Locale, t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx, type DirectoryEntry, type FamilyLinkView } from "../../engine/index.ts";
 import { PRIORITY } from "../../engine/members.ts";

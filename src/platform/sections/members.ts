@@ -4,7 +4,7 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { t } from "../../bot/i18n.ts";
+import { t } from "../../bot/text/i18n.ts";
 import type { Ctx, DirectoryEntry } from "../../engine/index.ts";
 import * as engine from "../../engine/index.ts";
 import { PRIORITY } from "../../engine/members.ts";

@@ -4,8 +4,8 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { when } from "../../bot/format.ts";
-import { t } from "../../bot/i18n.ts";
+import { when } from "../../bot/text/format.ts";
+import { t } from "../../bot/text/i18n.ts";
 import { sqlOf } from "../../db/client.ts";
 import type { Ctx } from "../../engine/index.ts";
 import * as engine from "../../engine/index.ts";

@@ -4,7 +4,7 @@
 // eyes); a form sent twice acts once (its key is the form's).
 import type { Hono } from "hono";
 import { z } from "zod";
-import { t } from "../../bot/i18n.ts";
+import { t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx } from "../../engine/index.ts";
 import type { PlatformEnv } from "../app.ts";

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
-import { type Locale, t } from "../../bot/i18n.ts";
+import { type Locale, t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx, type UnitNode } from "../../engine/index.ts";
 import { policyPatchOf } from "../../engine/policy.ts";

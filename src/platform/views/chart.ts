@@ -1,7 +1,7 @@
 // The dashboard's chart, drawn as SVG in the page (no script): certified hours per month as bars,
 // services (person-times) as a line, each with its own axis and numbers on both axes.
 import { html } from "hono/html";
-import { type Locale, t } from "../../bot/i18n.ts";
+import { type Locale, t } from "../../bot/text/i18n.ts";
 
 /** One month of a unit's figures. */
 export interface MonthFigures {

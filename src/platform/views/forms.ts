@@ -2,7 +2,7 @@
 // the field's name (`web-invalid-<field>`, or the engine's refusal placed under the field it names).
 import { html } from "hono/html";
 import type { z } from "zod";
-import { type Locale, t } from "../../bot/i18n.ts";
+import { type Locale, t } from "../../bot/text/i18n.ts";
 
 /** Localized messages by field name; `form` for what belongs to no one field. */
 export type Errors = Record<string, string>;

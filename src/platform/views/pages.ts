@@ -3,8 +3,8 @@
 import type { MiddlewareHandler } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { categoryName, duration, when } from "../../bot/format.ts";
-import { type Locale, t } from "../../bot/i18n.ts";
+import { categoryName, duration, when } from "../../bot/text/format.ts";
+import { type Locale, t } from "../../bot/text/i18n.ts";
 import { AppError } from "../../engine/errors.ts";
 import type { NeedView } from "../../engine/queries.ts";
 import { type MonthFigures, monthsChart } from "./chart.ts";

@@ -1,6 +1,6 @@
 // Who may do what to whom: the one authorization table of the bot, as data. Every command and
 // button that changes something (or shows an elder's contact) is a row; every kind of person is a
-// column. The engine enforces it; `test/bot/authorization.test.ts` runs every cell through the
+// column. The engine enforces it; `test/bot/routing/authorization.test.ts` runs every cell through the
 // console channel on both databases, and `docs/authorization.md` is rendered from it.
 
 /** The people a cell is about, seen from the unit whose member, need or group the action concerns. */
@@ -144,10 +144,10 @@ export function renderAuthorization(): string {
   );
   const legend = actors.map((a) => `- **${a}**: ${ACTORS[a]}`);
   return [
-    "# Who may do what (generated from `src/bot/authorization.ts`; do not edit)",
+    "# Who may do what (generated from `src/bot/routing/authorization.ts`; do not edit)",
     "",
     "✅ allowed, — refused with a localized message and nothing changed. Every cell is run through the",
-    "console channel on SQLite and PostgreSQL by `test/bot/authorization.test.ts`.",
+    "console channel on SQLite and PostgreSQL by `test/bot/routing/authorization.test.ts`.",
     "",
     head,
     rule,

@@ -1,10 +1,10 @@
 // Who hears about what: turns the engine's domain events into outbox messages, inside the
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
-import { sqlOf, type Tx } from "../db/client.ts";
-import { broadcastTag, type DomainEvent, type NeedView, needViewIn, pathIds } from "../engine/index.ts";
-import { crossBankNote } from "./banks.ts";
-import { categoryName, duration, needSummary, when } from "./format.ts";
-import { type Locale, t } from "./i18n.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { broadcastTag, type DomainEvent, type NeedView, needViewIn, pathIds } from "../../engine/index.ts";
+import { crossBankNote } from "../commands/banks.ts";
+import { categoryName, duration, needSummary, when } from "../text/format.ts";
+import { type Locale, t } from "../text/i18n.ts";
 import { PRIORITY, toGroup, toMember } from "./outbox.ts";
 
 // Raw reads (`sqlOf`): these run inside the engine's raw transactions too (Db.fast).

@@ -1,20 +1,20 @@
 // The conversation layer's entry point: one incoming event → replies. Resolves who is speaking,
 // runs a command, a dialog step or a button's action, stores the dialog's next step, and is the
 // one error boundary that turns engine refusals into localized messages.
-import * as engine from "../engine/index.ts";
-import { hasBadText } from "../engine/input.ts";
-import { log } from "../log.ts";
+import * as engine from "../../engine/index.ts";
+import { hasBadText } from "../../engine/input.ts";
+import { log } from "../../log.ts";
+import { ADMIN_COMMANDS } from "../commands/admin.ts";
+import { BANK_COMMANDS } from "../commands/banks.ts";
+import { DOCUMENT_COMMANDS } from "../commands/documents.ts";
+import { MEMBER_COMMANDS } from "../commands/members.ts";
+import type { Incoming, Reply } from "../contract.ts";
+import { needStep } from "../dialogs/need.ts";
+import { type Input, registerStep, startRegistration } from "../dialogs/register.ts";
+import { simpleStep } from "../dialogs/simple.ts";
+import { clearDialog, type DialogState, findAction, getDialog, setDialog, useCode } from "../dialogs/store.ts";
+import { isLocale, type Locale, localeFromHint, t } from "../text/i18n.ts";
 import { runAction } from "./actions.ts";
-import { ADMIN_COMMANDS } from "./admin.ts";
-import { BANK_COMMANDS } from "./banks.ts";
-import { MEMBER_COMMANDS } from "./commands.ts";
-import type { Incoming, Reply } from "./contract.ts";
-import { DOCUMENT_COMMANDS } from "./documents.ts";
-import { needStep } from "./flows/need.ts";
-import { type Input, registerStep, startRegistration } from "./flows/register.ts";
-import { simpleStep } from "./flows/simple.ts";
-import { isLocale, type Locale, localeFromHint, t } from "./i18n.ts";
-import { clearDialog, type DialogState, findAction, getDialog, setDialog, useCode } from "./store.ts";
 import { type Bot, type Step, say, type Turn } from "./turn.ts";
 
 /** Commands an unregistered person may use. */

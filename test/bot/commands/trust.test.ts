@@ -2,11 +2,11 @@
 // counts typed as digits only, localized words instead of identifiers, whose credits a proxy
 // spends, /policy and /audit, on SQLite and PostgreSQL.
 import { describe, expect, it } from "vitest";
-import { t } from "../../src/bot/i18n.ts";
-import * as engine from "../../src/engine/index.ts";
-import { inbox, person } from "../support/bot.ts";
-import { type BotWorld, useBotWorld } from "../support/botworld.ts";
-import { PROVIDERS } from "../support/db.ts";
+import { t } from "../../../src/bot/text/i18n.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { inbox, person } from "../../support/bot.ts";
+import { type BotWorld, useBotWorld } from "../../support/botworld.ts";
+import { PROVIDERS } from "../../support/db.ts";
 
 describe.each(PROVIDERS)("trust in chat on %s", (provider) => {
   let w: BotWorld;

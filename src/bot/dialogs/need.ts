@@ -1,8 +1,8 @@
 import * as engine from "../../engine/index.ts";
 import { parseCount } from "../../engine/input.ts";
 import { isoDay, zoned } from "../../engine/time.ts";
-import { categoryName, duration, when } from "../format.ts";
-import { choice, countArg, rows, type Step, say, type Turn, tr } from "../turn.ts";
+import { choice, countArg, rows, type Step, say, type Turn, tr } from "../routing/turn.ts";
+import { categoryName, duration, when } from "../text/format.ts";
 import type { Input } from "./register.ts";
 
 type Data = {

@@ -7,17 +7,17 @@
 // FUZZ_SEED to replay a printed seed).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ACTORS, type Actor } from "../../src/bot/authorization.ts";
-import { deliver } from "../../src/bot/outbox.ts";
-import { handle } from "../../src/bot/router.ts";
-import type { Provider } from "../../src/db/adapters.ts";
-import { type Db, openDb } from "../../src/db/client.ts";
-import * as engine from "../../src/engine/index.ts";
-import { timebankJobs } from "../../src/jobs/jobs.ts";
-import { createScheduler } from "../../src/jobs/scheduler.ts";
-import { type Bank, buildBank } from "../support/bank.ts";
-import { scratchUrl } from "../support/db.ts";
-import { checkLedger } from "../support/invariants.ts";
+import { deliver } from "../../../src/bot/delivery/outbox.ts";
+import { ACTORS, type Actor } from "../../../src/bot/routing/authorization.ts";
+import { handle } from "../../../src/bot/routing/router.ts";
+import type { Provider } from "../../../src/db/adapters.ts";
+import { type Db, openDb } from "../../../src/db/client.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { timebankJobs } from "../../../src/jobs/jobs.ts";
+import { createScheduler } from "../../../src/jobs/scheduler.ts";
+import { type Bank, buildBank } from "../../support/bank.ts";
+import { scratchUrl } from "../../support/db.ts";
+import { checkLedger } from "../../support/invariants.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 4);
 const STEPS = Number(process.env.FUZZ_STEPS ?? 30);

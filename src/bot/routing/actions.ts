@@ -1,10 +1,10 @@
 // What a pressed button does. The token only names a stored action; the engine re-authorizes the
 // presser for every one of them (a forwarded or replayed button does nothing it should not).
-import * as engine from "../engine/index.ts";
-import { queue } from "./admin.ts";
-import { confirmPage } from "./commands.ts";
-import { askMinutes, askReason } from "./flows/simple.ts";
-import { categoryName } from "./format.ts";
+import * as engine from "../../engine/index.ts";
+import { queue } from "../commands/admin.ts";
+import { confirmPage } from "../commands/members.ts";
+import { askMinutes, askReason } from "../dialogs/simple.ts";
+import { categoryName } from "../text/format.ts";
 import { opKey, type Step, say, type Turn, tr } from "./turn.ts";
 
 const num = (x: unknown) => (typeof x === "number" && Number.isInteger(x) && x > 0 ? x : 0);

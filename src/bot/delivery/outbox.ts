@@ -1,12 +1,12 @@
 // The transactional outbox: messages to other people are written in the same transaction as the
 // change that causes them, and a channel delivers them later with retries. A crash before the
 // commit sends nothing; after it, the message waits in the table until delivered.
-import { sqlOf, type Tx } from "../db/client.ts";
-import type { Ctx } from "../engine/index.ts";
-import { log } from "../log.ts";
-import type { Outlet, Reply } from "./contract.ts";
-import { isLocale, type Locale } from "./i18n.ts";
-import { type ButtonSpec, saveButtons } from "./store.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import type { Ctx } from "../../engine/index.ts";
+import { log } from "../../log.ts";
+import type { Outlet, Reply } from "../contract.ts";
+import { type ButtonSpec, saveButtons } from "../dialogs/store.ts";
+import { isLocale, type Locale } from "../text/i18n.ts";
 
 /** A message rendered for one locale: text and buttons to be stored with their tokens. */
 export type Render = (locale: Locale) => { text: string; buttons?: ButtonSpec[][] };

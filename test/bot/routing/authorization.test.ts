@@ -1,16 +1,16 @@
-// Every cell of the authorization table (src/bot/authorization.ts), run through the console
+// Every cell of the authorization table (src/bot/routing/authorization.ts), run through the console
 // channel on SQLite and PostgreSQL: an allowed actor changes what the action changes; a refused
 // one is told so and nothing changes — ledger, needs, roles, offers, bindings, links, records,
 // policies, units, messages, the admin log.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACTORS, type Actor, AUTHORIZATION, renderAuthorization } from "../../src/bot/authorization.ts";
-import type { Reply } from "../../src/bot/contract.ts";
-import { type ButtonSpec, makeButtons } from "../../src/bot/store.ts";
-import { type Db, openDb } from "../../src/db/client.ts";
-import * as engine from "../../src/engine/index.ts";
-import { type Bank, buildBank, key, need, next, PHONE } from "../support/bank.ts";
-import { PROVIDERS, scratchUrl } from "../support/db.ts";
+import type { Reply } from "../../../src/bot/contract.ts";
+import { type ButtonSpec, makeButtons } from "../../../src/bot/dialogs/store.ts";
+import { ACTORS, type Actor, AUTHORIZATION, renderAuthorization } from "../../../src/bot/routing/authorization.ts";
+import { type Db, openDb } from "../../../src/db/client.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { type Bank, buildBank, key, need, next, PHONE } from "../../support/bank.ts";
+import { PROVIDERS, scratchUrl } from "../../support/db.ts";
 
 /** What a cell does: a command line, or a button shown to the actor and pressed. */
 type Step = { say: string; group?: string } | { button: ButtonSpec };
@@ -160,7 +160,7 @@ async function run(b: Bank, actor: Actor, step: Step): Promise<string> {
 describe("the authorization table", () => {
   it("has a scenario for every row and is rendered in docs/authorization.md", () => {
     expect(AUTHORIZATION.map((r) => r.action).filter((a) => !SCENARIOS[a])).toEqual([]);
-    const doc = readFileSync(new URL("../../docs/authorization.md", import.meta.url), "utf8");
+    const doc = readFileSync(new URL("../../../docs/authorization.md", import.meta.url), "utf8");
     expect(doc).toBe(renderAuthorization());
   });
 });

@@ -2,10 +2,10 @@
 // verification, finding members, units and group bindings, broadcasts and statistics. Arguments
 // are typed inline (admins type; elders get buttons). Every one is re-authorized in the engine.
 import { z } from "zod";
-import * as engine from "../engine/index.ts";
-import { categoryName, duration, needSummary, when } from "./format.ts";
-import { certifyButtons } from "./notify.ts";
-import { countArg, opKey, pageButtons, rows, type Step, say, type Turn, text, tr } from "./turn.ts";
+import * as engine from "../../engine/index.ts";
+import { certifyButtons } from "../delivery/notify.ts";
+import { countArg, opKey, pageButtons, rows, type Step, say, type Turn, text, tr } from "../routing/turn.ts";
+import { categoryName, duration, needSummary, when } from "../text/format.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const one = async (r: Promise<Awaited<ReturnType<typeof say>>>): Promise<Step> => ({ replies: [await r] });

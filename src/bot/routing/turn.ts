@@ -1,13 +1,13 @@
 // One event being handled: who sent it (if registered), in which language, and helpers every
 // command, dialog and button handler uses to answer.
 
-import type { Member } from "../db/generated/sqlite/client.ts";
-import { AppError, type Ctx } from "../engine/index.ts";
-import { MAX_ID, parseCount } from "../engine/input.ts";
-import type { Federation } from "../federation/clearing.ts";
-import type { Incoming, Reply } from "./contract.ts";
-import { type Locale, t } from "./i18n.ts";
-import { type ButtonSpec, type DialogState, makeButtons } from "./store.ts";
+import type { Member } from "../../db/generated/sqlite/client.ts";
+import { AppError, type Ctx } from "../../engine/index.ts";
+import { MAX_ID, parseCount } from "../../engine/input.ts";
+import type { Federation } from "../../federation/clearing.ts";
+import type { Incoming, Reply } from "../contract.ts";
+import { type ButtonSpec, type DialogState, makeButtons } from "../dialogs/store.ts";
+import { type Locale, t } from "../text/i18n.ts";
 
 /** The bank this bot serves, set at start-up. */
 export interface Bot {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createBot } from "../../src/bot/app.ts";
-import { t } from "../../src/bot/i18n.ts";
-import * as engine from "../../src/engine/index.ts";
-import { inbox, person } from "../support/bot.ts";
-import { type BotWorld, START, useBotWorld } from "../support/botworld.ts";
-import { PROVIDERS } from "../support/db.ts";
-import { checkLedger } from "../support/invariants.ts";
+import { createBot } from "../../../src/bot/app.ts";
+import { t } from "../../../src/bot/text/i18n.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { inbox, person } from "../../support/bot.ts";
+import { type BotWorld, START, useBotWorld } from "../../support/botworld.ts";
+import { PROVIDERS } from "../../support/db.ts";
+import { checkLedger } from "../../support/invariants.ts";
 
 /** Everything a refusal must leave untouched. */
 const snapshot = (w: BotWorld) =>
@@ -218,7 +218,7 @@ describe.each(PROVIDERS)("bot on %s", (provider) => {
       },
       async edit() {},
     };
-    const { deliver } = await import("../../src/bot/outbox.ts");
+    const { deliver } = await import("../../../src/bot/delivery/outbox.ts");
     const restarted = createBot(w.db, { bankId: w.bot.bankId, rootUnitId: w.bot.rootUnitId }, () => w.clock.now);
     for (let i = 0; i < 6; i++) {
       await deliver(restarted.ctx, flaky);

@@ -2,10 +2,10 @@
 // failing message is retried with capped backoff while it matters and then marked failed, and a
 // stopped channel starts no new send.
 import { describe, expect, it } from "vitest";
-import type { Outlet, Reply } from "../../src/bot/contract.ts";
-import { createDrainer, DELIVERY_TTL_MS, deliver, PRIORITY, toGroup } from "../../src/bot/outbox.ts";
-import { PROVIDERS } from "../support/db.ts";
-import { useWorld, type World } from "../support/world.ts";
+import type { Outlet, Reply } from "../../../src/bot/contract.ts";
+import { createDrainer, DELIVERY_TTL_MS, deliver, PRIORITY, toGroup } from "../../../src/bot/delivery/outbox.ts";
+import { PROVIDERS } from "../../support/db.ts";
+import { useWorld, type World } from "../../support/world.ts";
 
 const group = (id: string) => ({ channel: "lane", conversationId: id, locale: "zh-CN" });
 

@@ -1,9 +1,9 @@
 // Conversation state kept in the database: dialog steps (survive a restart, expire), the meaning
 // of buttons (short opaque tokens), and one-time link codes.
 import { randomBytes, randomInt } from "node:crypto";
-import { sqlOf, type Tx } from "../db/client.ts";
-import type { Ctx } from "../engine/index.ts";
-import type { Button } from "./contract.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import type { Ctx } from "../../engine/index.ts";
+import type { Button } from "../contract.ts";
 
 /** A dialog in progress: which flow, which step, and what it collected so far. */
 export interface DialogState {

@@ -3,8 +3,8 @@
 import { z } from "zod";
 import * as engine from "../../engine/index.ts";
 import { parseCount } from "../../engine/input.ts";
-import { duration } from "../format.ts";
-import { choice, opKey, rows, type Step, say, type Turn } from "../turn.ts";
+import { choice, opKey, rows, type Step, say, type Turn } from "../routing/turn.ts";
+import { duration } from "../text/format.ts";
 import type { Input } from "./register.ts";
 
 const Reason = z.string().trim().min(1).max(300);

@@ -5,9 +5,9 @@
 import { z } from "zod";
 import * as engine from "../../engine/index.ts";
 import { yearOf } from "../../engine/time.ts";
-import { LOCALES, type Locale, t } from "../i18n.ts";
-import { useCode } from "../store.ts";
-import { choice, rows, type Step, say, type Turn } from "../turn.ts";
+import { choice, rows, type Step, say, type Turn } from "../routing/turn.ts";
+import { LOCALES, type Locale, t } from "../text/i18n.ts";
+import { useCode } from "./store.ts";
 
 /** An answer to a step: typed text, or the value of a pressed choice button. */
 export interface Input {

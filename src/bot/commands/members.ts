@@ -1,15 +1,15 @@
 // Commands every member may use, and the elder, family and volunteer ones. Admin commands are in
 // admin.ts. Each answers in the member's language and ends in engine calls that re-authorize.
-import * as engine from "../engine/index.ts";
-import { issueLogin, mayUseConsole } from "../platform/auth.ts";
-import { startNeed } from "./flows/need.ts";
-import { startRegistration } from "./flows/register.ts";
-import { askMinutes, startGift } from "./flows/simple.ts";
-import { categoryName, duration, needSummary, when } from "./format.ts";
-import { LOCALES, t } from "./i18n.ts";
-import { reportedPrompt } from "./notify.ts";
-import { createCode } from "./store.ts";
-import { choice, countArg, opKey, pageButtons, type Step, say, type Turn, text, tr } from "./turn.ts";
+import * as engine from "../../engine/index.ts";
+import { issueLogin, mayUseConsole } from "../../platform/auth.ts";
+import { reportedPrompt } from "../delivery/notify.ts";
+import { startNeed } from "../dialogs/need.ts";
+import { startRegistration } from "../dialogs/register.ts";
+import { askMinutes, startGift } from "../dialogs/simple.ts";
+import { createCode } from "../dialogs/store.ts";
+import { choice, countArg, opKey, pageButtons, type Step, say, type Turn, text, tr } from "../routing/turn.ts";
+import { categoryName, duration, needSummary, when } from "../text/format.ts";
+import { LOCALES, t } from "../text/i18n.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 

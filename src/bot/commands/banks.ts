@@ -2,13 +2,13 @@
 // relative at another bank, and gift, pay a need or move their balance across; root admins add
 // peer banks and approve moves. Every step is the engine's (re-authorized there); the federation
 // carries the signed messages between banks.
-import { sqlOf, type Tx } from "../db/client.ts";
-import * as engine from "../engine/index.ts";
-import { AppError, type DomainEvent, ERROR_CODES } from "../engine/index.ts";
-import type { Outcome } from "../federation/clearing.ts";
-import { duration } from "./format.ts";
-import { type Locale, t } from "./i18n.ts";
-import { countArg, opKey, type Step, say, type Turn, text, tr } from "./turn.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import * as engine from "../../engine/index.ts";
+import { AppError, type DomainEvent, ERROR_CODES } from "../../engine/index.ts";
+import type { Outcome } from "../../federation/clearing.ts";
+import { countArg, opKey, type Step, say, type Turn, text, tr } from "../routing/turn.ts";
+import { duration } from "../text/format.ts";
+import { type Locale, t } from "../text/i18n.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const one = async (r: ReturnType<typeof say>): Promise<Step> => ({ replies: [await r] });

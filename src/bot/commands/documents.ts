@@ -1,12 +1,12 @@
 // Commands that answer with a document or an image: the service-record certificate and its
 // verification, the statistics chart, and the admins' export of service records.
-import { issueCertificate, verifyCertificate } from "../reports/certificate.ts";
-import { drawChart, monthlySeries } from "../reports/chart.ts";
-import { serviceRows, toCsv, toXlsx } from "../reports/export.ts";
-import { parsePeriod } from "../reports/period.ts";
+import { issueCertificate, verifyCertificate } from "../../reports/certificate.ts";
+import { drawChart, monthlySeries } from "../../reports/chart.ts";
+import { serviceRows, toCsv, toXlsx } from "../../reports/export.ts";
+import { parsePeriod } from "../../reports/period.ts";
+import { type Step, say, type Turn, tr } from "../routing/turn.ts";
+import { duration } from "../text/format.ts";
 import { adminUnit } from "./admin.ts";
-import { duration } from "./format.ts";
-import { type Step, say, type Turn, tr } from "./turn.ts";
 
 type Command = (turn: Turn, arg: string) => Promise<Step>;
 const me = (turn: Turn) => turn.member?.id ?? 0;

@@ -1,6 +1,6 @@
 // How times, durations and needs read in each language.
-import type { NeedView } from "../engine/index.ts";
-import { timeZone } from "../engine/time.ts";
+import type { NeedView } from "../../engine/index.ts";
+import { timeZone } from "../../engine/time.ts";
 import { type Locale, t } from "./i18n.ts";
 
 /** Date formatters by locale and time zone, built once. */

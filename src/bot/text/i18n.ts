@@ -9,7 +9,7 @@ export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "zh-CN";
 
-const dir = fileURLToPath(new URL("../../locales", import.meta.url));
+const dir = fileURLToPath(new URL("../../../locales", import.meta.url));
 
 function load(locale: Locale): FluentBundle {
   // No Unicode isolation marks: they show up as garbage in terminals and some chat clients.

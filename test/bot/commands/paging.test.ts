@@ -2,10 +2,10 @@
 // that message to the next five; a volunteer's /mytasks is one message; an elder's /confirm asks
 // about one service at a time, in one message that pages in place.
 import { describe, expect, it } from "vitest";
-import * as engine from "../../src/engine/index.ts";
-import { person } from "../support/bot.ts";
-import { type BotWorld, useBotWorld } from "../support/botworld.ts";
-import { PROVIDERS } from "../support/db.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { person } from "../../support/bot.ts";
+import { type BotWorld, useBotWorld } from "../../support/botworld.ts";
+import { PROVIDERS } from "../../support/db.ts";
 
 describe.each(PROVIDERS)("paged queues on %s", (provider) => {
   let w: BotWorld;
