@@ -16,7 +16,7 @@ import { startTempPostgres } from "../scripts/pg-temp.ts";
 import { createBot } from "../src/bot/app.ts";
 import { type Db, openDb, sqlOf } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
-import { memberAccountId, postTransfer, systemAccountId } from "../src/engine/ledger.ts";
+import { memberAccountId, postTransfer, systemAccountId } from "../src/engine/ledger/ledger.ts";
 import { createFederation, type Federation } from "../src/federation/clearing.ts";
 import { federationHandler } from "../src/federation/server.ts";
 import { createLogger, setLogger } from "../src/log.ts";

@@ -11,7 +11,7 @@ import pg from "pg";
 import { startTempPostgres } from "../scripts/pg-temp.ts";
 import { type Db, openDb } from "../src/db/client.ts";
 import * as engine from "../src/engine/index.ts";
-import { memberAccountId } from "../src/engine/ledger.ts";
+import { memberAccountId } from "../src/engine/ledger/ledger.ts";
 
 const run = promisify(execFile);
 const CLIENTS = 8;

@@ -36,7 +36,7 @@ async function floorRun() {
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = FULL");
   raw.pragma("foreign_keys = ON");
-  // The statements src/engine/certify.ts issues for one certification, in the same order.
+  // The statements src/engine/service/certify.ts issues for one certification, in the same order.
   const q = {
     op: raw.prepare("SELECT kind, result FROM operation WHERE key = ?"),
     need: raw.prepare(

@@ -61,7 +61,7 @@ try {
   const son = await sz.member("son", "王小明", "volunteer");
   const mother = await bj.member("mother", "王秀英", "elder");
   await sz.db.tx(async (tx) => {
-    const { postTransfer, systemAccountId, memberAccountId } = await import("../src/engine/ledger.ts");
+    const { postTransfer, systemAccountId, memberAccountId } = await import("../src/engine/ledger/ledger.ts");
     await postTransfer(
       tx,
       await systemAccountId(tx, sz.bankId, "issuance"),

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../src/engine/errors.ts";
-import { REASONS } from "../src/engine/ledger.ts";
-import { POLICY_KEYS } from "../src/engine/policy.ts";
+import { REASONS } from "../src/engine/ledger/ledger.ts";
+import { POLICY_KEYS } from "../src/engine/organisation/policy.ts";
 
 const dir = join(import.meta.dirname, "..", "locales");
 const keys = (locale: string) =>

@@ -1,13 +1,8 @@
 // The credit engine's public surface: channels and jobs import from here and nothing deeper.
-export { type AuditEntry, readAudit } from "./auditlog.ts";
+
 export { ROLES, type RoleName } from "./authz.ts";
-export { type BroadcastView, broadcast, broadcastTag, recentBroadcasts } from "./broadcasts.ts";
 export { audit, type Ctx, createCtx, type DomainEvent } from "./context.ts";
-export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./credits.ts";
-export { type ElderAtDesk, elderAtDesk } from "./desk.ts";
-export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTree } from "./directory.ts";
 export { AppError, ERROR_CODES, type ErrorCode } from "./errors.ts";
-export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./family.ts";
 export { abortIn, commitIn, Prepare, prepareIn } from "./federation/incoming.ts";
 export { approveMove, cancelMove, movesAwaiting, requestMove } from "./federation/moves.ts";
 export { commitOut, holdOut, keepHeld, markSettled, voidOut } from "./federation/outgoing.ts";
@@ -34,16 +29,9 @@ export {
   crossState,
   unfinished,
 } from "./federation/transfers.ts";
-export { fundGrantPool, grant, poolBalance } from "./grants.ts";
-export {
-  findByIdentity,
-  LOCALES,
-  linkIdentity,
-  PRIORITY,
-  registerMember,
-  registerOfflineElder,
-} from "./members.ts";
-export { acceptNeed, cancelNeed, elderContact, postNeed, reviewNeed, withdrawNeed } from "./needs.ts";
+export { balance, cashOut, donate, gift, history, redeemGoods, reverseTransfer } from "./ledger/credits.ts";
+export { fundGrantPool, grant, poolBalance } from "./ledger/grants.ts";
+export { type BroadcastView, broadcast, broadcastTag, recentBroadcasts } from "./organisation/broadcasts.ts";
 export {
   DEFAULT_POLICY,
   effectivePolicy,
@@ -53,7 +41,43 @@ export {
   pathIds,
   policyPatchOf,
   starLevel,
-} from "./policy.ts";
+} from "./organisation/policy.ts";
+export {
+  bindGroup,
+  catalogue,
+  createUnit,
+  ensureBank,
+  explainPolicy,
+  renameUnit,
+  setCategory,
+  setPolicy,
+  subtree,
+  unbindGroup,
+} from "./organisation/units.ts";
+export { confirmFamily, declineFamily, type FamilyLinkView, familyLinksOf, linkFamily } from "./people/family.ts";
+export {
+  findByIdentity,
+  LOCALES,
+  linkIdentity,
+  PRIORITY,
+  registerMember,
+  registerOfflineElder,
+} from "./people/members.ts";
+export { qualify, recordTraining, setPriority, verifyMember } from "./people/records.ts";
+export { acceptRoleOffer, addRole, bootstrapAdmin } from "./people/roles.ts";
+export { acceptNeed, cancelNeed, elderContact, postNeed, reviewNeed, withdrawNeed } from "./service/needs.ts";
+export {
+  answerDispute,
+  certifyNeed,
+  confirmService,
+  disputeService,
+  expireOverdue,
+  refuseService,
+  reportService,
+} from "./service/service.ts";
+export { type AuditEntry, readAudit } from "./views/auditlog.ts";
+export { type ElderAtDesk, elderAtDesk } from "./views/desk.ts";
+export { type DirectoryEntry, searchMembers, type UnitNode, unitsHeldBy, unitTree } from "./views/directory.ts";
 export {
   adminQueue,
   adminQueuePage,
@@ -70,28 +94,5 @@ export {
   tasksOf,
   toConfirm,
   unitsUnder,
-} from "./queries.ts";
-export { qualify, recordTraining, setPriority, verifyMember } from "./records.ts";
-export { acceptRoleOffer, addRole, bootstrapAdmin } from "./roles.ts";
-export {
-  answerDispute,
-  certifyNeed,
-  confirmService,
-  disputeService,
-  expireOverdue,
-  refuseService,
-  reportService,
-} from "./service.ts";
-export { unitStats } from "./stats.ts";
-export {
-  bindGroup,
-  catalogue,
-  createUnit,
-  ensureBank,
-  explainPolicy,
-  renameUnit,
-  setCategory,
-  setPolicy,
-  subtree,
-  unbindGroup,
-} from "./units.ts";
+} from "./views/queries.ts";
+export { unitStats } from "./views/stats.ts";

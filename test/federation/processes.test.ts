@@ -128,7 +128,7 @@ describe("bank processes", () => {
       b.member = m.id;
       if (code !== "bj")
         await db.tx(async (tx) => {
-          const { postTransfer, systemAccountId, memberAccountId } = await import("../../src/engine/ledger.ts");
+          const { postTransfer, systemAccountId, memberAccountId } = await import("../../src/engine/ledger/ledger.ts");
           const to = await memberAccountId(tx, bank.bankId, m.id);
           await postTransfer(tx, await systemAccountId(tx, bank.bankId, "issuance"), to, 300, {
             bankId: bank.bankId,

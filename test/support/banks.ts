@@ -157,7 +157,7 @@ export async function link(a: TestBank, b: TestBank, limit = 600): Promise<void>
 /** Credits a member by a grant-free path: issuance → member, as a certification would. */
 export async function fund(b: TestBank, memberId: number, minutes: number): Promise<void> {
   await b.db.tx(async (tx) => {
-    const { postTransfer, systemAccountId, memberAccountId } = await import("../../src/engine/ledger.ts");
+    const { postTransfer, systemAccountId, memberAccountId } = await import("../../src/engine/ledger/ledger.ts");
     const issuance = await systemAccountId(tx, b.bot.bankId, "issuance");
     const to = await memberAccountId(tx, b.bot.bankId, memberId);
     await postTransfer(tx, issuance, to, minutes, {
@@ -193,7 +193,7 @@ export async function settled(a: TestBank, b: TestBank) {
 /** Posts minutes to `b`'s clearing account for `peerCode` by hand, as a bad actor with database access could. */
 export async function tamper(b: TestBank, peerCode: string, minutes: number): Promise<void> {
   await b.db.tx(async (tx) => {
-    const { postTransfer, systemAccountId } = await import("../../src/engine/ledger.ts");
+    const { postTransfer, systemAccountId } = await import("../../src/engine/ledger/ledger.ts");
     const peer = await tx.peer.findFirstOrThrow({ where: { code: peerCode } });
     await postTransfer(tx, await systemAccountId(tx, b.bot.bankId, "issuance"), peer.accountId, minutes, {
       bankId: b.bot.bankId,

@@ -6,9 +6,9 @@ import { sqlOf, type Tx } from "../../db/client.ts";
 import { memberUnits } from "../authz.ts";
 import { type Ctx, emit, isUniqueViolation, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
-import { holdTransfer, memberAccountId } from "../ledger.ts";
+import { holdTransfer, memberAccountId } from "../ledger/ledger.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
 import { commitInPg, prepareInPg } from "../pg/incoming.ts";
-import { effectivePolicy } from "../policy.ts";
 import type { PeerRow } from "./peers.ts";
 import {
   CROSS_KINDS,

@@ -7,7 +7,7 @@ import { memberUnits, requireRoleOver } from "../authz.ts";
 import { audit, type Ctx, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
-import { memberAccountId } from "../ledger.ts";
+import { memberAccountId } from "../ledger/ledger.ts";
 import { holdFor, startOut } from "./outgoing.ts";
 import { Address, peerByCode, rootUnitOf } from "./peers.ts";
 import { type CrossRow, settleHold } from "./transfers.ts";

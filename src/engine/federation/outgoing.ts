@@ -8,8 +8,8 @@ import { memberUnits } from "../authz.ts";
 import { type Ctx, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
-import { holdTransfer, memberAccountId } from "../ledger.ts";
-import { effectivePolicy } from "../policy.ts";
+import { holdTransfer, memberAccountId } from "../ledger/ledger.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
 import { Address, type PeerRow, peerByCode } from "./peers.ts";
 import { type CrossKind, type CrossState, REASON, settleHold } from "./transfers.ts";
 

@@ -10,8 +10,8 @@ import { elderUnit, memberUnits, requireActsFor } from "../authz.ts";
 import { audit, type Ctx, emit, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
-import { type Reason, resolveHold } from "../ledger.ts";
-import { RELATIONS } from "../policy.ts";
+import { type Reason, resolveHold } from "../ledger/ledger.ts";
+import { RELATIONS } from "../organisation/policy.ts";
 import { Address } from "./peers.ts";
 
 /** What a cross-bank transfer is for. */

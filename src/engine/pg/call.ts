@@ -5,7 +5,7 @@ import type { Tx } from "../../db/client.ts";
 import { sqlState } from "../../db/sql.ts";
 import { type Ctx, isUniqueViolation } from "../context.ts";
 import { AppError, type ErrorCode } from "../errors.ts";
-import { DEFAULT_POLICY } from "../policy.ts";
+import { DEFAULT_POLICY } from "../organisation/policy.ts";
 
 /**
  * Runs a hot path whose writes are one function call. Without a listener that call is the whole

@@ -5,10 +5,10 @@
 // updates, and records the result under the key. Auto-certification (inside another operation's
 // transaction) calls `tb_certify` with the policy the engine worked out.
 import { sqlOf, type Tx } from "../../db/client.ts";
-import type { Adjustment, Certified, NeedForCertify } from "../certify.ts";
 import { type Ctx, emit, replay } from "../context.ts";
 import { ensure } from "../errors.ts";
-import type { Policy } from "../policy.ts";
+import type { Policy } from "../organisation/policy.ts";
+import type { Adjustment, Certified, NeedForCertify } from "../service/certify.ts";
 import { DEFAULTS, inOneCall, json, type Refusals, refusing } from "./call.ts";
 
 /** What tb_certify answers: the result, what the elder's hold paid, and who is told. */

@@ -5,7 +5,7 @@
 import { sqlOf, type Tx } from "../../db/client.ts";
 import { type Ctx, emit, replay } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
-import { type PolicyRow, policyOfRows, policyRowsSql } from "../policy.ts";
+import { type PolicyRow, policyOfRows, policyRowsSql } from "../organisation/policy.ts";
 import { inOneCall, json, refusing } from "./call.ts";
 
 interface Read {

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { t } from "../../bot/text/i18n.ts";
 import type { Ctx, DirectoryEntry } from "../../engine/index.ts";
 import * as engine from "../../engine/index.ts";
-import { PRIORITY } from "../../engine/members.ts";
+import { PRIORITY } from "../../engine/people/members.ts";
 import type { PlatformEnv } from "../app.ts";
 import { layout, orForbidden, pager, type Viewer } from "../views/pages.ts";
 import { unitsStaffedBy } from "./desk.ts";

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type Locale, t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx, type UnitNode } from "../../engine/index.ts";
-import { policyPatchOf } from "../../engine/policy.ts";
+import { policyPatchOf } from "../../engine/organisation/policy.ts";
 import type { PlatformEnv } from "../app.ts";
 import { type Errors, fieldError } from "../views/forms.ts";
 import { forbiddenPage, layout, type Notice, orForbidden, type Viewer } from "../views/pages.ts";

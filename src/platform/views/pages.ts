@@ -6,7 +6,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { categoryName, duration, when } from "../../bot/text/format.ts";
 import { type Locale, t } from "../../bot/text/i18n.ts";
 import { AppError } from "../../engine/errors.ts";
-import type { NeedView } from "../../engine/queries.ts";
+import type { NeedView } from "../../engine/views/queries.ts";
 import { type MonthFigures, monthsChart } from "./chart.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;

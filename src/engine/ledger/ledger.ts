@@ -1,8 +1,8 @@
 // The double-entry, append-only ledger (TigerBeetle's model) in integer minutes. Every transfer is
 // an immutable row; account balances change in the same transaction by conditional updates, so the
 // database itself refuses an overdraft even under concurrency (plus a CHECK as a backstop).
-import { sqlOf, type Tx } from "../db/client.ts";
-import { AppError } from "./errors.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { AppError } from "../errors.ts";
 
 /** Why money moved; stored on every transfer. */
 export const REASONS = [

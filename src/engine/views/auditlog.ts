@@ -1,11 +1,11 @@
 // The admin action log as admins read it (/audit): every entry of the units they administer and
 // below, newest first, filtered by action or by member, a page at a time.
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { rolesOf } from "./authz.ts";
-import { type Ctx, parse } from "./context.ts";
-import { AppError } from "./errors.ts";
-import { id } from "./input.ts";
+import { sqlOf } from "../../db/client.ts";
+import { rolesOf } from "../authz.ts";
+import { type Ctx, parse } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { id } from "../input.ts";
 
 const AuditQuery = z.object({
   actorId: id,

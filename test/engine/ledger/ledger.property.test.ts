@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Db } from "../../src/db/client.ts";
-import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS } from "../support/db.ts";
-import { checkLedger } from "../support/invariants.ts";
-import { k, serviceReadyToCertify, useWorld, type World } from "../support/world.ts";
+import type { Db } from "../../../src/db/client.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { PROVIDERS } from "../../support/db.ts";
+import { checkLedger } from "../../support/invariants.ts";
+import { k, serviceReadyToCertify, useWorld, type World } from "../../support/world.ts";
 
 describe.each(PROVIDERS)("ledger invariants on %s", (provider) => {
   let db: Db;

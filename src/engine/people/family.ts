@@ -1,12 +1,12 @@
 // Family links (家属): a relative asks with the elder's code and the elder confirms, or an admin
 // over the elder links them at once (for elders with no chat account).
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { elderUnit, requireRoleOverMember, rolesOf } from "./authz.ts";
-import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { id } from "./input.ts";
-import { RELATIONS } from "./policy.ts";
+import { sqlOf } from "../../db/client.ts";
+import { elderUnit, requireRoleOverMember, rolesOf } from "../authz.ts";
+import { audit, type Ctx, emit, isUniqueViolation, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id } from "../input.ts";
+import { RELATIONS } from "../organisation/policy.ts";
 
 /** Edge checks built once: a zod schema costs tens of microseconds to construct. */
 const ActorLinkInput = z.object({ actorId: id, linkId: id });

@@ -2,13 +2,13 @@
 // line. A role in a unit outside that line is only offered; it holds once the member accepts it
 // (one button), unless the admin giving it is above both the unit and one of the member's units.
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
-import { getUnit, type HeldRole, ROLES, type RoleName, requireRoleOver, rolesOf, within } from "./authz.ts";
-import { audit, type Ctx, emit, isUniqueViolation, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { id } from "./input.ts";
-import { effectivePolicy } from "./policy.ts";
-import { yearOf } from "./time.ts";
+import type { Tx } from "../../db/client.ts";
+import { getUnit, type HeldRole, ROLES, type RoleName, requireRoleOver, rolesOf, within } from "../authz.ts";
+import { audit, type Ctx, emit, isUniqueViolation, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id } from "../input.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
+import { yearOf } from "../time.ts";
 
 /** Refuses an elder role for someone younger than the unit's policy allows (seeds: 60). */
 export async function requireElderAge(tx: Tx, ctx: Ctx, unitId: number, birthYear: number | null) {

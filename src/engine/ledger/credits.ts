@@ -2,14 +2,14 @@
 // donate to the bank, goods where the policy allows; admins grant hours to priority elders and
 // correct mistakes by reversing transfers. Cash-out is always refused (Hebei: 不支持兑换资金).
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
-import { memberUnits, requireRoleOverMember } from "./authz.ts";
-import { audit, type Ctx, emit, once, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { id } from "./input.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { memberUnits, requireRoleOverMember } from "../authz.ts";
+import { audit, type Ctx, emit, once, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id } from "../input.ts";
+import { effectivePolicy, POLICY_GENERATION_SQL, policyAtGeneration, starLevel } from "../organisation/policy.ts";
+import { moveCreditsPg } from "../pg/credits.ts";
 import { available, memberAccountId, memberCode, postTransfer, systemAccountId } from "./ledger.ts";
-import { moveCreditsPg } from "./pg/credits.ts";
-import { effectivePolicy, POLICY_GENERATION_SQL, policyAtGeneration, starLevel } from "./policy.ts";
 
 const minutes = z.number().int().min(1).max(1_000_000);
 const key = z.string().min(1).max(200);

@@ -2,12 +2,12 @@
 // issuance to the volunteer (above the storage cap the excess is donated or not credited), moves
 // lifetime hours, grows the goods quota, and settles the recipient's hold if they paid.
 // The hot path of the ledger: raw statements only (see src/db/sql.ts).
-import { sqlOf, type Tx } from "../db/client.ts";
-import { audit, type Ctx, emit } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { memberAccountId, memberCode, postTransfer, resolveHold } from "./ledger.ts";
-import { certifyInDatabase } from "./pg/certify.ts";
-import { policyAt, starLevel } from "./policy.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { audit, type Ctx, emit } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { memberAccountId, memberCode, postTransfer, resolveHold } from "../ledger/ledger.ts";
+import { policyAt, starLevel } from "../organisation/policy.ts";
+import { certifyInDatabase } from "../pg/certify.ts";
 
 /** What a certification did, as the volunteer is told. */
 export interface Certified {

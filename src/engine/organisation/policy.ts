@@ -1,8 +1,8 @@
 // Bank rules are data: a zod-validated document attached to units and inherited down the tree.
 // Defaults follow the seeds (Hebei, Taierzhuang, Nanjing, Shanghai); any unit may override any field.
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { AppError } from "./errors.ts";
+import { sqlOf } from "../../db/client.ts";
+import { AppError } from "../errors.ts";
 
 /** Who counts as a direct relative (直系亲属) for gifts; the relation a relative has to the elder. */
 export const RELATIONS = ["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "other"] as const;

@@ -2,12 +2,12 @@
 // or answers the hotline for, found by name, member number or the last digits of a phone, paged
 // (a bank may have a hundred thousand members). Nobody outside the actor's units is ever listed.
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { rolesOf } from "./authz.ts";
-import { type Ctx, parse } from "./context.ts";
-import { AppError } from "./errors.ts";
-import { id, normalizeName } from "./input.ts";
-import { PRIORITY } from "./members.ts";
+import { sqlOf } from "../../db/client.ts";
+import { rolesOf } from "../authz.ts";
+import { type Ctx, parse } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { id, normalizeName } from "../input.ts";
+import { PRIORITY } from "../people/members.ts";
 import { likeEscape, narrowTo, scopeUnits } from "./queries.ts";
 
 const SearchInput = z.object({

@@ -2,11 +2,11 @@
 // their delivery has got: each message of a broadcast is tagged in the outbox with its id, the
 // id of the admin-log entry that records it.
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
-import { readAudit } from "./auditlog.ts";
-import { requireRoleOver } from "./authz.ts";
-import { audit, type BroadcastRole, type Ctx, emit, once, parse } from "./context.ts";
-import { id } from "./input.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { requireRoleOver } from "../authz.ts";
+import { audit, type BroadcastRole, type Ctx, emit, once, parse } from "../context.ts";
+import { id } from "../input.ts";
+import { readAudit } from "../views/auditlog.ts";
 
 const BroadcastInput = z.object({
   actorId: id,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Db } from "../../src/db/client.ts";
-import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS } from "../support/db.ts";
-import { checkLedger } from "../support/invariants.ts";
-import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../support/world.ts";
+import type { Db } from "../../../src/db/client.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { PROVIDERS } from "../../support/db.ts";
+import { checkLedger } from "../../support/invariants.ts";
+import { k, serviceReadyToCertify, TOMORROW_9, TOMORROW_11, useWorld, type World } from "../../support/world.ts";
 
 describe.each(PROVIDERS)("needs on %s", (provider) => {
   let db: Db;

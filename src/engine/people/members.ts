@@ -1,12 +1,12 @@
 // Members: channel identities linked to one member, registration (with a first role), roles per
 // unit, start-up admins and elders registered by the hotline.
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
-import type { Member } from "../db/generated/sqlite/client.ts";
-import { requireRoleOver } from "./authz.ts";
-import { audit, type Ctx, isUniqueViolation, once, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { id, name } from "./input.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import type { Member } from "../../db/generated/sqlite/client.ts";
+import { requireRoleOver } from "../authz.ts";
+import { audit, type Ctx, isUniqueViolation, once, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id, name } from "../input.ts";
 import { addRoleTx, requireElderAge } from "./roles.ts";
 
 const text = (max: number) => z.string().trim().min(1).max(max);

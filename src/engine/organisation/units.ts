@@ -1,13 +1,13 @@
 // The organisation tree (总行/分行/支行/站点) of any depth, its category catalogues and policies.
 // A bank is created from configuration; units below it by the admins of their parent.
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
-import { getUnit, requireRoleOver } from "./authz.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { getUnit, requireRoleOver } from "../authz.ts";
+import { audit, type Ctx, once, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { name as cleanName, id } from "../input.ts";
+import { createSystemAccounts } from "../ledger/ledger.ts";
 import { DEFAULT_CATEGORIES, TIERS, type Tier } from "./catalogue.ts";
-import { audit, type Ctx, once, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { name as cleanName, id } from "./input.ts";
-import { createSystemAccounts } from "./ledger.ts";
 import { effectivePolicy, explainPolicyAt, type PolicyPatch, PolicyPatchSchema, pathIds } from "./policy.ts";
 
 /** Edge checks built once: a zod schema costs tens of microseconds to construct. */

@@ -3,14 +3,14 @@
 // policy's per-grant and per-elder-per-year limits and the storage cap. Every funding and every
 // grant is a ledger transfer and an audit entry, so no admin can mint credits at will.
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
-import { elderUnit, requireRoleOver, requireRoleOverMember } from "./authz.ts";
-import { audit, type Ctx, emit, once, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { id } from "./input.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { elderUnit, requireRoleOver, requireRoleOverMember } from "../authz.ts";
+import { audit, type Ctx, emit, once, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id } from "../input.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
+import { yearOf, zoned } from "../time.ts";
 import { available, memberAccountId, postTransfer, systemAccountId } from "./ledger.ts";
-import { effectivePolicy } from "./policy.ts";
-import { yearOf, zoned } from "./time.ts";
 
 const minutes = z.number().int().min(1).max(1_000_000);
 const key = z.string().min(1).max(200);

@@ -1,11 +1,11 @@
 // What admins record about members: verification, priority categories, training and verified
 // professional qualifications. Each change is authorized over the member's units and audited.
 import { z } from "zod";
-import type { Tx } from "../db/client.ts";
-import { requireRoleOverMember } from "./authz.ts";
-import { audit, type Ctx, parse } from "./context.ts";
-import { ensure } from "./errors.ts";
-import { id } from "./input.ts";
+import type { Tx } from "../../db/client.ts";
+import { requireRoleOverMember } from "../authz.ts";
+import { audit, type Ctx, parse } from "../context.ts";
+import { ensure } from "../errors.ts";
+import { id } from "../input.ts";
 import { PRIORITY } from "./members.ts";
 
 const AdminOnMember = z.object({ actorId: id, memberId: id });

@@ -1,16 +1,16 @@
 // The service itself: the volunteer reports the minutes, the elder (or a relative) confirms and
 // rates (评单) or disputes, an admin certifies (服务认证); and the clock expires what nobody took.
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { isConfirmedRelative, requireNoConflict, requireRoleAt, requireRoleOver } from "./authz.ts";
+import { sqlOf } from "../../db/client.ts";
+import { isConfirmedRelative, requireNoConflict, requireRoleAt, requireRoleOver } from "../authz.ts";
+import { audit, type Ctx, emit, once, parse } from "../context.ts";
+import { ensure } from "../errors.ts";
+import { resolveHold } from "../ledger/ledger.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
+import { certifyNeedPg } from "../pg/certify.ts";
+import { dayBounds } from "../time.ts";
 import { certifyTx } from "./certify.ts";
-import { audit, type Ctx, emit, once, parse } from "./context.ts";
-import { ensure } from "./errors.ts";
-import { resolveHold } from "./ledger.ts";
 import { ActInput, loadNeed, releaseHold, transition } from "./needs.ts";
-import { certifyNeedPg } from "./pg/certify.ts";
-import { effectivePolicy } from "./policy.ts";
-import { dayBounds } from "./time.ts";
 
 const ReportInput = ActInput.extend({
   minutes: z

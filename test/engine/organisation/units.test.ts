@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Db } from "../../src/db/client.ts";
-import * as engine from "../../src/engine/index.ts";
-import { PROVIDERS } from "../support/db.ts";
-import { k, serviceReadyToCertify, useWorld, type World } from "../support/world.ts";
+import type { Db } from "../../../src/db/client.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { PROVIDERS } from "../../support/db.ts";
+import { k, serviceReadyToCertify, useWorld, type World } from "../../support/world.ts";
 
 describe.each(PROVIDERS)("units, policies and catalogues on %s", (provider) => {
   let db: Db;

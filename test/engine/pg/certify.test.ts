@@ -2,10 +2,10 @@
 // second copy of policyAt's merge: the two must agree for any patches on any path.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Db, sqlOf } from "../../src/db/client.ts";
-import * as engine from "../../src/engine/index.ts";
-import { DEFAULT_POLICY, type PolicyPatch, policyAt } from "../../src/engine/policy.ts";
-import { useWorld, type World } from "../support/world.ts";
+import { type Db, sqlOf } from "../../../src/db/client.ts";
+import * as engine from "../../../src/engine/index.ts";
+import { DEFAULT_POLICY, type PolicyPatch, policyAt } from "../../../src/engine/organisation/policy.ts";
+import { useWorld, type World } from "../../support/world.ts";
 
 const patch: fc.Arbitrary<PolicyPatch> = fc.record(
   {

@@ -1,10 +1,10 @@
 // /stats: the figures the seeds report (Futian: elders cared for, person-times, total hours), plus
 // active volunteers and the average rating, for a unit subtree and a period. Admins only.
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { requireRoleOver } from "./authz.ts";
-import { type Ctx, parse } from "./context.ts";
-import { id } from "./input.ts";
+import { sqlOf } from "../../db/client.ts";
+import { requireRoleOver } from "../authz.ts";
+import { type Ctx, parse } from "../context.ts";
+import { id } from "../input.ts";
 
 const StatsInput = z.object({
   actorId: id,

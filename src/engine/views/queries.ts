@@ -1,13 +1,13 @@
 // Read models for the conversation layer: what each person may see, scoped by their roles.
 // Private fields (phone, address) never appear here; see needs.elderContact.
 import { z } from "zod";
-import { type Client, sqlOf, type Tx } from "../db/client.ts";
-import type { Param } from "../db/sql.ts";
-import { type HeldRole, rolesOf, within } from "./authz.ts";
-import { type Ctx, parse } from "./context.ts";
-import { AppError } from "./errors.ts";
-import { id, normalizeName } from "./input.ts";
-import { effectivePolicy } from "./policy.ts";
+import { type Client, sqlOf, type Tx } from "../../db/client.ts";
+import type { Param } from "../../db/sql.ts";
+import { type HeldRole, rolesOf, within } from "../authz.ts";
+import { type Ctx, parse } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { id, normalizeName } from "../input.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
 
 /** Edge checks built once: a zod schema costs tens of microseconds to construct. */
 const PageInput = z.number().int().min(0).max(100_000);

@@ -2,16 +2,16 @@
 // confirmed and rated (评单) → certified (服务认证). Every transition is one conditional update on
 // the current state, so two volunteers accepting at once yield exactly one assignment.
 import { z } from "zod";
-import { sqlOf, type Tx } from "../db/client.ts";
-import { elderUnit, isConfirmedRelative, requireActsFor, requireRoleOver, rolesOf, within } from "./authz.ts";
-import { audit, type Ctx, emit, once, parse } from "./context.ts";
-import { AppError, ensure } from "./errors.ts";
-import { id } from "./input.ts";
-import { holdTransfer, memberAccountId, resolveHold, systemAccountId } from "./ledger.ts";
-import { acceptNeedPg } from "./pg/needs.ts";
-import { effectivePolicy } from "./policy.ts";
-import { yearOf } from "./time.ts";
-import { catalogue } from "./units.ts";
+import { sqlOf, type Tx } from "../../db/client.ts";
+import { elderUnit, isConfirmedRelative, requireActsFor, requireRoleOver, rolesOf, within } from "../authz.ts";
+import { audit, type Ctx, emit, once, parse } from "../context.ts";
+import { AppError, ensure } from "../errors.ts";
+import { id } from "../input.ts";
+import { holdTransfer, memberAccountId, resolveHold, systemAccountId } from "../ledger/ledger.ts";
+import { effectivePolicy } from "../organisation/policy.ts";
+import { catalogue } from "../organisation/units.ts";
+import { acceptNeedPg } from "../pg/needs.ts";
+import { yearOf } from "../time.ts";
 
 /** Edge checks built once: a zod schema costs tens of microseconds to construct. */
 const ActorNeedInput = z.object({ actorId: id, needId: id });

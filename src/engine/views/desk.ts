@@ -3,12 +3,12 @@
 // The phone and address are shown to admins of the elder's unit only (hotline operators see that
 // there is one).
 import { z } from "zod";
-import { sqlOf } from "../db/client.ts";
-import { elderUnit, requireActsFor, rolesOf, within } from "./authz.ts";
-import { type Ctx, parse } from "./context.ts";
-import { AppError } from "./errors.ts";
-import { id } from "./input.ts";
-import { memberCode } from "./ledger.ts";
+import { sqlOf } from "../../db/client.ts";
+import { elderUnit, requireActsFor, rolesOf, within } from "../authz.ts";
+import { type Ctx, parse } from "../context.ts";
+import { AppError } from "../errors.ts";
+import { id } from "../input.ts";
+import { memberCode } from "../ledger/ledger.ts";
 import { type NeedView, needsOfElder } from "./queries.ts";
 
 const DeskInput = z.object({ actorId: id, elderId: id });
