@@ -10,9 +10,9 @@ import { t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type BroadcastView, type Ctx } from "../../engine/index.ts";
 import type { PlatformEnv } from "../app.ts";
+import { unitsStaffedBy } from "../staff.ts";
 import { type Errors, field, fieldErrors } from "../views/forms.ts";
 import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
-import { unitsStaffedBy } from "./desk.ts";
 
 const AUDIENCES = ["all", "volunteer", "elder", "family"] as const;
 

@@ -14,6 +14,7 @@ import { RELATIONS } from "../../engine/organisation/policy.ts";
 import { PRIORITY } from "../../engine/people/members.ts";
 import { zoned } from "../../engine/time.ts";
 import type { PlatformEnv } from "../app.ts";
+import { unitsStaffedBy } from "../staff.ts";
 import { type Errors, field, fieldError, fieldErrors } from "../views/forms.ts";
 import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
 
@@ -154,15 +155,6 @@ function needOf(d: z.infer<typeof NeedFields>) {
     endAt: at(d.end),
     expectedMinutes: d.expectedMinutes,
   };
-}
-
-/** The units (and those below) where the member holds one of `staff` (by default, desk staff). */
-export function unitsStaffedBy(
-  ctx: Ctx,
-  me: number,
-  staff: Array<"admin" | "hotline"> = ["admin", "hotline"],
-): Promise<Array<{ id: number; name: string }>> {
-  return engine.unitsHeldBy(ctx, { actorId: me, roles: staff });
 }
 
 /** Mounts GET/POST /desk and /desk/elder/:id on the console. */

@@ -11,8 +11,8 @@ import { csvStream, exportBatches, xlsxStream } from "../../reports/export.ts";
 import { parsePeriod } from "../../reports/period.ts";
 import { type Row, TABLES, type TableName } from "../../reports/tables.ts";
 import type { PlatformEnv } from "../app.ts";
+import { unitsStaffedBy } from "../staff.ts";
 import { forbiddenPage, layout, type Viewer } from "../views/pages.ts";
-import { unitsStaffedBy } from "./desk.ts";
 
 const Query = z.object({
   unit: z.coerce.number().int().min(1),

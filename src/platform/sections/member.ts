@@ -12,8 +12,8 @@ import { AppError, type Ctx, type DirectoryEntry, type FamilyLinkView } from "..
 import { RELATIONS } from "../../engine/organisation/policy.ts";
 import { PRIORITY } from "../../engine/people/members.ts";
 import type { PlatformEnv } from "../app.ts";
+import { unitsStaffedBy } from "../staff.ts";
 import { forbiddenPage, layout, type Notice, type Viewer } from "../views/pages.ts";
-import { unitsStaffedBy } from "./desk.ts";
 
 type Category = { code: string; nameZh: string; nameEn: string; tier: string };
 

@@ -9,8 +9,8 @@ import type { Ctx, DirectoryEntry } from "../../engine/index.ts";
 import * as engine from "../../engine/index.ts";
 import { PRIORITY } from "../../engine/people/members.ts";
 import type { PlatformEnv } from "../app.ts";
+import { unitsStaffedBy } from "../staff.ts";
 import { layout, orForbidden, pager, type Viewer } from "../views/pages.ts";
-import { unitsStaffedBy } from "./desk.ts";
 
 const PAGE_SIZE = 25;
 const ROLES = ["volunteer", "elder", "family", "admin", "hotline"] as const;

@@ -8,8 +8,8 @@ import { t } from "../../bot/text/i18n.ts";
 import * as engine from "../../engine/index.ts";
 import { AppError, type Ctx } from "../../engine/index.ts";
 import type { PlatformEnv } from "../app.ts";
+import { unitsStaffedBy } from "../staff.ts";
 import { type Notice, queuePage, type Viewer } from "../views/pages.ts";
-import { unitsStaffedBy } from "./desk.ts";
 
 const PAGE_SIZE = 20;
 type Queue = "review" | "certify";
