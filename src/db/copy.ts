@@ -23,7 +23,26 @@ const TABLES = [
   "peerStatement",
   "operation",
   "auditLog",
+  // What the bot keeps besides the bank's records: groups bound to units, certificates others
+  // verify, messages not yet delivered and their buttons, group posts it edits later, one-time
+  // codes, open dialogs, and which job runs are done (so none runs twice for one due time).
+  "groupBinding",
+  "certificate",
+  "outbox",
+  "action",
+  "postedMessage",
+  "linkCode",
+  "dialog",
+  "jobRun",
 ] as const;
+
+/** The column each table is paged by (unique): its id, or its own key where it has no id. */
+const KEYS: Partial<Record<(typeof TABLES)[number], string>> = {
+  operation: "key",
+  certificate: "code",
+  action: "token",
+  linkCode: "code",
+};
 
 const SQL_NAMES: Record<(typeof TABLES)[number], string> = {
   bank: "bank",
@@ -45,6 +64,14 @@ const SQL_NAMES: Record<(typeof TABLES)[number], string> = {
   peerStatement: "peer_statement",
   operation: "operation",
   auditLog: "audit_log",
+  groupBinding: "group_binding",
+  certificate: "certificate",
+  outbox: "outbox",
+  action: "action",
+  postedMessage: "posted_message",
+  linkCode: "link_code",
+  dialog: "dialog",
+  jobRun: "job_run",
 };
 
 type Delegate = {
@@ -67,7 +94,7 @@ export async function copyDatabase(
       throw new Error("the target database already has data; copy into an empty one");
     const counts: Record<string, number> = {};
     for (const t of TABLES) {
-      const key = t === "operation" ? "key" : "id";
+      const key = KEYS[t] ?? "id";
       let cursor: unknown;
       let n = 0;
       for (;;) {
@@ -98,7 +125,7 @@ export async function copyDatabase(
 /** Moves each serial id past the copied ids, so new rows do not collide. */
 async function resetSequences(db: Db) {
   for (const t of TABLES) {
-    if (t === "operation") continue;
+    if (KEYS[t]) continue;
     const name = SQL_NAMES[t];
     await db.read((c) =>
       c.$executeRawUnsafe(

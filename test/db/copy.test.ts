@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { toMember } from "../../src/bot/delivery/outbox.ts";
 import { openDb } from "../../src/db/client.ts";
 import { copyDatabase } from "../../src/db/copy.ts";
 import * as engine from "../../src/engine/index.ts";
+import { issueCertificate, verifyCertificate } from "../../src/reports/certificate.ts";
+import { parsePeriod } from "../../src/reports/period.ts";
 import { scratchDb, scratchUrl } from "../support/db.ts";
 import { checkLedger } from "../support/invariants.ts";
 import { buildWorld, k, serviceReadyToCertify } from "../support/world.ts";
@@ -33,6 +36,24 @@ describe("moving from the SQLite file to PostgreSQL", () => {
       key: k(),
     });
     await engine.addRemoteRelative(w.ctx, { actorId: w.elder, address: "bj:7", relation: "child" });
+    // What the bot keeps besides the ledger: a group bound to the community, an issued certificate,
+    // and a message still waiting in the outbox with a button.
+    await engine.bindGroup(w.ctx, {
+      actorId: w.admin,
+      unitId: w.community,
+      channel: "telegram",
+      conversationId: "-100777",
+      locale: "zh-CN",
+    });
+    const period = parsePeriod("", w.clock.now);
+    if (!period) throw new Error("no period");
+    const cert = await issueCertificate(w.ctx, { actorId: w.volunteer, memberId: w.volunteer, period });
+    await src.db.tx((tx) =>
+      toMember(tx, w.clock.now, w.elder, () => ({
+        text: "还没送出的通知",
+        buttons: [[{ label: "好", kind: "review", payload: { needId, approve: true } }]],
+      })),
+    );
     await src.db.close();
     const target = await scratchUrl("postgres");
     try {
@@ -67,6 +88,13 @@ describe("moving from the SQLite file to PostgreSQL", () => {
         const [peer] = await engine.peersOf(ctx, w.bankId);
         expect([peer?.code, peer?.limitOut, peer?.limitIn]).toEqual(["bj", 600, 300]);
         expect(await db.read((c) => c.remoteRelative.count())).toBe(1);
+        // The group is still bound, the certificate still verifies, the message is still to be sent
+        // and its button still means what it meant.
+        expect(await db.read((c) => c.groupBinding.count({ where: { unitId: w.community } }))).toBe(1);
+        expect((await verifyCertificate(ctx, cert.data.code))?.code).toBe(cert.data.code);
+        const waiting = await db.read((c) => c.outbox.findMany({ where: { sentAt: null } }));
+        expect(waiting.map((m) => JSON.parse(m.payload).text)).toContain("还没送出的通知");
+        expect(await db.read((c) => c.action.count({ where: { kind: "review" } }))).toBe(1);
       } finally {
         await db.close();
       }
