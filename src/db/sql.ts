@@ -57,6 +57,9 @@ interface RawClient {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
+/** `?, ?, …` for an `IN (…)` list of `xs` (bound as parameters, never spliced into the text). */
+export const placeholders = (xs: readonly unknown[]): string => xs.map(() => "?").join(", ");
+
 /** `?` → `$1, $2…` for PostgreSQL (our statements never contain a literal `?`). */
 function numbered(text: string): string {
   let i = 0;

@@ -1,6 +1,7 @@
 // Who hears about what: turns the engine's domain events into outbox messages, inside the
 // transaction of the change (see outbox.ts). Buttons here are re-authorized when pressed.
 import { sqlOf, type Tx } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { broadcastTag, type DomainEvent, type NeedView, needViewIn, pathIds } from "../../engine/index.ts";
 import { crossBankNote } from "../commands/banks.ts";
 import { categoryName, duration, needSummary, when } from "../text/format.ts";
@@ -8,13 +9,12 @@ import { type Locale, t } from "../text/i18n.ts";
 import { PRIORITY, toGroup, toMember } from "./outbox.ts";
 
 // Raw reads (`sqlOf`): these run inside the engine's raw transactions too (Db.fast).
-const marks = (ids: number[]) => ids.map(() => "?").join(", ");
 
 /** Admins whose unit is the given unit path or above it. */
 export async function adminsOver(tx: Tx, path: string): Promise<number[]> {
   const ancestors = pathIds(path);
   const roles = await sqlOf(tx).all<{ memberId: number }>(
-    `SELECT member_id AS "memberId" FROM role WHERE role = 'admin' AND unit_id IN (${marks(ancestors)}) ORDER BY id`,
+    `SELECT member_id AS "memberId" FROM role WHERE role = 'admin' AND unit_id IN (${placeholders(ancestors)}) ORDER BY id`,
     ancestors,
   );
   return [...new Set(roles.map((r) => r.memberId))];
@@ -48,7 +48,7 @@ async function groupsOver(tx: Tx, path: string) {
   const ancestors = pathIds(path);
   const rows = await sqlOf(tx).all<{ channel: string; conversationId: string; locale: string; unreachableAt: unknown }>(
     `SELECT channel, conversation_id AS "conversationId", locale, unreachable_at AS "unreachableAt"
-       FROM group_binding WHERE unit_id IN (${marks(ancestors)}) ORDER BY id`,
+       FROM group_binding WHERE unit_id IN (${placeholders(ancestors)}) ORDER BY id`,
     ancestors,
   );
   // A date from PostgreSQL, text from SQLite.

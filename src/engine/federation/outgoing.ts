@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { sqlOf, type Tx } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { memberUnits } from "../authz.ts";
 import { type Ctx, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
@@ -155,7 +156,7 @@ export async function markSettled(ctx: Ctx, peerId: number, xids: string | strin
   await ctx.db.lazy((tx) =>
     sqlOf(tx).run(
       `UPDATE cross_transfer SET settled = ? WHERE peer_id = ? AND direction = 'out' AND state IN ('committed', 'voided')
-          AND xid IN (${list.map(() => "?").join(", ")})`,
+          AND xid IN (${placeholders(list)})`,
       [true, peerId, ...list],
     ),
   );

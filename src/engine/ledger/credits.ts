@@ -3,6 +3,7 @@
 // correct mistakes by reversing transfers. Cash-out is always refused (Hebei: 不支持兑换资金).
 import { z } from "zod";
 import { sqlOf, type Tx } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { memberUnits, requireRoleOverMember } from "../authz.ts";
 import { audit, type Ctx, emit, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
@@ -234,7 +235,7 @@ export async function history(ctx: Ctx, input: { memberId: number; page?: number
     const accounts = await c.account.findMany({ where: { memberId: d.memberId }, select: { id: true } });
     const ids = accounts.map((a) => a.id);
     if (!ids.length) return [];
-    const list = ids.map(() => "?").join(", ");
+    const list = placeholders(ids);
     const rows = await sqlOf(c).all<{
       id: number;
       at: string | Date;

@@ -3,6 +3,7 @@
 // id of the admin-log entry that records it.
 import { z } from "zod";
 import { sqlOf, type Tx } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { requireRoleOver } from "../authz.ts";
 import { audit, type BroadcastRole, type Ctx, emit, once, parse } from "../context.ts";
 import { id } from "../input.ts";
@@ -63,7 +64,7 @@ export async function recentBroadcasts(ctx: Ctx, input: z.input<typeof ListInput
   const counts = await ctx.db.read((c) =>
     sqlOf(c).all<{ tag: string; total: number; sent: number; failed: number }>(
       `SELECT ref AS tag, COUNT(*) AS total, COUNT(sent_at) AS sent, COUNT(failed_at) AS failed
-         FROM outbox WHERE ref IN (${entries.map(() => "?").join(", ")}) GROUP BY ref`,
+         FROM outbox WHERE ref IN (${placeholders(entries)}) GROUP BY ref`,
       entries.map((e) => broadcastTag(e.id)),
     ),
   );

@@ -2,6 +2,7 @@
 // Defaults follow the seeds (Hebei, Taierzhuang, Nanjing, Shanghai); any unit may override any field.
 import { z } from "zod";
 import { sqlOf } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { AppError } from "../errors.ts";
 
 /** Who counts as a direct relative (直系亲属) for gifts; the relation a relative has to the elder. */
@@ -128,7 +129,7 @@ export async function policyAt(tx: object, path: string): Promise<EffectivePolic
   const chain = pathIds(path);
   const newest = await sqlOf(tx).all<PolicyRow>(
     `SELECT p.id, p.unit_id, p.data FROM policy p
-       JOIN (SELECT MAX(id) AS id FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) GROUP BY unit_id) m
+       JOIN (SELECT MAX(id) AS id FROM policy WHERE unit_id IN (${placeholders(chain)}) GROUP BY unit_id) m
          ON m.id = p.id`,
     chain,
   );
@@ -228,7 +229,7 @@ export interface PolicyEntry {
 export async function explainPolicyAt(tx: object, path: string): Promise<PolicyEntry[]> {
   const chain = pathIds(path);
   const rows = await sqlOf(tx).all<{ id: number; unit_id: number; data: string }>(
-    `SELECT id, unit_id, data FROM policy WHERE unit_id IN (${chain.map(() => "?").join(", ")}) ORDER BY id`,
+    `SELECT id, unit_id, data FROM policy WHERE unit_id IN (${placeholders(chain)}) ORDER BY id`,
     chain,
   );
   const newest = new Map<number, PolicyPatch>();

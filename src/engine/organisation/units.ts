@@ -2,6 +2,7 @@
 // A bank is created from configuration; units below it by the admins of their parent.
 import { z } from "zod";
 import { sqlOf, type Tx } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { getUnit, requireRoleOver } from "../authz.ts";
 import { audit, type Ctx, once, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
@@ -128,7 +129,7 @@ export async function catalogue(tx: Tx, unitId: number) {
     active: unknown;
   }>(
     `SELECT id, unit_id AS "unitId", code, name_zh AS "nameZh", name_en AS "nameEn", tier, active
-       FROM category WHERE unit_id IN (${chain.map(() => "?").join(", ")}) ORDER BY id`,
+       FROM category WHERE unit_id IN (${placeholders(chain)}) ORDER BY id`,
     chain,
   );
   const rows = raw.map((r) => ({ ...r, active: r.active === true || r.active === 1 }));

@@ -3,6 +3,7 @@
 // (a bank may have a hundred thousand members). Nobody outside the actor's units is ever listed.
 import { z } from "zod";
 import { sqlOf } from "../../db/client.ts";
+import { placeholders } from "../../db/sql.ts";
 import { rolesOf } from "../authz.ts";
 import { type Ctx, parse } from "../context.ts";
 import { AppError } from "../errors.ts";
@@ -48,7 +49,7 @@ export async function searchMembers(
     if (!scope.length) throw new AppError("forbidden");
     const units = d.unitId ? await narrowTo(c, scope, d.unitId) : scope;
     const q = normalizeName(d.text);
-    const inUnits = `r.unit_id IN (${units.map(() => "?").join(", ")})${d.role ? " AND r.role = ?" : ""}`;
+    const inUnits = `r.unit_id IN (${placeholders(units)})${d.role ? " AND r.role = ?" : ""}`;
     const params: Array<string | number> = [...units, ...(d.role ? [d.role] : [])];
     let match = "";
     if (/^#?\d{1,9}$/.test(q) && !/^\d{4}$/.test(q)) {
@@ -83,7 +84,7 @@ export async function searchMembers(
     const roles = rows.length
       ? await sql.all<{ memberId: number; role: string; unit: string }>(
           `SELECT r.member_id AS "memberId", r.role, u.name AS unit FROM role r JOIN unit u ON u.id = r.unit_id
-            WHERE r.member_id IN (${rows.map(() => "?").join(", ")}) AND r.unit_id IN (${units.map(() => "?").join(", ")})
+            WHERE r.member_id IN (${placeholders(rows)}) AND r.unit_id IN (${placeholders(units)})
             ORDER BY r.id`,
           [...rows.map((r) => r.id), ...units],
         )
@@ -121,7 +122,7 @@ export async function unitTree(ctx: Ctx, actorId: number): Promise<UnitNode[]> {
               (SELECT COUNT(DISTINCT r.member_id) FROM role r WHERE r.unit_id = u.id) AS members,
               (SELECT COUNT(*) FROM need n WHERE n.unit_id = u.id
                   AND n.status IN ('pending_review', 'published', 'accepted', 'reported', 'confirmed', 'disputed')) AS "openNeeds"
-         FROM unit u WHERE u.id IN (${units.map(() => "?").join(", ")}) ORDER BY u.path`,
+         FROM unit u WHERE u.id IN (${placeholders(units)}) ORDER BY u.path`,
       units,
     );
     const groups = await sqlOf(c).all<{
@@ -131,7 +132,7 @@ export async function unitTree(ctx: Ctx, actorId: number): Promise<UnitNode[]> {
       unreachableAt: unknown;
     }>(
       `SELECT unit_id AS "unitId", channel, conversation_id AS "conversationId", unreachable_at AS "unreachableAt"
-         FROM group_binding WHERE unit_id IN (${units.map(() => "?").join(", ")}) ORDER BY id`,
+         FROM group_binding WHERE unit_id IN (${placeholders(units)}) ORDER BY id`,
       units,
     );
     return rows.map(({ path, ...u }) => ({
@@ -164,7 +165,7 @@ export async function unitsHeldBy(
     sqlOf(c).all<{ id: number; name: string }>(
       `SELECT u.id, u.name FROM unit u
         WHERE EXISTS (SELECT 1 FROM role r JOIN unit s ON s.id = r.unit_id
-                       WHERE r.member_id = ? AND r.role IN (${d.roles.map(() => "?").join(", ")}) AND u.path LIKE s.path || '%')
+                       WHERE r.member_id = ? AND r.role IN (${placeholders(d.roles)}) AND u.path LIKE s.path || '%')
         ORDER BY u.path LIMIT 1000`,
       [d.actorId, ...d.roles],
     ),

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { type Client, sqlOf, type Tx } from "../../db/client.ts";
 import type { Param } from "../../db/sql.ts";
+import { placeholders } from "../../db/sql.ts";
 import { type HeldRole, rolesOf, within } from "../authz.ts";
 import { type Ctx, parse } from "../context.ts";
 import { AppError } from "../errors.ts";
@@ -57,9 +58,7 @@ interface NeedFilter {
 
 /** `col IN (?, ?, …)` for a list of ids; an empty list matches nothing. */
 function inIds(col: string, ids: number[]): NeedFilter {
-  return ids.length
-    ? { sql: `${col} IN (${ids.map(() => "?").join(", ")})`, params: ids }
-    : { sql: "0 = 1", params: [] };
+  return ids.length ? { sql: `${col} IN (${placeholders(ids)})`, params: ids } : { sql: "0 = 1", params: [] };
 }
 
 /** Filters joined with AND, or with OR. */
@@ -289,7 +288,7 @@ export async function findMembers(ctx: Ctx, adminId: number, text: string) {
     }>(
       `SELECT m.id, m.name, m.verification, m.training_minutes AS "trainingMinutes", r.role, u.name AS "unitName"
          FROM role r JOIN member m ON m.id = r.member_id JOIN unit u ON u.id = r.unit_id
-        WHERE r.unit_id IN (${units.map(() => "?").join(", ")}) AND m.name LIKE ? ESCAPE '\\'
+        WHERE r.unit_id IN (${placeholders(units)}) AND m.name LIKE ? ESCAPE '\\'
         ORDER BY m.id, r.id LIMIT 200`,
       [...units, `%${likeEscape(q)}%`],
     );
