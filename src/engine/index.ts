@@ -14,6 +14,7 @@ export {
   bankIdentity,
   findPeer,
   markLinked,
+  PeerLimit,
   type PeerRow,
   peerByCode,
 } from "./federation/peers.ts";

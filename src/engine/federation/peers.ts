@@ -154,6 +154,9 @@ export async function rootUnitOf(tx: Tx, bankId: number): Promise<number> {
   return u.id;
 }
 
+/** A trust limit in minutes, each way (the console's peer form checks it with this too). */
+export const PeerLimit = z.number().int().min(0).max(100_000_000);
+
 const PeerInput = z.object({
   actorId: id,
   bankId: id,
@@ -165,8 +168,8 @@ const PeerInput = z.object({
     .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/)
     .transform((u) => u.replace(/\/+$/, "")),
   publicKey: PublicKey,
-  limitOut: z.number().int().min(0).max(100_000_000),
-  limitIn: z.number().int().min(0).max(100_000_000),
+  limitOut: PeerLimit,
+  limitIn: PeerLimit,
   name: z.string().trim().max(100).default(""),
   key: z.string().min(1).max(200),
 });

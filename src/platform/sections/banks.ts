@@ -22,8 +22,8 @@ const PeerForm = z.object({
   code: z.string().trim().min(1),
   url: z.string().trim().min(1),
   publicKey: z.string().trim().min(1),
-  limitOut: z.coerce.number().int().min(0).max(100_000_000),
-  limitIn: z.coerce.number().int().min(0).max(100_000_000),
+  limitOut: z.coerce.number().pipe(engine.PeerLimit),
+  limitIn: z.coerce.number().pipe(engine.PeerLimit),
   formKey: z.string().uuid(),
 });
 
