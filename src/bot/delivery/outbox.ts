@@ -105,8 +105,12 @@ export class PermanentDeliveryError extends Error {}
 export const DELIVERY_TTL_MS = 24 * 3_600_000;
 /** Waits between attempts double from 2 s up to 10 min (a platform outage of hours is ridden out). */
 const backoffMs = (attempts: number) => Math.min(600_000, 2 ** attempts * 1000);
-/** How long a claimed message is this process's to send (a process killed meanwhile leaves it to others after this). */
-const SEND_LEASE_MS = 10 * 60_000;
+/**
+ * How long a claimed message is this process's to send. The claim is renewed while the send waits
+ * (for the platform's pacing, however long), so a process killed meanwhile leaves the message to
+ * the others within a minute.
+ */
+export const SEND_LEASE = { ms: 60_000, renewEveryMs: 20_000 };
 /** Messages to one conversation in one pass (the rest wait for the next pass, in order). */
 const PER_CONVERSATION = 3;
 /** Conversations delivered to at once: one chat's pacing holds up only that chat. */
@@ -164,18 +168,30 @@ export async function deliver(
 }
 
 async function deliverOne(ctx: Ctx, outlet: Outlet, row: Due): Promise<"sent" | "later" | "skipped"> {
-  // The claim is a lease covering the whole send, waits for the platform's pacing included: a
-  // shorter one let another process take the row while this one still waited, and both sent it.
-  const claimedAt = ctx.now();
+  // The claim is a lease that must cover the whole send, waits for the platform's pacing included:
+  // one that ran out while this process still waited let another take the row, and both sent it.
+  // So it is renewed until the send ends (only while the row is still this claim's).
+  const lease = () => new Date(ctx.now().getTime() + SEND_LEASE.ms);
+  const mine = { id: row.id, sentAt: null, failedAt: null, attempts: row.attempts + 1 };
   const claimed = await ctx.db.tx((tx) =>
     tx.outbox.updateMany({
-      where: { id: row.id, sentAt: null, failedAt: null, attempts: row.attempts },
-      data: { attempts: row.attempts + 1, nextAttemptAt: new Date(claimedAt.getTime() + SEND_LEASE_MS) },
+      where: { ...mine, attempts: row.attempts },
+      data: { attempts: row.attempts + 1, nextAttemptAt: lease() },
     }),
   );
   if (claimed.count !== 1) return "skipped";
+  const renew = setInterval(() => {
+    ctx.db
+      .tx((tx) => tx.outbox.updateMany({ where: mine, data: { nextAttemptAt: lease() } }))
+      .catch((e) => log("outbox").warn({ err: e, id: row.id }, "could not renew a send's claim"));
+  }, SEND_LEASE.renewEveryMs);
+  renew.unref();
   try {
-    await sendOrEdit(ctx, outlet, row.conversationId, { ...(JSON.parse(row.payload) as Reply), bulk: true });
+    try {
+      await sendOrEdit(ctx, outlet, row.conversationId, { ...(JSON.parse(row.payload) as Reply), bulk: true });
+    } finally {
+      clearInterval(renew);
+    }
     await ctx.db.tx((tx) => tx.outbox.update({ where: { id: row.id }, data: { sentAt: ctx.now(), lastError: null } }));
     return "sent";
   } catch (e) {

@@ -3,7 +3,14 @@
 // stopped channel starts no new send.
 import { describe, expect, it } from "vitest";
 import type { Outlet, Reply } from "../../../src/bot/contract.ts";
-import { createDrainer, DELIVERY_TTL_MS, deliver, PRIORITY, toGroup } from "../../../src/bot/delivery/outbox.ts";
+import {
+  createDrainer,
+  DELIVERY_TTL_MS,
+  deliver,
+  PRIORITY,
+  SEND_LEASE,
+  toGroup,
+} from "../../../src/bot/delivery/outbox.ts";
 import { PROVIDERS } from "../../support/db.ts";
 import { useWorld, type World } from "../../support/world.ts";
 
@@ -122,6 +129,81 @@ describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
       release();
       await a;
       expect(sent.filter((t) => t.endsWith("both 0"))).toEqual(["A: both 0"]);
+    } finally {
+      w.clock.now = start;
+    }
+  });
+
+  it("a send that waits longer than the claim keeps renewing it: another process does not send it too", async () => {
+    await post("long", "long 0");
+    const start = w.clock.now;
+    const every = SEND_LEASE.renewEveryMs;
+    SEND_LEASE.renewEveryMs = 30;
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered = () => {};
+    const inSend = new Promise<void>((r) => {
+      entered = r;
+    });
+    const sent: string[] = [];
+    try {
+      // A waits a minute and a half for the platform (past the claim's minute), renewing meanwhile.
+      const a = deliver(
+        w.ctx,
+        outlet(async (_to, r) => {
+          w.clock.now = new Date(start.getTime() + 90_000);
+          entered();
+          await gate;
+          sent.push(`A: ${r.text}`);
+        }),
+      );
+      await inSend;
+      await new Promise((r) => setTimeout(r, 200));
+      await deliver(
+        w.ctx,
+        outlet(async (_to, r) => {
+          sent.push(`B: ${r.text}`);
+        }),
+      );
+      release();
+      await a;
+      expect(sent).toEqual(["A: long 0"]);
+    } finally {
+      SEND_LEASE.renewEveryMs = every;
+      w.clock.now = start;
+    }
+  });
+
+  it("a message whose sending process died is sent by another within about a minute, once", async () => {
+    await post("dead", "dead 0");
+    const start = w.clock.now;
+    let entered = () => {};
+    const inSend = new Promise<void>((r) => {
+      entered = r;
+    });
+    // Process A claims the message and is killed inside the send: it never returns, nor renews.
+    void deliver(
+      w.ctx,
+      outlet(() => {
+        entered();
+        return new Promise(() => {});
+      }),
+    );
+    await inSend;
+    const sent: string[] = [];
+    const b = outlet(async (_to, r) => {
+      sent.push(r.text);
+    });
+    try {
+      w.clock.now = new Date(start.getTime() + 30_000);
+      await deliver(w.ctx, b);
+      expect(sent).toEqual([]);
+      w.clock.now = new Date(start.getTime() + 61_000);
+      await deliver(w.ctx, b);
+      await deliver(w.ctx, b);
+      expect(sent).toEqual(["dead 0"]);
     } finally {
       w.clock.now = start;
     }
