@@ -69,10 +69,10 @@ export function createPlatform(ctx: Ctx, opts: PlatformOptions): Hono<Env> {
   };
   const guestLocale = (accept: string | undefined): Locale => localeFromHint(accept?.split(",")[0]);
 
-  // Set before the page is made, so each response carries them from its creation: set after it,
-  // Hono copies the finished response through a stream (slower to send). A page with its own
-  // policy (the Mini App's) replaces the default.
   app.use("*", plainHtml);
+  // The headers are set before the page is made, so each response carries them from its creation:
+  // set after it, Hono copies the finished response through a stream (slower to send). A page with
+  // its own policy (the Mini App's) replaces the default.
   app.use("*", async (c, next) => {
     c.header("cache-control", "no-store");
     c.header("x-content-type-options", "nosniff");
