@@ -654,9 +654,16 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     await page.click(`#member-${ids.volunteer} a`);
     expect(await page.textContent("#training")).toBe("0");
     await page.fill("input[name=minutes]", "90");
+    const form = await page.$$eval("form:has(input[name=minutes]) input", (els) =>
+      Object.fromEntries((els as unknown as Array<{ name: string; value: string }>).map((e) => [e.name, e.value])),
+    );
     await page.click('button:has-text("记录培训")');
     expect(await page.textContent("[role=status]")).toContain("已记录培训");
     expect(await page.textContent("#training")).toBe("90");
+    // The same form sent again (a double click, a retry) adds the minutes once.
+    await page.request.post(`${base}/platform/members/${ids.volunteer}`, { form, maxRedirects: 0 });
+    const trained = await db.read((c) => c.member.findUniqueOrThrow({ where: { id: ids.volunteer } }));
+    expect(trained.trainingMinutes).toBe(90);
     await page.goto(`${base}/platform/members/${ids.elder}`);
     await page.check('input[name=priority][value="advanced_age"]');
     await page.click('button:has-text("保存优先对象")');

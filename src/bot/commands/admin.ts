@@ -113,6 +113,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
       actorId: me(turn),
       memberId: idArg(member, "member"),
       minutes: countArg(minutes, "minutes", 1, 10_000),
+      key: opKey(turn, "train"),
     });
     return one(say(turn, "done-train", { id: idArg(member), total: r.trainingMinutes }));
   },

@@ -3,21 +3,25 @@
 import { z } from "zod";
 import type { Tx } from "../../db/client.ts";
 import { requireRoleOverMember } from "../authz.ts";
-import { audit, type Ctx, parse } from "../context.ts";
+import { audit, type Ctx, once, parse } from "../context.ts";
 import { ensure } from "../errors.ts";
 import { id } from "../input.ts";
 import { PRIORITY } from "./members.ts";
 
 const AdminOnMember = z.object({ actorId: id, memberId: id });
 
-/** Runs an admin's change to a member: authorized over the member's units, audited with before/after. */
+/**
+ * Runs an admin's change to a member: authorized over the member's units, audited with before/after.
+ * With a key, a change that adds up (training minutes) is made once however often it is sent.
+ */
 async function adminChange<T extends Record<string, unknown>>(
   ctx: Ctx,
   d: { actorId: number; memberId: number },
   action: string,
   change: (tx: Tx, member: NonNullable<Awaited<ReturnType<Tx["member"]["findUnique"]>>>) => Promise<T>,
+  key?: string,
 ) {
-  return ctx.db.tx(async (tx) => {
+  const run = async (tx: Tx) => {
     const held = await requireRoleOverMember(tx, d.actorId, d.memberId);
     const member = await tx.member.findUnique({ where: { id: d.memberId } });
     ensure(member, "not-found", { what: "member" });
@@ -32,7 +36,8 @@ async function adminChange<T extends Record<string, unknown>>(
       after,
     });
     return after;
-  });
+  };
+  return key ? once(ctx, key, action, run) : ctx.db.tx(run);
 }
 
 function pick(o: Record<string, unknown>, keys: string[]) {
@@ -59,13 +64,25 @@ export async function setPriority(ctx: Ctx, input: z.input<typeof AdminOnMember>
   });
 }
 
+const TrainingInput = AdminOnMember.extend({
+  minutes: z.number().int().min(1).max(10_000),
+  /** The form or chat event it comes from: the same one sent again adds nothing more. */
+  key: z.string().min(1).max(200).optional(),
+});
+
 /** Adds training minutes a volunteer attended (they must meet the policy before serving). */
-export async function recordTraining(ctx: Ctx, input: z.input<typeof AdminOnMember> & { minutes: number }) {
-  const d = parse(AdminOnMember.extend({ minutes: z.number().int().min(1).max(10_000) }), input);
-  return adminChange(ctx, d, "member.training", async (tx, m) => {
-    const u = await tx.member.update({ where: { id: m.id }, data: { trainingMinutes: { increment: d.minutes } } });
-    return { trainingMinutes: u.trainingMinutes };
-  });
+export async function recordTraining(ctx: Ctx, input: z.input<typeof TrainingInput>) {
+  const d = parse(TrainingInput, input);
+  return adminChange(
+    ctx,
+    d,
+    "member.training",
+    async (tx, m) => {
+      const u = await tx.member.update({ where: { id: m.id }, data: { trainingMinutes: { increment: d.minutes } } });
+      return { trainingMinutes: u.trainingMinutes };
+    },
+    d.key,
+  );
 }
 
 /** Records a verified professional qualification for one category (e.g. counselling, legal aid). */

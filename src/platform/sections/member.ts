@@ -2,6 +2,7 @@
 // (核实), record training, priority groups (优先对象), professional qualification, roles at one's
 // units, family links (家属). Each is the
 // engine's decision (an admin over the member); a refusal is shown on the page and changes nothing.
+import { randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
@@ -34,6 +35,7 @@ const Form = z.object({
     z.coerce.number().int().min(1).optional(),
   ),
   relation: z.enum(RELATIONS).optional(),
+  formKey: z.string().uuid().optional(),
 });
 
 type Units = Array<{ id: number; name: string }>;
@@ -82,7 +84,7 @@ function memberPage(
   const l: Locale = v.locale;
   const form = (action: string, body: unknown, label: string) =>
     html`<form method="post" action="/platform/members/${m.id}" class="actions"><input type="hidden" name="csrf" value="${v.csrf}">
-<input type="hidden" name="action" value="${action}">${body}<button type="submit">${label}</button></form>`;
+<input type="hidden" name="action" value="${action}"><input type="hidden" name="formKey" value="${randomUUID()}">${body}<button type="submit">${label}</button></form>`;
   const isElder = m.roles.some((r) => r.role === "elder");
   return layout(
     v,
@@ -153,7 +155,9 @@ export function memberDetailRoutes(app: Hono<PlatformEnv>, ctx: Ctx): void {
         await engine.verifyMember(ctx, { actorId: me, memberId, approve: d.action === "verify" });
       else if (d.action === "train") {
         if (!d.minutes) return render(c, memberId, { kind: "error", text: t(v.locale, "web-minutes-required") }, 400);
-        await engine.recordTraining(ctx, { actorId: me, memberId, minutes: d.minutes });
+        // Minutes add up: the same form sent twice (a double click, a retry) adds them once.
+        if (!d.formKey) return render(c, memberId, { kind: "error", text: t(v.locale, "web-bad-form") }, 400);
+        await engine.recordTraining(ctx, { actorId: me, memberId, minutes: d.minutes, key: `web:train:${d.formKey}` });
       } else if (d.action === "priority")
         await engine.setPriority(ctx, { actorId: me, memberId, priority: d.priority });
       else if (d.action === "qualify")
