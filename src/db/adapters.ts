@@ -27,12 +27,24 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 /** A better-sqlite3 adapter factory for a file path. */
 export function sqliteFactory(url: string, opts: { forMigrations?: boolean } = {}): PrismaBetterSqlite3 {
   const factory = new PrismaBetterSqlite3({ url: `file:${sqlitePath(url)}`, timeout: SQLITE_BUSY_TIMEOUT_MS });
-  if (!opts.forMigrations) return factory;
+  return opts.forMigrations ? everyQueryable(factory, singleQuotedIndexNames) : factory;
+}
+
+/**
+ * Applies a workaround to every connection a factory opens and every transaction on it (the
+ * schema engine queries through both); `also` gets each connection once.
+ */
+function everyQueryable<F extends { connect(): Promise<SqlDriverAdapter> }>(
+  factory: F,
+  wrap: <Q extends Queryable>(q: Q) => Q,
+  also: (adapter: SqlDriverAdapter) => void = () => {},
+): F {
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
-    const adapter = singleQuotedIndexNames(await connect());
+    const adapter = wrap(await connect());
+    also(adapter);
     const startTransaction = adapter.startTransaction.bind(adapter);
-    adapter.startTransaction = async (level) => singleQuotedIndexNames(await startTransaction(level));
+    adapter.startTransaction = async (level) => wrap(await startTransaction(level));
     return adapter;
   };
   return factory;
@@ -125,15 +137,7 @@ function wholeScripts(adapter: SqlDriverAdapter): void {
  * whose scripts run whole.
  */
 function charAwareFactory(factory: PrismaPg): PrismaPg {
-  const connect = factory.connect.bind(factory);
-  factory.connect = async () => {
-    const adapter = reportCharColumns(await connect());
-    wholeScripts(adapter);
-    const startTransaction = adapter.startTransaction.bind(adapter);
-    adapter.startTransaction = async (level) => reportCharColumns(await startTransaction(level));
-    return adapter;
-  };
-  return factory;
+  return everyQueryable(factory, reportCharColumns, wholeScripts);
 }
 
 /** A pg adapter factory; `forMigrations` adds the `"char"` workaround the schema engine needs. */
