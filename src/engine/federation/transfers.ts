@@ -6,12 +6,13 @@
 // repeated or late message changes nothing twice.
 import { z } from "zod";
 import { sqlOf, type Tx } from "../../db/client.ts";
-import { elderUnit, memberUnits, requireActsFor } from "../authz.ts";
+import { elderUnit, memberUnits, requireRoleAt } from "../authz.ts";
 import { audit, type Ctx, emit, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
 import { type Reason, resolveHold } from "../ledger/ledger.ts";
 import { RELATIONS } from "../organisation/policy.ts";
+import { hasChatAccount } from "../people/members.ts";
 import { Address } from "./peers.ts";
 
 /** What a cross-bank transfer is for. */
@@ -157,19 +158,11 @@ export async function addRemoteRelative(ctx: Ctx, input: z.input<typeof Relative
   const d = parse(RelativeInput, input);
   const memberId = d.memberId ?? d.actorId;
   return ctx.db.tx(async (tx) => {
-    const forElder = memberId !== d.actorId;
+    // For an elder: staff over the elder's unit only (not the elder's family here, nor anyone else).
+    const forElder = memberId !== d.actorId ? await elderUnit(tx, memberId) : null;
     if (forElder) {
-      // Staff only: not the elder's family here, nor anyone else (whom requireActsFor calls unlinked).
-      const as = await requireActsFor(tx, d.actorId, memberId).catch((e) => {
-        if (e instanceof AppError && e.code === "not-linked") return null;
-        throw e;
-      });
-      ensure(as === "staff", "forbidden");
-      const chats = await sqlOf(tx).get<{ n: number | bigint }>(
-        "SELECT COUNT(*) AS n FROM identity WHERE member_id = ?",
-        [memberId],
-      );
-      ensure(Number(chats?.n ?? 0) === 0, "elder-answers-in-chat");
+      await requireRoleAt(tx, d.actorId, forElder.path, ["admin", "hotline"]);
+      ensure(!(await hasChatAccount(tx, memberId)), "elder-answers-in-chat");
     }
     const [home] = await memberUnits(tx, memberId);
     if (!home) throw new AppError("not-registered");
@@ -184,7 +177,7 @@ export async function addRemoteRelative(ctx: Ctx, input: z.input<typeof Relative
       await audit(tx, {
         actorId: d.actorId,
         action: "family.remote-link",
-        unitId: (await elderUnit(tx, memberId)).unitId,
+        unitId: forElder.unitId,
         targetType: "member",
         targetId: memberId,
         after: { address: d.address.text, relation: d.relation },

@@ -7,6 +7,7 @@ import { audit, type Ctx, emit, isUniqueViolation, parse } from "../context.ts";
 import { AppError, ensure } from "../errors.ts";
 import { id } from "../input.ts";
 import { RELATIONS } from "../organisation/policy.ts";
+import { hasChatAccount } from "./members.ts";
 
 /** Edge checks built once: a zod schema costs tens of microseconds to construct. */
 const ActorLinkInput = z.object({ actorId: id, linkId: id });
@@ -29,8 +30,7 @@ export async function linkFamily(ctx: Ctx, input: z.input<typeof LinkInput>) {
       "not-found",
       { what: "elder" },
     );
-    const reachable = await tx.identity.count({ where: { memberId: d.elderId } });
-    const atOnce = byAdmin && reachable === 0;
+    const atOnce = byAdmin && !(await hasChatAccount(tx, d.elderId));
     const confirmed = atOnce ? { confirmedById: d.actorId, confirmedAt: ctx.now() } : {};
     try {
       const link = await tx.familyLink.create({

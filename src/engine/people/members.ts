@@ -118,6 +118,14 @@ const OfflineElderInput = z.object({
   key: z.string().min(1).max(200).optional(),
 });
 
+/**
+ * Whether the member has a chat account (a channel identity): one who has none cannot confirm
+ * anything themself, so staff act for them (family links, relatives at other banks).
+ */
+export async function hasChatAccount(tx: Tx, memberId: number): Promise<boolean> {
+  return !!(await sqlOf(tx).get("SELECT 1 AS x FROM identity WHERE member_id = ? LIMIT 1", [memberId]));
+}
+
 /** Registers an elder with no chat account (hotline 12349, or an admin); verified at once. */
 export async function registerOfflineElder(
   ctx: Ctx,

@@ -9,6 +9,7 @@ import { type Ctx, parse } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { id } from "../input.ts";
 import { memberCode } from "../ledger/ledger.ts";
+import { hasChatAccount } from "../people/members.ts";
 import { type NeedView, needsOfElder } from "./queries.ts";
 
 const DeskInput = z.object({ actorId: id, elderId: id });
@@ -63,9 +64,6 @@ export async function elderAtDesk(ctx: Ctx, input: z.input<typeof DeskInput>): P
       "SELECT address, relation FROM remote_relative WHERE member_id = ? ORDER BY address",
       [d.elderId],
     );
-    const chats = await sql.get<{ n: number | bigint }>("SELECT COUNT(*) AS n FROM identity WHERE member_id = ?", [
-      d.elderId,
-    ]);
     return {
       id: d.elderId,
       name: m.name,
@@ -79,7 +77,7 @@ export async function elderAtDesk(ctx: Ctx, input: z.input<typeof DeskInput>): P
       held: Number(account?.held ?? 0),
       family: family.map((f) => ({ name: f.name, relation: f.relation, confirmed: f.confirmedAt != null })),
       remote,
-      hasChat: Number(chats?.n ?? 0) > 0,
+      hasChat: await hasChatAccount(tx, d.elderId),
     };
   });
   return { ...base, needs: await needsOfElder(ctx, d.elderId) };
