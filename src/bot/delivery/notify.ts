@@ -20,6 +20,11 @@ export async function adminsOver(tx: Tx, path: string): Promise<number[]> {
   return [...new Set(roles.map((r) => r.memberId))];
 }
 
+/** A member's name, for a notice that says who did something. */
+async function nameOf(tx: Tx, memberId: number): Promise<string> {
+  return (await sqlOf(tx).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [memberId]))?.name ?? "";
+}
+
 /** The admins over a need who may decide on its service: never someone involved in it (four eyes). */
 export async function deciders(tx: Tx, n: NeedView): Promise<number[]> {
   const involved = new Set([...(await requesterSide(tx, n)), n.volunteerId ?? 0]);
@@ -200,10 +205,8 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
     }
     case "credit.gift": {
       // Raw: gifts run as a raw transaction (Db.fast), as do certifications (need.certified, credit.spent).
-      const from = await sqlOf(tx).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [e.fromId]);
-      await each([e.toId], (l) => ({
-        text: t(l, "note-gift", { from: from?.name ?? "", hours: duration(l, e.minutes) }),
-      }));
+      const from = await nameOf(tx, e.fromId);
+      await each([e.toId], (l) => ({ text: t(l, "note-gift", { from, hours: duration(l, e.minutes) }) }));
       return;
     }
     case "credit.grant": {
@@ -217,9 +220,9 @@ export async function onEvent(tx: Tx, now: Date, e: DomainEvent): Promise<void> 
       if (e.byId === e.elderId) return;
       {
         // Raw: a paid need is posted in a raw transaction (Db.fast).
-        const by = await sqlOf(tx).get<{ name: string }>("SELECT name FROM member WHERE id = ?", [e.byId]);
+        const by = await nameOf(tx, e.byId);
         await each([e.elderId], (l) => ({
-          text: t(l, "note-credit-held", { by: by?.name ?? "", id: e.needId, amount: duration(l, e.minutes) }),
+          text: t(l, "note-credit-held", { by, id: e.needId, amount: duration(l, e.minutes) }),
         }));
       }
       return;

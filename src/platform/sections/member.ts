@@ -84,7 +84,7 @@ function memberPage(
   const l: Locale = v.locale;
   const form = (action: string, body: unknown, label: string) =>
     html`<form method="post" action="/platform/members/${m.id}" class="actions"><input type="hidden" name="csrf" value="${v.csrf}">
-<input type="hidden" name="action" value="${action}"><input type="hidden" name="formKey" value="${randomUUID()}">${body}<button type="submit">${label}</button></form>`;
+<input type="hidden" name="action" value="${action}">${body}<button type="submit">${label}</button></form>`;
   const isElder = m.roles.some((r) => r.role === "elder");
   return layout(
     v,
@@ -95,7 +95,7 @@ function memberPage(
 <div><div class="muted">${t(l, "web-phone")}</div>${m.phoneTail ? `****${m.phoneTail}` : "—"}</div></div>
 <div class="card"><h2>${t(l, "web-records")}</h2>
 ${m.verification !== "verified" ? html`<div class="actions">${form("verify", "", t(l, "web-verify"))}${form("reject", "", t(l, "web-verify-reject"))}</div>` : ""}
-${form("train", html`<input name="minutes" type="number" min="1" max="10000" aria-label="${t(l, "web-train-minutes")}" placeholder="${t(l, "web-train-minutes")}">`, t(l, "web-train"))}
+${form("train", html`<input type="hidden" name="formKey" value="${randomUUID()}"><input name="minutes" type="number" min="1" max="10000" aria-label="${t(l, "web-train-minutes")}" placeholder="${t(l, "web-train-minutes")}">`, t(l, "web-train"))}
 ${isElder ? form("priority", html`${PRIORITY.map((p) => html`<label><input type="checkbox" name="priority" value="${p}"${m.priority.includes(p) ? html` checked` : ""}> ${t(l, `priority-${p}`)}</label>`)}`, t(l, "web-set-priority")) : ""}
 ${form("qualify", html`<select name="category" aria-label="${t(l, "web-qualify")}">${cats.filter((c) => c.tier === "professional").map((c) => html`<option value="${c.code}">${categoryName(l, c)}</option>`)}</select>`, t(l, "web-qualify"))}
 </div>${rolesAndFamily(v, m, units, links, form)}`,
