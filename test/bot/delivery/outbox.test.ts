@@ -15,6 +15,14 @@ import { PROVIDERS } from "../../support/db.ts";
 import { useWorld, type World } from "../../support/world.ts";
 
 const group = (id: string) => ({ channel: "lane", conversationId: id, locale: "zh-CN" });
+/** A promise and what resolves it: a step one side waits for and the other signals. */
+const latch = (): [Promise<void>, () => void] => {
+  let open = () => {};
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return [opened, open];
+};
 
 describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
   let w: World;
@@ -101,14 +109,8 @@ describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
     await post("both", "both 0");
     const start = w.clock.now;
     const sent: string[] = [];
-    let release = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered = () => {};
-    const inSend = new Promise<void>((r) => {
-      entered = r;
-    });
+    const [gate, release] = latch();
+    const [inSend, entered] = latch();
     // Process A's send waits (for the platform's pacing) far longer than the first retry's backoff.
     const slow = outlet(async (_to, r) => {
       if (r.text === "both 0") {
@@ -139,14 +141,8 @@ describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
     const start = w.clock.now;
     const every = SEND_LEASE.renewEveryMs;
     SEND_LEASE.renewEveryMs = 30;
-    let release = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered = () => {};
-    const inSend = new Promise<void>((r) => {
-      entered = r;
-    });
+    const [gate, release] = latch();
+    const [inSend, entered] = latch();
     const sent: string[] = [];
     try {
       // A waits a minute and a half for the platform (past the claim's minute), renewing meanwhile.
@@ -179,10 +175,7 @@ describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
   it("a message whose sending process died is sent by another within about a minute, once", async () => {
     await post("dead", "dead 0");
     const start = w.clock.now;
-    let entered = () => {};
-    const inSend = new Promise<void>((r) => {
-      entered = r;
-    });
+    const [inSend, entered] = latch();
     // Process A claims the message and is killed inside the send: it never returns, nor renews.
     void deliver(
       w.ctx,
