@@ -417,6 +417,15 @@ describe.each(PROVIDERS)("web console on %s", (provider) => {
     // The other unit's admin may not open this elder at all.
     const other = await signedIn("zhao");
     expect((await other.goto(`${base}/platform/desk/elder/${elder.id}`))?.status()).toBe(403);
+    // Nor confirm a relative for them, with his own page's form token.
+    const csrf = (await other.getAttribute("input[name=csrf]", "value")) ?? "";
+    const relative = `${base}/platform/desk/elder/${elder.id}/relative`;
+    const forged = await other.request.post(relative, { form: { csrf, remote: "zz9:8", relation: "child" } });
+    expect(forged.status()).toBe(403);
+    // And nobody without the form token, not even the operator.
+    const tokenless = await hotline.request.post(relative, { form: { remote: "zz9:8", relation: "child" } });
+    expect(tokenless.status()).toBe(403);
+    expect(await db.read((c) => c.remoteRelative.count({ where: { memberId: elder.id } }))).toBe(1);
   });
 
   it("edits a unit's rules, refusing a bad value, and the next certification uses the new rule", async () => {
