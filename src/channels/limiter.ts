@@ -30,54 +30,81 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   let pausedUntil = 0;
   const nextChat = new Map<string, number>();
   const groupSends = new Map<string, number[]>();
-  /** Reserved send times, ascending (only the last second's matter). */
-  let reserved: number[] = [];
+  /** Reserved send times, ascending (only the last second's matter), and whether each was queued. */
+  let reserved: Array<{ at: number; bulk: boolean }> = [];
   // 5% under the limit: requests spaced exactly at the limit can arrive bunched after network
   // jitter and be counted over it, and every 429 costs a whole retry_after of silence.
   const perWindow = Math.max(1, Math.floor(limits.perSecond * 0.95));
-  // Queued messages (notifications, broadcasts) leave room for as many direct answers as were sent
-  // in the last second, up to a fifth of it: while people are asking, an answer finds a slot
-  // within the second even during a broadcast; when nobody is, a broadcast may use all of it.
-  const answerReserve = Math.max(1, Math.floor(perWindow * 0.2));
+  /** Direct answers sent in the last few seconds: how many people are asking. */
   let answered: number[] = [];
-  const bulkRoom = (t: number) =>
-    perWindow - Math.min(answerReserve, answered.filter((a) => a > t - 1000 && a <= t).length);
+  // A broadcast always moves, however many people are asking (about a tenth of the rate).
+  const bulkFloor = Math.max(1, Math.ceil(perWindow * 0.1));
 
   /**
-   * Queued sends are spread evenly over the second: a burst of a whole second's sends at once
-   * arrives bunched with the next second's and is counted over the limit. A direct answer keeps
-   * only a short distance from other sends (a person is waiting; the window's count and its
-   * slack still hold).
+   * How many queued messages (notifications, broadcasts) a one-second window may hold. The rest
+   * is kept for direct answers: as many as people have been asking for per second lately, plus
+   * room for a chance burst of them (three standard deviations of a Poisson count, and two more),
+   * so an answer finds a free slot at once instead of queueing behind a broadcast. When nobody is
+   * asking, a broadcast has nearly the whole second.
    */
-  const bulkGap = Math.ceil(1000 / perWindow);
-  const answerGap = Math.min(bulkGap, 20);
+  function bulkCap(t: number): number {
+    const lastSecond = answered.filter((a) => a > t - 1000 && a <= t).length;
+    const rate = Math.max(lastSecond, answered.filter((a) => a <= t).length / (ANSWER_MEMORY_MS / 1000));
+    const keep = Math.ceil(rate + 3 * Math.sqrt(rate)) + 2;
+    return Math.max(bulkFloor, perWindow - keep);
+  }
 
   /**
-   * The earliest time at or after `t` with room (`room` sends) in the one-second window ending
-   * there and no other send within `gap` of it.
+   * Null when one more send at `t` keeps every one-second window that would hold it (the one
+   * ending at `t` and those ending at sends already reserved after it) under `limit` sends of the
+   * kind `counted`; otherwise the next time worth trying.
    */
-  function globalSlot(t: number, room: number, gap: number): number {
+  function blocked(t: number, limit: number, counted = (_: { bulk: boolean }) => true): number | null {
+    const ends = [t, ...reserved.filter((r) => r.at > t && r.at < t + 1000).map((r) => r.at)];
+    for (const e of ends) {
+      const inWindow = reserved.filter((r) => r.at > e - 1000 && r.at <= e && counted(r));
+      if (inWindow.length < limit) continue;
+      // The window ending at `t` frees up when its oldest sends leave; a later full one only after it ends.
+      return e === t ? (inWindow[inWindow.length - limit]?.at ?? t) + 1000 : e + 1;
+    }
+    return null;
+  }
+
+  /** The earliest time at or after `t` with room for a direct answer. */
+  function answerSlot(t: number): number {
+    for (let next = blocked(t, perWindow); next !== null; next = blocked(t, perWindow)) t = next;
+    return t;
+  }
+
+  /**
+   * The earliest time at or after `t` when a queued message fits: under its cap, two slots left
+   * for answers arriving meanwhile, and spread evenly over the second (a burst of a second's
+   * sends arrives bunched with the next second's and is counted over the limit).
+   */
+  function bulkSlot(t: number, cap: number): number {
+    const room = Math.max(1, perWindow - 2);
+    const gap = Math.ceil(1000 / cap);
     for (;;) {
-      const inWindow = reserved.filter((r) => r > t - 1000 && r <= t);
-      if (inWindow.length >= room) {
-        t = (inWindow[inWindow.length - room] ?? t) + 1000;
+      const next = blocked(t, room) ?? blocked(t, cap, (r) => r.bulk);
+      if (next !== null) {
+        t = next;
         continue;
       }
-      const near = reserved.find((r) => Math.abs(r - t) < gap);
+      const near = reserved.find((r) => r.bulk && Math.abs(r.at - t) < gap);
       if (near === undefined) return t;
-      t = near + gap;
+      t = near.at + gap;
     }
   }
 
-  function reserve(t: number) {
-    const i = reserved.findIndex((r) => r > t);
-    if (i < 0) reserved.push(t);
-    else reserved.splice(i, 0, t);
+  function reserve(at: number, bulk: boolean) {
+    const i = reserved.findIndex((r) => r.at > at);
+    if (i < 0) reserved.push({ at, bulk });
+    else reserved.splice(i, 0, { at, bulk });
   }
 
   function forgetOld(t0: number) {
-    reserved = reserved.filter((r) => r > t0 - 1000);
-    answered = answered.filter((r) => r > t0 - 1000);
+    reserved = reserved.filter((r) => r.at > t0 - 1000);
+    answered = answered.filter((a) => a > t0 - ANSWER_MEMORY_MS);
     if (nextChat.size > 10_000) for (const [chat, at] of nextChat) if (at < t0) nextChat.delete(chat);
     if (groupSends.size > 10_000)
       for (const [chat, times] of groupSends) if ((times.at(-1) ?? 0) < t0 - 60_000) groupSends.delete(chat);
@@ -95,8 +122,9 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
         forgetOld(t0);
         let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
         const group = isGroup(chat);
+        const cap = bulk ? bulkCap(t0) : 0;
         for (;;) {
-          at = bulk ? globalSlot(at, bulkRoom(t0), bulkGap) : globalSlot(at, perWindow, answerGap);
+          at = bulk ? bulkSlot(at, cap) : answerSlot(at);
           if (!group) break;
           const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
           if (recent.length < limits.perGroupPerMinute) break;
@@ -107,7 +135,7 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
           continue;
         }
         if (group) groupSends.set(chat, [...(groupSends.get(chat) ?? []).filter((t) => t > at - 60_000), at]);
-        reserve(at);
+        reserve(at, bulk);
         if (!bulk) answered.push(at);
         // A little over the per-chat gap: two sends a hair under a second apart after network
         // jitter would be one 429 and a whole retry_after of silence for that chat.
@@ -123,3 +151,6 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
     },
   };
 }
+
+/** How far back the answer rate is averaged (the last second counts too, for a sudden rush). */
+const ANSWER_MEMORY_MS = 5000;
