@@ -8,7 +8,7 @@ import { type HeldRole, rolesOf, within } from "../authz.ts";
 import { type Ctx, parse } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { id, normalizeName } from "../input.ts";
-import { effectivePolicy } from "../organisation/policy.ts";
+import { type EffectivePolicy, policyAt } from "../organisation/policy.ts";
 
 /** Edge checks built once: a zod schema costs tens of microseconds to construct. */
 const PageInput = z.number().int().min(0).max(100_000);
@@ -149,22 +149,34 @@ export async function openNeedsFor(ctx: Ctx, volunteerId: number): Promise<NeedV
     const roles = await rolesOf(c as never, v);
     const units = await scopeUnits(c, roles, ["volunteer"]);
     if (!units.length) return [];
-    const me = await c.member.findUniqueOrThrow({ where: { id: v } });
-    const quals = (await c.qualification.findMany({ where: { memberId: v } })).map((q) => q.categoryCode);
-    // Never their own family's needs: accepting would be refused (own-service).
-    const family = new Set(
-      (await c.familyLink.findMany({ where: { relativeId: v, confirmedAt: { not: null } } })).map((l) => l.elderId),
+    // The volunteer's training, qualifications and confirmed family in one statement: this is
+    // every volunteer's most frequent question, many asking at once.
+    const facts = await sqlOf(c).all<{ k: string; v: string }>(
+      `SELECT 'training' AS k, CAST(training_minutes AS TEXT) AS v FROM member WHERE id = ?
+       UNION ALL SELECT 'qualified', category_code FROM qualification WHERE member_id = ?
+       UNION ALL SELECT 'family', CAST(elder_id AS TEXT) FROM family_link WHERE relative_id = ? AND confirmed_at IS NOT NULL`,
+      [v, v, v],
     );
+    const of = (k: string) => facts.filter((f) => f.k === k).map((f) => f.v);
+    const training = Number(of("training")[0] ?? Number.NaN);
+    if (Number.isNaN(training)) throw new AppError("not-found", { what: "member" });
+    const quals = new Set(of("qualified"));
+    // Never their own family's needs: accepting would be refused (own-service).
+    const family = new Set(of("family").map(Number));
     const list = await views(
       c,
       allOf({ sql: "n.status = 'published' AND n.start_at > ?", params: [ctx.now()] }, inIds("n.unit_id", units)),
       50,
     );
+    // One policy read per unit on the list, not per need.
+    const policies = new Map<string, EffectivePolicy>();
     const out: NeedView[] = [];
     for (const n of list) {
-      const { policy } = await effectivePolicy(c, n.unitId);
-      if (me.trainingMinutes < policy.trainingMinutesRequired) continue;
-      if (n.tier === "professional" && !quals.includes(n.categoryCode)) continue;
+      const effective = policies.get(n.path) ?? (await policyAt(c, n.path));
+      policies.set(n.path, effective);
+      const { policy } = effective;
+      if (training < policy.trainingMinutesRequired) continue;
+      if (n.tier === "professional" && !quals.has(n.categoryCode)) continue;
       if (n.elderId === v || family.has(n.elderId)) continue;
       out.push(n);
     }

@@ -25,6 +25,32 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
       ...over,
     });
 
+  it("lists for a volunteer only the published needs they may take: trained, qualified, not their own family's", async () => {
+    const published = async (over: Record<string, unknown>) => {
+      const { needId } = await post(over);
+      await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
+      return needId;
+    };
+    const errand = await published({});
+    const counselling = await published({ categoryCode: "counselling" });
+    const open = async (who: number) => (await engine.openNeedsFor(w.ctx, who)).map((n) => n.id);
+    // The trained volunteer sees the ordinary need, not the professional one (no qualification).
+    expect(await open(w.volunteer)).toContain(errand);
+    expect(await open(w.volunteer)).not.toContain(counselling);
+    await engine.qualify(w.ctx, { actorId: w.admin, memberId: w.volunteer, categoryCode: "counselling" });
+    expect(await open(w.volunteer)).toEqual(expect.arrayContaining([errand, counselling]));
+    // The elder's daughter, as a volunteer, never sees her mother's needs.
+    await engine.addRole(w.ctx, { actorId: w.daughter, memberId: w.daughter, unitId: w.community, role: "volunteer" });
+    await engine.recordTraining(w.ctx, { actorId: w.admin, memberId: w.daughter, minutes: 120 });
+    expect(await open(w.daughter)).not.toContain(errand);
+    // A volunteer short of the unit's training sees nothing until trained.
+    const newcomer = await w.addVolunteer("新志愿者");
+    await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { trainingMinutesRequired: 240 } });
+    expect(await open(newcomer)).toEqual([]);
+    await engine.recordTraining(w.ctx, { actorId: w.admin, memberId: newcomer, minutes: 120 });
+    expect(await open(newcomer)).toContain(errand);
+  });
+
   it("runs a whole service: review, accept, report, confirm, certify credits the volunteer", async () => {
     const needId = await serviceReadyToCertify(w, { minutes: 90 });
     const res = await engine.certifyNeed(w.ctx, { actorId: w.admin, needId, key: k("certify") });
