@@ -115,15 +115,22 @@ export const SEND_LEASE = { ms: 60_000, renewEveryMs: 20_000 };
 const PER_CONVERSATION = 3;
 /** Conversations delivered to at once: one chat's pacing holds up only that chat. */
 const CONVERSATIONS_AT_ONCE = 16;
+/**
+ * How long one pass takes new messages: a notification queued meanwhile waits at most this long
+ * behind a broadcast (a pass of a hundred broadcast messages, paced to leave room for people's
+ * answers, can take half a minute).
+ */
+const PASS_MS = 2000;
 
 type Due = { id: number; attempts: number; conversationId: string; payload: string; createdAt: string | Date };
 
 /**
  * Delivers due messages of one channel: notifications before broadcasts, oldest first, in order
- * within each conversation and several conversations at once. Each row is claimed by a
- * conditional update (so two processes never both send it), sent, then marked sent. A failure
- * waits with capped backoff and is retried for as long as the message matters. Returns how many
- * were sent; `stopped` ends the pass between messages.
+ * within each conversation and several conversations at once, for at most `passMs` (then the
+ * caller's next pass looks again, so a notification never waits out a whole broadcast batch).
+ * Each row is claimed by a conditional update (so two processes never both send it), sent, then
+ * marked sent. A failure waits with capped backoff and is retried for as long as the message
+ * matters. Returns how many were sent; `stopped` ends the pass between messages.
  */
 export async function deliver(
   ctx: Ctx,
@@ -131,8 +138,10 @@ export async function deliver(
   limit = 100,
   stopped = () => false,
   lanesAtOnce = CONVERSATIONS_AT_ONCE,
+  passMs = PASS_MS,
 ): Promise<number> {
   const now = ctx.now();
+  const until = performance.now() + passMs;
   // Polled after every event and on a timer: one raw query, usually returning nothing.
   const due = await ctx.db.read((c) =>
     sqlOf(c).all<Due>(
@@ -155,7 +164,9 @@ export async function deliver(
   const worker = async () => {
     for (let lane = lanes.shift(); lane; lane = lanes.shift()) {
       for (const row of lane) {
-        if (stopped()) return;
+        // Past the pass's time the rest wait for the next pass, which looks again at what is due
+        // (in order: a conversation's later messages stay behind its earlier ones).
+        if (stopped() || performance.now() > until) return;
         const r = await deliverOne(ctx, outlet, row);
         if (r === "sent") sent++;
         // A conversation whose message must wait keeps its later messages waiting too (order).

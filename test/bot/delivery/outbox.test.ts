@@ -1,5 +1,6 @@
 // Delivery: one chat's pacing holds up only that chat, notifications go before broadcasts, a
-// failing message is retried with capped backoff while it matters and then marked failed, and a
+// notification queued during a broadcast waits one short pass, not the batch, a failing message is
+// retried with capped backoff while it matters and then marked failed, and a
 // stopped channel starts no new send.
 import { describe, expect, it } from "vitest";
 import type { Outlet, Reply } from "../../../src/bot/contract.ts";
@@ -60,6 +61,28 @@ describe.each(PROVIDERS)("outbox delivery on %s", (provider) => {
     expect(at("broadcast a")).toBeLessThan(at("slow 1"));
     expect(log.filter((l) => l.text.startsWith("slow")).map((l) => l.text)).toEqual(["slow 0", "slow 1", "slow 2"]);
     expect(log.map((l) => l.text).indexOf("note a")).toBeLessThan(log.map((l) => l.text).indexOf("broadcast a"));
+  });
+
+  it("a notification queued while a broadcast is being sent waits for the pass's time, not the whole batch", async () => {
+    for (let i = 0; i < 30; i++) await post(`member-${i}`, `broadcast ${i}`, PRIORITY.broadcast);
+    const log: string[] = [];
+    const slowly = outlet(async (_to, r) => {
+      await new Promise((res) => setTimeout(res, 150));
+      log.push(r.text);
+    });
+    // One conversation at a time, 150 ms a send, passes of half a second: a batch of 30 would take 4.5 s.
+    const first = deliver(w.ctx, slowly, 100, undefined, 1, 500);
+    await new Promise((res) => setTimeout(res, 100));
+    await post("admin", "note");
+    expect(await first).toBeLessThan(6);
+    await deliver(w.ctx, slowly, 100, undefined, 1, 500);
+    expect(log.indexOf("note")).toBeGreaterThan(0);
+    expect(log.indexOf("note")).toBeLessThan(6);
+    // Nothing is skipped or sent twice by cutting passes short.
+    while ((await deliver(w.ctx, slowly, 100, undefined, 16, 500)) > 0) {}
+    expect(log.filter((t) => t.startsWith("broadcast")).sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `broadcast ${i}`).sort(),
+    );
   });
 
   it("retries a failing message with capped backoff while it matters, then marks it failed", async () => {
