@@ -147,13 +147,16 @@ export async function deliver(
     sqlOf(c).all<Due>(
       // At most a few per conversation in one pass: a chat paced at one message a second must
       // not fill the batch and keep every other conversation (a broadcast) waiting behind it.
-      `SELECT id, attempts, "conversationId", payload, "createdAt" FROM (
-         SELECT id, attempts, conversation_id AS "conversationId", payload, created_at AS "createdAt", priority,
-                ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY priority, id) AS nth
-           FROM outbox
-          WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?) due
-        WHERE nth <= ? ORDER BY priority, id LIMIT ?`,
-      [outlet.channel, now, PER_CONVERSATION, limit],
+      // Chosen among the first due messages only, and with their text read for the chosen ones:
+      // with a broadcast of thousands waiting, every pass sorted all of them, text and all.
+      `SELECT o.id, o.attempts, o.conversation_id AS "conversationId", o.payload, o.created_at AS "createdAt"
+         FROM (SELECT id, priority, ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY priority, id) AS nth
+                 FROM (SELECT id, priority, conversation_id FROM outbox
+                        WHERE channel = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+                        ORDER BY priority, id LIMIT ?) first) due
+         JOIN outbox o ON o.id = due.id
+        WHERE due.nth <= ? ORDER BY due.priority, due.id LIMIT ?`,
+      [outlet.channel, now, limit * 10, PER_CONVERSATION, limit],
     ),
   );
   const byConversation = new Map<string, Due[]>();
