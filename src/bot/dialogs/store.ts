@@ -105,9 +105,13 @@ export async function saveButtons(
   return out;
 }
 
-/** As saveButtons, in its own transaction. */
+/**
+ * As saveButtons, in its own transaction, for the buttons of a direct answer: on every /tasks and
+ * /review, so its commit does not wait for the disk (`lazy`). Buttons lost with the machine (never
+ * with the process) answer "expired" when pressed, and the person asks again; nothing happened yet.
+ */
 export function makeButtons(ctx: Ctx, memberId: number | null, rows: ButtonSpec[][]): Promise<Button[][]> {
-  return ctx.db.tx((tx) => saveButtons(tx, ctx.now(), memberId, rows));
+  return ctx.db.lazy((tx) => saveButtons(tx, ctx.now(), memberId, rows));
 }
 
 /** A pressed button's meaning, or null if the token is unknown (forged) or expired. */
