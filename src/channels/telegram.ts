@@ -184,12 +184,21 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     pending.push(eventId);
     flushTimer ??= setTimeout(flush, 200);
   }
-  async function processed(eventId: string): Promise<boolean> {
-    if (recent.has(eventId)) return true;
+  /**
+   * Whether this update was handled already, and whether its sender was marked unreachable (they
+   * wrote, so they can be reached again): one read, on every update's path.
+   */
+  async function seen(eventId: string, userId: string): Promise<{ handled: boolean; unreachable: boolean }> {
+    if (recent.has(eventId)) return { handled: true, unreachable: false };
     const row = await ctx.db.read((db) =>
-      sqlOf(db).get("SELECT 1 AS x FROM processed_event WHERE channel = 'telegram' AND event_id = ?", [eventId]),
+      sqlOf(db).get<{ handled: number | null; unreachable: number | null }>(
+        `SELECT (SELECT 1 FROM processed_event WHERE channel = 'telegram' AND event_id = ?) AS handled,
+                (SELECT 1 FROM identity WHERE channel = 'telegram' AND external_id = ? AND unreachable_at IS NOT NULL
+                  LIMIT 1) AS unreachable`,
+        [eventId, userId],
+      ),
     );
-    return !!row;
+    return { handled: !!row?.handled, unreachable: !!row?.unreachable };
   }
 
   async function process(c: Context, input: { text?: string; action?: string }) {
@@ -197,7 +206,8 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
     const chat = c.chat ?? (from ? { id: from.id, type: "private" as const } : undefined);
     if (!from || !chat) return;
     const eventId = String(c.update.update_id);
-    if (await processed(eventId)) return;
+    const { handled, unreachable } = await seen(eventId, String(from.id));
+    if (handled) return;
     const inc: Incoming = {
       channel: "telegram",
       userId: String(from.id),
@@ -208,14 +218,8 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
       eventId,
       ...input,
     };
-    // Someone who writes to the bot can be reached again (checked with a read: this is every update's path).
-    const blocked = await ctx.db.read((db) =>
-      sqlOf(db).get(
-        "SELECT 1 AS x FROM identity WHERE channel = 'telegram' AND external_id = ? AND unreachable_at IS NOT NULL",
-        [inc.userId],
-      ),
-    );
-    if (blocked)
+    // Someone who writes to the bot can be reached again.
+    if (unreachable)
       await ctx.db.tx((tx) =>
         tx.identity.updateMany({
           where: { channel: "telegram", externalId: inc.userId },
