@@ -44,10 +44,11 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
    * How many queued messages (notifications, broadcasts) a one-second window may hold. The rest
    * is kept for direct answers: as many as people have been asking for per second lately, plus
    * room for a chance burst of them (three standard deviations of a Poisson count, and two more),
-   * so an answer finds a free slot at once instead of queueing behind a broadcast. When nobody is
-   * asking, a broadcast has nearly the whole second.
+   * so an answer finds a free slot at once instead of queueing behind a broadcast. When nobody has
+   * asked for a while, a broadcast has the whole second (and the next answer waits one send's gap).
    */
   function bulkCap(t: number): number {
+    if (!answered.some((a) => a <= t)) return perWindow;
     const lastSecond = answered.filter((a) => a > t - 1000 && a <= t).length;
     const rate = Math.max(lastSecond, answered.filter((a) => a <= t).length / (ANSWER_MEMORY_MS / 1000));
     const keep = Math.ceil(rate + 3 * Math.sqrt(rate)) + 2;
@@ -78,11 +79,12 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
 
   /**
    * The earliest time at or after `t` when a queued message fits: under its cap, two slots left
-   * for answers arriving meanwhile, and spread evenly over the second (a burst of a second's
-   * sends arrives bunched with the next second's and is counted over the limit).
+   * for answers arriving meanwhile (while people are asking), and spread evenly over the second
+   * (a burst of a second's sends arrives bunched with the next second's and is counted over the
+   * limit).
    */
   function bulkSlot(t: number, cap: number): number {
-    const room = Math.max(1, perWindow - 2);
+    const room = cap >= perWindow ? perWindow : Math.max(1, perWindow - 2);
     const gap = Math.ceil(1000 / cap);
     for (;;) {
       const next = blocked(t, room) ?? blocked(t, cap, (r) => r.bulk);
