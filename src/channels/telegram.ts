@@ -233,8 +233,11 @@ export function createTelegram(bot: Bot, cfg: TelegramConfig) {
   }
 
   g.on("callback_query:data", async (c) => {
-    await c.answerCallbackQuery().catch(() => undefined);
+    // Stops the button's spinner, alongside the work: the person waits for the answer to the press,
+    // not for this call's round trip.
+    const spinnerStopped = c.answerCallbackQuery().catch(() => undefined);
     await process(c, { action: c.callbackQuery.data });
+    await spinnerStopped;
   });
   g.on("message:text", (c) => process(c, { text: c.message.text }));
   g.on(["message", "edited_message"], async (c) => {
