@@ -177,7 +177,7 @@ const PolicyInput = z.object({ actorId: id, unitId: id, patch: PolicyPatchSchema
 
 /**
  * Stores a new policy version at a unit (admins over it): the unit's previous values with the
- * patch's changes; the effective policy must stay valid.
+ * patch's changes; the effective policy must stay valid. A patch that changes nothing stores nothing.
  */
 export async function setPolicy(ctx: Ctx, input: { actorId: number; unitId: number; patch: PolicyPatch }) {
   const data = parse(PolicyInput, input);
@@ -190,6 +190,8 @@ export async function setPolicy(ctx: Ctx, input: { actorId: number; unitId: numb
     const merged = { ...prior, ...data.patch };
     if (prior.multipliers || data.patch.multipliers)
       merged.multipliers = { ...prior.multipliers, ...data.patch.multipliers };
+    // Nothing changes (a form sent twice, a value set to what it is): no new version, no log entry.
+    if (JSON.stringify(merged) === JSON.stringify(prior)) return before;
     const row = await tx.policy.create({
       data: { unitId: data.unitId, data: JSON.stringify(merged), createdById: data.actorId },
     });

@@ -86,6 +86,24 @@ describe.each(PROVIDERS)("units, policies and catalogues on %s", (provider) => {
     expect(JSON.parse(log.at(-1)?.before ?? "{}").multipliers.ordinary).toBe(2);
   });
 
+  it("a policy change sent twice (a double click) or setting a value to what it is stores one version", async () => {
+    const unit = (
+      await engine.createUnit(w.ctx, { actorId: w.admin, parentId: w.root, name: "重复提交社区", level: "community" })
+    ).id;
+    const set = (patch: engine.PolicyPatch) => engine.setPolicy(w.ctx, { actorId: w.admin, unitId: unit, patch });
+    const first = await set({ trainingMinutesRequired: 90, multipliers: { technical: 3 } });
+    const again = await set({ trainingMinutesRequired: 90, multipliers: { technical: 3 } });
+    const part = await set({ multipliers: { technical: 3 } });
+    expect(again.version).toBe(first.version);
+    expect(part.version).toBe(first.version);
+    expect(again.policy).toEqual(first.policy);
+    const versions = await db.read((c) => c.policy.count({ where: { unitId: unit } }));
+    const logged = await db.read((c) => c.auditLog.count({ where: { action: "policy.set", unitId: unit } }));
+    expect([versions, logged]).toEqual([1, 1]);
+    // A real change still makes a version.
+    expect((await set({ trainingMinutesRequired: 60 })).version).toBeGreaterThan(first.version);
+  });
+
   it("a policy read after a change sees it, even where a rolled-back change had used the same row id", async () => {
     const unit = (
       await engine.createUnit(w.ctx, { actorId: w.admin, parentId: w.root, name: "策略社区", level: "community" })
