@@ -25,7 +25,7 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
       ...over,
     });
 
-  it("lists for a volunteer only the published needs they may take: trained, qualified, not their own family's", async () => {
+  it("lists for a volunteer only the published needs they may take: trained and qualified", async () => {
     const published = async (over: Record<string, unknown>) => {
       const { needId } = await post(over);
       await engine.reviewNeed(w.ctx, { actorId: w.admin, needId, approve: true, key: k() });
@@ -39,16 +39,20 @@ describe.each(PROVIDERS)("needs on %s", (provider) => {
     expect(await open(w.volunteer)).not.toContain(counselling);
     await engine.qualify(w.ctx, { actorId: w.admin, memberId: w.volunteer, categoryCode: "counselling" });
     expect(await open(w.volunteer)).toEqual(expect.arrayContaining([errand, counselling]));
-    // The elder's daughter, as a volunteer, never sees her mother's needs.
-    await engine.addRole(w.ctx, { actorId: w.daughter, memberId: w.daughter, unitId: w.community, role: "volunteer" });
-    await engine.recordTraining(w.ctx, { actorId: w.admin, memberId: w.daughter, minutes: 120 });
-    expect(await open(w.daughter)).not.toContain(errand);
-    // A volunteer short of the unit's training sees nothing until trained.
+    // (A relative never sees the elder's needs: trust.test.ts.)
+    // A volunteer short of the unit's training sees nothing until trained. (The world is shared by
+    // this file's tests: the unit's rule is put back.)
     const newcomer = await w.addVolunteer("新志愿者");
-    await engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { trainingMinutesRequired: 240 } });
-    expect(await open(newcomer)).toEqual([]);
-    await engine.recordTraining(w.ctx, { actorId: w.admin, memberId: newcomer, minutes: 120 });
-    expect(await open(newcomer)).toContain(errand);
+    const training = (minutes: number) =>
+      engine.setPolicy(w.ctx, { actorId: w.admin, unitId: w.community, patch: { trainingMinutesRequired: minutes } });
+    await training(240);
+    try {
+      expect(await open(newcomer)).toEqual([]);
+      await engine.recordTraining(w.ctx, { actorId: w.admin, memberId: newcomer, minutes: 120 });
+      expect(await open(newcomer)).toContain(errand);
+    } finally {
+      await training(120);
+    }
   });
 
   it("runs a whole service: review, accept, report, confirm, certify credits the volunteer", async () => {
