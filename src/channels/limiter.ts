@@ -30,29 +30,33 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   let pausedUntil = 0;
   const nextChat = new Map<string, number>();
   const groupSends = new Map<string, number[]>();
-  /** Reserved send times, ascending (only the last second's matter), and whether each was queued. */
+  /**
+   * Reserved send times, ascending, and whether each was queued: the last second's count against
+   * the limit; the direct answers of the last few seconds say how many people are asking.
+   */
   let reserved: Array<{ at: number; bulk: boolean }> = [];
   // 5% under the limit: requests spaced exactly at the limit can arrive bunched after network
   // jitter and be counted over it, and every 429 costs a whole retry_after of silence.
   const perWindow = Math.max(1, Math.floor(limits.perSecond * 0.95));
-  /** Direct answers sent in the last few seconds: how many people are asking. */
-  let answered: number[] = [];
   // A broadcast always moves, however many people are asking (about a tenth of the rate).
   const bulkFloor = Math.max(1, Math.ceil(perWindow * 0.1));
 
   /**
-   * How many queued messages (notifications, broadcasts) a one-second window may hold. The rest
-   * is kept for direct answers: as many as people have been asking for per second lately, plus
-   * room for a chance burst of them (three standard deviations of a Poisson count, and two more),
-   * so an answer finds a free slot at once instead of queueing behind a broadcast. When nobody has
-   * asked for a while, a broadcast has the whole second (and the next answer waits one send's gap).
+   * How many queued messages (notifications, broadcasts) a one-second window may hold (`cap`), and
+   * how full the window may be when one goes (`room`). The rest is kept for direct answers: as
+   * many as people have been asking for per second lately, plus room for a chance burst of them
+   * (three standard deviations of a Poisson count, and two more), and two slots for answers
+   * arriving meanwhile, so an answer finds a free slot at once instead of queueing behind a
+   * broadcast. When nobody has asked for a while, a broadcast has the whole second (and the next
+   * answer waits one send's gap).
    */
-  function bulkCap(t: number): number {
-    if (!answered.some((a) => a <= t)) return perWindow;
-    const lastSecond = answered.filter((a) => a > t - 1000 && a <= t).length;
-    const rate = Math.max(lastSecond, answered.filter((a) => a <= t).length / (ANSWER_MEMORY_MS / 1000));
+  function bulkLimits(t: number): { cap: number; room: number } {
+    const answers = reserved.filter((r) => !r.bulk && r.at <= t).map((r) => r.at);
+    if (!answers.length) return { cap: perWindow, room: perWindow };
+    const lastSecond = answers.filter((a) => a > t - 1000).length;
+    const rate = Math.max(lastSecond, answers.length / (ANSWER_MEMORY_MS / 1000));
     const keep = Math.ceil(rate + 3 * Math.sqrt(rate)) + 2;
-    return Math.max(bulkFloor, perWindow - keep);
+    return { cap: Math.max(bulkFloor, perWindow - keep), room: Math.max(1, perWindow - 2) };
   }
 
   /**
@@ -78,13 +82,11 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   }
 
   /**
-   * The earliest time at or after `t` when a queued message fits: under its cap, two slots left
-   * for answers arriving meanwhile (while people are asking), and spread evenly over the second
-   * (a burst of a second's sends arrives bunched with the next second's and is counted over the
-   * limit).
+   * The earliest time at or after `t` when a queued message fits its limits, spread evenly over
+   * the second (a burst of a second's sends arrives bunched with the next second's and is counted
+   * over the limit).
    */
-  function bulkSlot(t: number, cap: number): number {
-    const room = cap >= perWindow ? perWindow : Math.max(1, perWindow - 2);
+  function bulkSlot(t: number, { cap, room }: { cap: number; room: number }): number {
     const gap = Math.ceil(1000 / cap);
     for (;;) {
       const next = blocked(t, room) ?? blocked(t, cap, (r) => r.bulk);
@@ -105,8 +107,7 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
   }
 
   function forgetOld(t0: number) {
-    reserved = reserved.filter((r) => r.at > t0 - 1000);
-    answered = answered.filter((a) => a > t0 - ANSWER_MEMORY_MS);
+    reserved = reserved.filter((r) => r.at > t0 - ANSWER_MEMORY_MS);
     if (nextChat.size > 10_000) for (const [chat, at] of nextChat) if (at < t0) nextChat.delete(chat);
     if (groupSends.size > 10_000)
       for (const [chat, times] of groupSends) if ((times.at(-1) ?? 0) < t0 - 60_000) groupSends.delete(chat);
@@ -124,9 +125,9 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
         forgetOld(t0);
         let at = Math.max(t0, pausedUntil, nextChat.get(chat) ?? 0);
         const group = isGroup(chat);
-        const cap = bulk ? bulkCap(t0) : 0;
+        const bulkAt = bulk ? bulkLimits(t0) : null;
         for (;;) {
-          at = bulk ? bulkSlot(at, cap) : answerSlot(at);
+          at = bulkAt ? bulkSlot(at, bulkAt) : answerSlot(at);
           if (!group) break;
           const recent = (groupSends.get(chat) ?? []).filter((t) => t > at - 60_000);
           if (recent.length < limits.perGroupPerMinute) break;
@@ -138,7 +139,6 @@ export function createLimiter(limits: Limits, isGroup: (chat: string) => boolean
         }
         if (group) groupSends.set(chat, [...(groupSends.get(chat) ?? []).filter((t) => t > at - 60_000), at]);
         reserve(at, bulk);
-        if (!bulk) answered.push(at);
         // A little over the per-chat gap: two sends a hair under a second apart after network
         // jitter would be one 429 and a whole retry_after of silence for that chat.
         nextChat.set(chat, at + (limits.perChatMs ? limits.perChatMs + 50 : 0));
